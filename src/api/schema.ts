@@ -1,0 +1,124 @@
+// The two request bodies and their success responses, written from ../shared/reference/.
+// Every TypeScript type of a body or response in the project is inferred from here.
+import { z } from 'zod';
+
+const int = () => z.number().int();
+
+/** `{action_id, access_type_id}`: the API's permission pairs, used by both endpoints. */
+export const ActionSchema = z.strictObject({
+  action_id: int(),
+  access_type_id: int(),
+});
+
+export const HandleSchema = z
+  .string()
+  .min(1, 'must not be empty')
+  .regex(/^\S+$/, 'must not contain whitespace');
+
+/** POST /api/thirdparty/community/create. Mandatory: handle, name, type, actions. */
+export const CommunityBodySchema = z.strictObject({
+  handle: HandleSchema,
+  name: z.string().min(1, 'must not be empty'),
+  // The reference lists `type` and `actions` as mandatory without an example; they are
+  // typed as the group endpoint types them (an integer and a list of action pairs).
+  type: int(),
+  actions: z.array(ActionSchema),
+  description: z.string().optional(),
+  tags: z.string().optional(),
+  dp: z.string().optional(),
+  banner: z.string().optional(),
+  categories: z
+    .strictObject({
+      existing: z.array(int()).optional(),
+      new: z.array(z.string()).optional(),
+    })
+    .optional(),
+  is_ai_generated: z.boolean().optional(),
+  is_ai_generated_dp: z.boolean().optional(),
+  is_ai_generated_banner: z.boolean().optional(),
+  users: z.array(z.strictObject({ user_id: z.string().min(1) })).optional(),
+});
+export type CommunityBody = z.infer<typeof CommunityBodySchema>;
+
+export const GroupMemberSchema = z.union([
+  z.strictObject({ phone_number: z.string().min(1) }),
+  z.strictObject({ user_id: z.string().min(1) }),
+]);
+
+export const RecordedVideoSchema = z.strictObject({
+  message_id: z.string().optional(),
+  video_name: z.string().optional(),
+  thumbnail_name: z.string().optional(),
+  video_path: z.string().optional(),
+  thumbnail_path: z.string().optional(),
+  is_ai_generated_video: z.boolean().optional(),
+  is_ai_generated_thumbnail: z.boolean().optional(),
+  link: z.string().optional(),
+  size: z.string().optional(),
+  duration: z.number().nonnegative().optional(),
+  aspect_ratio: z.string().optional(),
+  resolution: z.string().optional(),
+  description_text: z.string().optional(),
+  // A JSON document carried as a string, exactly as the reference shows it.
+  description_data: z.string().optional(),
+  meta_data: z.strictObject({ topic: z.string().optional() }).optional(),
+});
+
+/** The group body minus `community_id`, which the runner fills in from the parent. */
+export const GroupFieldsSchema = z.strictObject({
+  type: int(),
+  chat_id: z.string().min(1).optional(),
+  recorded_video: RecordedVideoSchema.optional(),
+  actions: z.array(ActionSchema).optional(),
+  group: z
+    .strictObject({
+      name: z.string().min(1, 'must not be empty').optional(),
+      description: z.string().optional(),
+      tags: z.string().optional(),
+      dp: z.string().optional(),
+      topics: z.array(int()).optional(),
+      members: z.array(GroupMemberSchema).optional(),
+    })
+    .optional(),
+  settings: z.strictObject({ discoverable: z.boolean().optional() }).optional(),
+  template_id: int().optional(),
+  is_ai_generated: z.boolean().optional(),
+});
+export type GroupFields = z.infer<typeof GroupFieldsSchema>;
+
+/** POST /api/thirdparty/group/create. Mandatory: type, community_id. */
+export const GroupBodySchema = GroupFieldsSchema.extend({
+  community_id: z.string().min(1),
+});
+export type GroupBody = z.infer<typeof GroupBodySchema>;
+
+// Success responses: only what the runner relies on is required; the rest passes through.
+export const CommunityCreatedSchema = z.looseObject({
+  data: z.looseObject({
+    community_id: z.string().min(1),
+    share_url: z.string().optional(),
+  }),
+});
+export type CommunityCreated = z.infer<typeof CommunityCreatedSchema>;
+
+export const GroupCreatedSchema = z.looseObject({
+  data: z.looseObject({
+    chat_id: z.string().min(1),
+    share_url: z.string().optional(),
+    group: z.looseObject({ group_id: z.string().min(1).optional() }).optional(),
+  }),
+});
+export type GroupCreated = z.infer<typeof GroupCreatedSchema>;
+
+/** Error bodies: `{code, message, data}`, or `{}` for a 400. */
+export const ErrorBodySchema = z.looseObject({
+  code: z.union([z.string(), z.number()]).optional(),
+  message: z.string().optional(),
+});
+
+export const ENDPOINTS = {
+  community: '/api/thirdparty/community/create',
+  group: '/api/thirdparty/group/create',
+} as const;
+
+export type ItemKind = keyof typeof ENDPOINTS;

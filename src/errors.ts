@@ -1,0 +1,67 @@
+// The small family of errors that abort a command: each carries a one-line, user-facing
+// message and the exit code the CLI returns for it. Anything else reaching the CLI is a bug.
+
+/** Exit codes, defined once. */
+export const EXIT = {
+  /** Everything in the manifests is done. */
+  ok: 0,
+  /** Some items failed, are blocked or in doubt: re-running may help. */
+  unresolved: 1,
+  /** Bad usage or invalid manifest: nothing was sent. */
+  usage: 2,
+  /** Run aborted: credentials rejected, ledger unreadable or locked, interrupted. */
+  aborted: 3,
+} as const;
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+export abstract class GenuinError extends Error {
+  abstract readonly exitCode: ExitCode;
+}
+
+/** Configuration or command-line usage is wrong (exit 2). */
+export class ConfigError extends GenuinError {
+  readonly exitCode = EXIT.usage;
+  override name = 'ConfigError';
+}
+
+/** One fault in one manifest, located as precisely as the format allows. */
+export interface ManifestFault {
+  file: string;
+  line: number;
+  column?: number;
+  /** Dotted field path (`group.name`), or a short label such as `csv` or `yaml`. */
+  field: string;
+  message: string;
+}
+
+export function formatFault(f: ManifestFault): string {
+  const where = f.column ? `${f.file}:${f.line}:${f.column}` : `${f.file}:${f.line}`;
+  return `${where}: ${f.field}: ${f.message}`;
+}
+
+/** One or more manifests are invalid (exit 2): carries every fault found. */
+export class ManifestError extends GenuinError {
+  readonly exitCode = EXIT.usage;
+  override name = 'ManifestError';
+  constructor(readonly faults: ManifestFault[]) {
+    super(`${faults.length} manifest error${faults.length === 1 ? '' : 's'}`);
+  }
+}
+
+/** The ledger cannot be read, written or locked (exit 3). */
+export class LedgerError extends GenuinError {
+  readonly exitCode = EXIT.aborted;
+  override name = 'LedgerError';
+}
+
+/** The API rejected the credentials (exit 3). */
+export class AuthError extends GenuinError {
+  readonly exitCode = EXIT.aborted;
+  override name = 'AuthError';
+}
+
+/** The run was interrupted by a signal (exit 3). */
+export class InterruptedError extends GenuinError {
+  readonly exitCode = EXIT.aborted;
+  override name = 'InterruptedError';
+}
