@@ -16,6 +16,11 @@ export const LedgerEventSchema = z.object({
   event: z.enum(LEDGER_EVENTS),
   /** Attempt number (1-based) on `attempt` lines. */
   attempt: z.number().int().optional(),
+  /**
+   * Only on lines written by `compact`: how many `attempt` lines this line stands for (replay
+   * adds it to the item's count instead of 1 per attempt line), so compaction keeps the count.
+   */
+  attempts: z.number().int().optional(),
   /** Hash of the request body sent (or that would be sent), for drift detection. */
   hash: z.string().optional(),
   community_id: z.string().optional(),
@@ -51,9 +56,19 @@ export interface ItemState {
   inFlight: boolean;
   hash?: string;
   updated_at: string;
+  /** Run id of the item's latest line (compaction writes it back). */
+  run?: string;
 }
 
 /** Map key for an item: kinds have separate key spaces. */
 export function stateKey(kind: 'community' | 'group', key: string): string {
   return kind === 'community' ? `c\t${key}` : `g\t${key}`;
 }
+
+/**
+ * `event` of the marker line the writer appends, on open, after a torn (unparseable) last line
+ * left by an interrupted write. The torn line is kept (it may hold half an id a person can
+ * still read) and replay, seeing the marker right after it, knows it is a torn write and not
+ * corruption even once more lines follow. Not an item event: it has no kind or key.
+ */
+export const TORN_MARKER_EVENT = 'torn_line_above';

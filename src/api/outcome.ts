@@ -1,0 +1,140 @@
+// The single table that turns what came back from one create request into what the run
+// does next. A new documented error code is one line in KNOWN_CODES.
+import { CommunityCreatedSchema, ErrorBodySchema, GroupCreatedSchema, type ItemKind } from './schema.js';
+
+/** What the client observed for one request: an HTTP answer, or a transport failure. */
+export type RawResult =
+  | {
+      type: 'response';
+      status: number;
+      /** Parsed JSON body, or undefined when the body was empty or not JSON. */
+      body: unknown;
+      /** `Retry-After` header, as sent. */
+      retryAfter?: string;
+    }
+  | {
+      type: 'network';
+      /** Root cause code: ECONNREFUSED, ECONNRESET, ETIMEDOUT, ERR_BODY_TOO_LARGE, ... */
+      code: string;
+      message: string;
+      /**
+       * Whether the request body was fully handed to the server. False only when we know the
+       * server cannot have acted on it (refused, DNS, connect timeout): then a retry is safe.
+       */
+      sent: boolean;
+    };
+
+export interface CreatedIds {
+  community_id?: string;
+  chat_id?: string;
+  group_id?: string;
+  share_url?: string;
+}
+
+export type Outcome =
+  /** 200 with the expected data. */
+  | { type: 'created'; ids: CreatedIds }
+  /** The community handle is taken (500 5216): not an error, but its id is not returned. */
+  | { type: 'exists'; status: number; code: string; message: string }
+  /** A definite refusal for this item: not retried. */
+  | { type: 'failed'; status?: number; code?: string; message: string }
+  /** Worth another attempt after a backoff. */
+  | { type: 'retry'; status?: number; code?: string; message: string }
+  /** The server asks us to slow down (429): pause everything, then resend. */
+  | { type: 'throttled'; retryAfterMs?: number; message: string }
+  /**
+   * A group create that may have reached the server and got no usable answer. The API has no
+   * lookup, so a resend could make a duplicate: a person must check.
+   */
+  | { type: 'in_doubt'; status?: number; code?: string; message: string }
+  /** The whole run must stop (credentials rejected). */
+  | { type: 'fatal'; status: number; message: string };
+
+export type OutcomeType = Outcome['type'];
+
+/** Documented error codes and what they mean for the item. */
+const KNOWN_CODES: Record<string, { outcome: 'exists' | 'failed'; meaning: string }> = {
+  '5216': { outcome: 'exists', meaning: 'community handle already exists' },
+  '5220': { outcome: 'failed', meaning: 'community categories do not exist' },
+  '5166': { outcome: 'failed', meaning: 'invalid use of API' },
+  '5026': { outcome: 'failed', meaning: 'could not find the video' },
+};
+
+/**
+ * Gateway timeouts say a proxy gave up waiting, not that the backend refused: the create may
+ * have happened. Other 5xx answers are the server telling us it failed, so a resend is safe.
+ */
+const AMBIGUOUS_STATUSES = new Set([504]);
+
+export function classify(kind: ItemKind, raw: RawResult): Outcome {
+  if (raw.type === 'network') {
+    const message = `${raw.code}: ${raw.message}`;
+    if (!raw.sent) return { type: 'retry', code: raw.code, message };
+    return ambiguous(kind, { code: raw.code, message });
+  }
+
+  const { status, body } = raw;
+  const err = ErrorBodySchema.safeParse(body);
+  const code = err.success && err.data.code !== undefined ? String(err.data.code) : undefined;
+  const serverMessage = err.success ? err.data.message : undefined;
+
+  if (status >= 200 && status < 300) {
+    const ids = createdIds(kind, body);
+    if (ids) return { type: 'created', ids };
+    return ambiguous(kind, { status, message: `HTTP ${status} without the expected ${kind} data` });
+  }
+  if (status === 401 || status === 403) {
+    return { type: 'fatal', status, message: `HTTP ${status}: the API rejected the access token` };
+  }
+  if (status === 429) {
+    return { type: 'throttled', retryAfterMs: parseRetryAfter(raw.retryAfter), message: 'HTTP 429: rate limited' };
+  }
+
+  const known = code !== undefined ? KNOWN_CODES[code] : undefined;
+  if (known) {
+    const message = serverMessage ?? known.meaning;
+    if (known.outcome === 'exists' && kind === 'community') return { type: 'exists', status, code: code!, message };
+    return { type: 'failed', status, code, message };
+  }
+  if (status === 400) return { type: 'failed', status, code, message: serverMessage ?? 'HTTP 400: bad request payload' };
+  if (status === 404 || status === 412 || status === 413 || status === 422) {
+    return { type: 'failed', status, code, message: serverMessage ?? `HTTP ${status}` };
+  }
+  if (status >= 300 && status < 400) {
+    // Redirects are never followed: the Authorization header must not travel to another host.
+    return { type: 'failed', status, message: `HTTP ${status}: unexpected redirect (not followed)` };
+  }
+  const message = `HTTP ${status}${code ? ` code ${code}` : ''}${serverMessage ? `: ${serverMessage}` : ''}`;
+  if (AMBIGUOUS_STATUSES.has(status)) return ambiguous(kind, { status, code, message });
+  if (status >= 500 || status === 408) return { type: 'retry', status, code, message };
+  return { type: 'failed', status, code, message };
+}
+
+/** No usable answer to a request that may have been acted on. */
+function ambiguous(kind: ItemKind, detail: { status?: number; code?: string; message: string }): Outcome {
+  // A community resend is safe: its unique handle turns a duplicate into 5216.
+  if (kind === 'community') return { type: 'retry', ...detail };
+  return { type: 'in_doubt', ...detail };
+}
+
+function createdIds(kind: ItemKind, body: unknown): CreatedIds | undefined {
+  if (kind === 'community') {
+    const r = CommunityCreatedSchema.safeParse(body);
+    if (!r.success) return undefined;
+    return { community_id: r.data.data.community_id, share_url: r.data.data.share_url };
+  }
+  const r = GroupCreatedSchema.safeParse(body);
+  if (!r.success) return undefined;
+  const d = r.data.data;
+  return { chat_id: d.chat_id, group_id: d.group?.group_id, share_url: d.share_url };
+}
+
+/** `Retry-After` is seconds or an HTTP date. */
+export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds) && seconds >= 0) return Math.min(seconds * 1000, 3_600_000);
+  const date = Date.parse(value);
+  if (Number.isNaN(date)) return undefined;
+  return Math.min(Math.max(0, date - now), 3_600_000);
+}

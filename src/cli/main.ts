@@ -1,0 +1,152 @@
+// The command line: commander wiring, flags, environment, exit codes. Business rules live in
+// the pipeline (manifest → plan → run → ledger → report); this file only connects them.
+import { Command, CommanderError, Option } from 'commander';
+import { EXIT, GenuinError, type ExitCode } from '../errors.js';
+import { DEFAULTS } from '../config/run-config.js';
+import { loadEnvironment } from './environment.js';
+import { Output } from './output.js';
+import { runValidate } from './commands/validate.js';
+import { runPlan } from './commands/plan.js';
+import { runApply } from './commands/apply.js';
+import { runReport } from './commands/report.js';
+import { runSimulate } from './commands/simulate.js';
+import { runCompact } from './commands/ledger.js';
+import { runDemo } from './commands/demo.js';
+
+const EXAMPLES = `
+Examples:
+  $ genuin-provision validate manifests/example.yaml
+  $ genuin-provision plan defaults.yaml communities.csv groups.csv
+  $ genuin-provision apply manifests/example.yaml --simulate        # rehearse against the built-in simulator
+  $ GENUIN_API_URL=https://api.example.com genuin-provision apply brand.yaml --rate 5/s
+  $ genuin-provision report --format csv --out created.csv
+
+Environment (or a .env file in the working directory):
+  GENUIN_API_URL        API base URL (https; plain http only to loopback)
+  GENUIN_ACCESS_TOKEN   the gn-access-token (never accepted as a flag)
+  GENUIN_LEDGER         results ledger (default ${DEFAULTS.ledger})
+  LOG_LEVEL             trace|debug|info|warn|error|silent (default info)
+
+Exit codes: 0 all done · 1 some items failed, blocked or in doubt · 2 bad usage or invalid manifest (nothing sent) · 3 aborted (credentials rejected, ledger locked or unreadable, interrupted)`;
+
+export async function main(argv: string[]): Promise<ExitCode> {
+  const out = new Output();
+  let code: ExitCode = EXIT.ok;
+  const program = buildProgram(out, (c) => {
+    code = c;
+  });
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    code = handleError(error, out);
+  }
+  return code;
+}
+
+function handleError(error: unknown, out: Output): ExitCode {
+  if (error instanceof CommanderError) {
+    // commander has already printed its message (with "Did you mean …?").
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return EXIT.ok;
+    return EXIT.usage;
+  }
+  if (error instanceof GenuinError) {
+    out.error(error.message);
+    return error.exitCode;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  out.error(`internal error: ${message} (please report it; LOG_LEVEL=debug shows more)`);
+  if (process.env.LOG_LEVEL === 'debug' || process.env.LOG_LEVEL === 'trace') out.error(String((error as Error)?.stack ?? ''));
+  return EXIT.aborted;
+}
+
+function buildProgram(out: Output, setCode: (c: ExitCode) => void): Command {
+  const program = new Command('genuin-provision')
+    .description('Provision Genuin communities and their groups in bulk from YAML/CSV manifests: validate, plan, apply (rate-limited, retried, crash-safe), report.')
+    .version(process.env.npm_package_version ?? '0.1.0')
+    .showSuggestionAfterError(true)
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) })
+    .addHelpText('after', EXAMPLES);
+
+  const env = () => loadEnvironment(out);
+  const logLevelOption = () => new Option('--log-level <level>', 'log level (default: LOG_LEVEL or info)').choices(['trace', 'debug', 'info', 'warn', 'error', 'silent']);
+  const ledgerOption = () => new Option('--ledger <file>', `results ledger (default: GENUIN_LEDGER or ${DEFAULTS.ledger}; with --simulate ${DEFAULTS.simulateLedger})`);
+
+  program
+    .command('validate')
+    .description('check manifests fully (every fault, with file:line) without sending anything')
+    .argument('<manifests...>', 'YAML (.yaml/.yml) and CSV (.csv) manifests')
+    .option('--json', 'print the result as one JSON document on stdout')
+    .addHelpText('after', '\nExample:\n  $ genuin-provision validate defaults.yaml communities.csv groups.csv')
+    .action(async (files: string[], opts) => setCode(await runValidate(files, { ...opts, env: env() }, out)));
+
+  program
+    .command('plan')
+    .description('show what apply would do: to create, already done, blocked, in doubt')
+    .argument('<manifests...>', 'YAML and CSV manifests')
+    .addOption(ledgerOption())
+    .option('--detail', 'one line per item with its action')
+    .option('--json', 'print the plan as one JSON document on stdout')
+    .option('--retry-in-doubt', 'plan to re-send groups whose earlier send is in doubt')
+    .option('--simulate', 'plan against the simulator ledger')
+    .addHelpText('after', '\nExample:\n  $ genuin-provision plan manifests/example.yaml --detail')
+    .action(async (files: string[], opts) => setCode(await runPlan(files, { ...opts, env: env() }, out)));
+
+  program
+    .command('apply')
+    .description('create everything the plan says, recording every outcome in the ledger; safe to re-run')
+    .argument('<manifests...>', 'YAML and CSV manifests')
+    .addOption(ledgerOption())
+    .option('--rate <rate>', `requests at most, spread evenly: <n>/s or <n>/m (default ${DEFAULTS.rate})`)
+    .option('--concurrency <n>', `requests in flight at most (default ${DEFAULTS.concurrency})`)
+    .option('--timeout <duration>', `per-request timeout, e.g. 30s (default ${DEFAULTS.timeout})`)
+    .option('--retries <n>', `retries for 5xx and network failures (default ${DEFAULTS.retries})`)
+    .option('--retry-in-doubt', 're-send groups whose earlier send is in doubt (check they do not exist first)')
+    .option('--max-duration <duration>', 'stop starting new work after this long (90s, 30m, 2h); exit 1 if work remains')
+    .option('--simulate', 'run against the built-in simulator (in-process, fake ids, separate ledger)')
+    .option('--json', 'print the final summary as one JSON document on stdout')
+    .option('--quiet', 'print only the summary')
+    .option('--log-file <file>', 'append JSON log lines to this file instead of stderr')
+    .addOption(logLevelOption())
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ genuin-provision apply manifests/example.yaml --simulate\n  $ genuin-provision apply brand.yaml --rate 600/m --concurrency 4 --max-duration 2h --log-file /var/log/genuin.log',
+    )
+    .action(async (files: string[], opts) => setCode(await runApply(files, { ...opts, env: env() }, out)));
+
+  program
+    .command('report')
+    .description("export the ledger's latest state: one row per item")
+    .addOption(ledgerOption())
+    .addOption(new Option('--format <format>', 'csv or json').choices(['csv', 'json']).default('csv'))
+    .option('--out <file>', 'write to this file (mode 0600) instead of stdout')
+    .option('--failed', 'only failed and in-doubt items')
+    .option('--bom', 'start the CSV with a UTF-8 byte order mark (for Excel)')
+    .option('--simulate', 'report on the simulator ledger')
+    .addHelpText('after', '\nExample:\n  $ genuin-provision report --format csv --bom --out created.csv')
+    .action(async (opts) => setCode(await runReport({ ...opts, env: env() }, out)));
+
+  program
+    .command('simulate')
+    .description('run the built-in Genuin API simulator until interrupted')
+    .option('--port <n>', 'port on 127.0.0.1 (default: a free one)')
+    .option('--rate <rate>', 'answer 429 above this rate (token bucket), e.g. 20/s')
+    .option('--latency <duration>', 'delay every answer, e.g. 50ms')
+    .addHelpText('after', '\nExample:\n  $ genuin-provision simulate --port 8080 --rate 20/s')
+    .action(async (opts) => setCode(await runSimulate({ ...opts, env: env() }, out)));
+
+  const ledger = program.command('ledger').description('ledger maintenance');
+  ledger
+    .command('compact')
+    .description('rewrite the ledger with one line per item (atomic: temp file + rename)')
+    .addOption(ledgerOption())
+    .action(async (opts) => setCode(await runCompact({ ...opts, env: env() }, out)));
+
+  program
+    .command('demo')
+    .description('apply manifests/example.yaml against the built-in simulator, then show that a re-run sends nothing')
+    .action(async () => setCode(await runDemo(out)));
+
+  return program;
+}

@@ -1,0 +1,111 @@
+// Text and JSON renderings of plans and run summaries, for people and for scripts.
+import type { Plan, PlanItem } from '../plan/plan.js';
+import type { RunSummary, UnresolvedItem } from '../run/summary.js';
+
+/** Items listed by name in a summary before "… and N more" (the report has them all). */
+const LIST_LIMIT = 20;
+
+export function where(item: PlanItem): string {
+  return `${item.file}:${item.line}`;
+}
+
+export function planCountsText(plan: Plan): string {
+  const c = plan.counts;
+  const lines = [
+    `to create: ${c.create.community} communities, ${c.create.group} groups`,
+    `already done: ${c.skip}${c.adopt ? `, to adopt: ${c.adopt}` : ''}`,
+    `blocked: ${c.blocked}, in doubt: ${c.in_doubt}`,
+  ];
+  if (c.drift) lines.push(`changed since created: ${c.drift} (the API has no update, so these changes will not be applied)`);
+  return lines.join('\n');
+}
+
+export function planActionText(item: PlanItem): string {
+  switch (item.action) {
+    case 'create':
+      return 'create';
+    case 'adopt':
+      return `adopt ${item.communityId}`;
+    case 'skip':
+      return `skip: ${item.done}${item.drift ? ' (changed since created; the API has no update, so this change will not be applied)' : ''}`;
+    case 'blocked':
+      return `blocked: ${item.reason}`;
+    case 'in_doubt':
+      return `in doubt: ${item.reason}`;
+  }
+}
+
+export function planDetailLines(plan: Plan): string[] {
+  return plan.items.map((item) => `${item.kind.padEnd(9)} ${item.key}  ${planActionText(item)}  (${where(item)})`);
+}
+
+export function planIssueLines(plan: Plan): string[] {
+  const out: string[] = [];
+  for (const item of plan.items) {
+    if (item.action === 'blocked' || item.action === 'in_doubt' || item.drift || (item.action === 'skip' && item.done === 'exists')) {
+      out.push(`  ${item.kind} ${item.key} (${where(item)}): ${planActionText(item)}`);
+    }
+  }
+  return limitList(out);
+}
+
+export function planJson(plan: Plan): unknown {
+  return {
+    counts: plan.counts,
+    items: plan.items.map((i) => ({
+      kind: i.kind,
+      key: i.key,
+      action: i.action,
+      file: i.file,
+      line: i.line,
+      ...(i.done ? { done: i.done } : {}),
+      ...(i.communityId ? { community_id: i.communityId } : {}),
+      ...(i.reason ? { reason: i.reason } : {}),
+      ...(i.drift ? { drift: true } : {}),
+    })),
+  };
+}
+
+export function summaryText(summary: RunSummary): string {
+  const t = summary.tally;
+  const secs = summary.elapsedMs / 1000;
+  const lines = [
+    `created ${t.created}, already done ${t.skipped}, adopted ${t.adopted}, exists ${t.exists}, failed ${t.failed}, in doubt ${t.in_doubt}, blocked ${t.blocked}${t.not_started ? `, not started ${t.not_started}` : ''}`,
+    `${summary.requests} requests in ${secs.toFixed(1)} s (${summary.requestRate.toFixed(1)} req/s)  run ${summary.runId}`,
+  ];
+  if (summary.stopped === 'signal') lines.push('stopped by a signal: requests in flight were finished and recorded; run the same command again to continue');
+  if (summary.stopped === 'max-duration') lines.push('stopped at --max-duration: run the same command again to continue');
+  if (summary.unresolved.length) {
+    lines.push('needs a look:');
+    lines.push(...limitList(summary.unresolved.map(unresolvedLine)));
+  }
+  return lines.join('\n');
+}
+
+function unresolvedLine(u: UnresolvedItem): string {
+  return `  ${u.status.padEnd(8)} ${u.item.kind} ${u.item.key} (${where(u.item)}): ${u.reason}`;
+}
+
+export function summaryJson(summary: RunSummary): unknown {
+  return {
+    run: summary.runId,
+    ...summary.tally,
+    requests: summary.requests,
+    elapsed_ms: Math.round(summary.elapsedMs),
+    request_rate: Number(summary.requestRate.toFixed(2)),
+    stopped: summary.stopped ?? null,
+    unresolved: summary.unresolved.map((u) => ({
+      kind: u.item.kind,
+      key: u.item.key,
+      status: u.status,
+      file: u.item.file,
+      line: u.item.line,
+      reason: u.reason,
+    })),
+  };
+}
+
+function limitList(lines: string[]): string[] {
+  if (lines.length <= LIST_LIMIT) return lines;
+  return [...lines.slice(0, LIST_LIMIT), `  … and ${lines.length - LIST_LIMIT} more (genuin-provision report lists every item)`];
+}

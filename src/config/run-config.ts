@@ -1,0 +1,77 @@
+// Flags and environment, normalised once into a frozen RunConfig. Flags override the
+// environment, the environment overrides `.env`. The token is only ever read from the
+// environment or `.env`: there is no flag for it, so it never lands in shell history or `ps`.
+import { ConfigError } from '../errors.js';
+import { checkApiUrl } from './api-target.js';
+import { parseCount, parseDuration, parseRate } from './parse.js';
+
+export interface RunConfig {
+  /** API base URL (GENUIN_API_URL); undefined with --simulate until the simulator starts. */
+  readonly apiUrl?: string;
+  /** gn-access-token (GENUIN_ACCESS_TOKEN). Never logged. */
+  readonly token?: string;
+  /** Results ledger path (--ledger, GENUIN_LEDGER). */
+  readonly ledgerPath: string;
+  /** Requests per second at most (--rate). */
+  readonly rate: number;
+  /** Requests in flight at most (--concurrency). */
+  readonly concurrency: number;
+  /** Per-request timeout in ms (--timeout). */
+  readonly timeoutMs: number;
+  /** Retries after the first attempt for retryable failures (--retries). */
+  readonly retries: number;
+  /** Re-send groups whose earlier send is in doubt (--retry-in-doubt). */
+  readonly retryInDoubt: boolean;
+  /** Run against an in-process simulator (--simulate). */
+  readonly simulate: boolean;
+  /** Stop starting new work after this long (--max-duration). */
+  readonly maxDurationMs?: number;
+}
+
+export const DEFAULTS = {
+  ledger: './genuin-ledger.jsonl',
+  /** A rehearsal must never share a ledger with real runs: its ids are fake. */
+  simulateLedger: './genuin-ledger.simulate.jsonl',
+  rate: '10/s',
+  concurrency: '8',
+  timeout: '30s',
+  retries: '5',
+} as const;
+
+/** Flag values as commander hands them over (strings, booleans). */
+export interface RunFlags {
+  ledger?: string;
+  rate?: string;
+  concurrency?: string;
+  timeout?: string;
+  retries?: string;
+  retryInDoubt?: boolean;
+  simulate?: boolean;
+  maxDuration?: string;
+}
+
+export function resolveRunConfig(flags: RunFlags, env: Record<string, string | undefined>, needApi: boolean): RunConfig {
+  const simulate = Boolean(flags.simulate);
+  let apiUrl: string | undefined;
+  let token: string | undefined;
+  if (!simulate && needApi) {
+    apiUrl = env.GENUIN_API_URL?.trim();
+    if (!apiUrl) throw new ConfigError('GENUIN_API_URL is not set: set it (in the environment or .env), or use --simulate to rehearse against the built-in simulator');
+    checkApiUrl(apiUrl);
+    token = env.GENUIN_ACCESS_TOKEN?.trim();
+    if (!token) throw new ConfigError('GENUIN_ACCESS_TOKEN is not set: put the gn-access-token in the environment or in .env (never on the command line)');
+  }
+  const ledgerPath = flags.ledger ?? (simulate ? DEFAULTS.simulateLedger : env.GENUIN_LEDGER?.trim() || DEFAULTS.ledger);
+  return Object.freeze({
+    apiUrl,
+    token,
+    ledgerPath,
+    rate: parseRate(flags.rate ?? DEFAULTS.rate),
+    concurrency: parseCount(flags.concurrency ?? DEFAULTS.concurrency, '--concurrency', { min: 1, max: 1024 }),
+    timeoutMs: parseDuration(flags.timeout ?? DEFAULTS.timeout, '--timeout'),
+    retries: parseCount(flags.retries ?? DEFAULTS.retries, '--retries', { min: 0, max: 100 }),
+    retryInDoubt: Boolean(flags.retryInDoubt),
+    simulate,
+    maxDurationMs: flags.maxDuration !== undefined ? parseDuration(flags.maxDuration, '--max-duration') : undefined,
+  });
+}

@@ -1,0 +1,132 @@
+// Compaction: rewrites the ledger as one line per item (its latest state), under the lock, via a
+// temporary file renamed over the original. The one place the ledger is rewritten, so it checks
+// that the new file replays to the same state before it replaces anything.
+import { open, rename, unlink } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { LedgerError } from '../errors.js';
+import { TORN_MARKER_EVENT, type ItemState, type LedgerEvent } from './event.js';
+import { acquireLock } from './lock.js';
+import { readLedger, type LedgerState } from './replay.js';
+import { syncDirectory } from './writer.js';
+
+export interface CompactOptions {
+  onWarning?: (message: string) => void;
+  now?: () => Date;
+}
+
+export interface CompactResult {
+  /** Event lines before and after (blank lines, torn lines and markers not counted). */
+  linesBefore: number;
+  linesAfter: number;
+  items: number;
+  /** Torn lines carried over as found (each followed by its marker). */
+  torn: number;
+}
+
+/**
+ * The lines that replay to `item`: one outcome line per item with a status; an item whose last
+ * line was an attempt (in flight when a run died) keeps that attempt line after it, so the
+ * evidence that a request may have reached the server survives. `attempts` carries the count.
+ */
+export function compactLines(item: ItemState): LedgerEvent[] {
+  const base = { at: item.updated_at, run: item.run ?? 'compacted', kind: item.kind, key: item.key };
+  const onAttemptLine = !item.inFlight ? 0 : item.status === undefined ? item.attempts : Math.min(1, item.attempts);
+  const onOutcomeLine = item.attempts - onAttemptLine;
+  const out: LedgerEvent[] = [];
+  if (item.status !== undefined) {
+    out.push({
+      ...base,
+      event: item.status,
+      attempts: onOutcomeLine !== 0 ? onOutcomeLine : undefined,
+      hash: item.hash,
+      community_id: item.community_id,
+      chat_id: item.chat_id,
+      group_id: item.group_id,
+      share_url: item.share_url,
+      status: item.status_code,
+      code: item.error_code,
+      message: item.error_message,
+    });
+  }
+  if (item.inFlight) {
+    out.push({ ...base, event: 'attempt', attempts: onAttemptLine !== 1 ? onAttemptLine : undefined, hash: item.hash });
+  }
+  return out;
+}
+
+const FIELDS = [
+  'status', 'community_id', 'chat_id', 'group_id', 'share_url', 'hash', 'status_code', 'error_code',
+  'error_message', 'attempts', 'inFlight', 'updated_at',
+] as const satisfies readonly (keyof ItemState)[];
+
+/** The first difference between two states, or undefined. */
+function difference(a: LedgerState, b: LedgerState): string | undefined {
+  if (a.items.size !== b.items.size) return `${a.items.size} items became ${b.items.size}`;
+  if (a.torn.length !== b.torn.length) return `${a.torn.length} torn lines became ${b.torn.length}`;
+  for (const [k, x] of a.items) {
+    const y = b.items.get(k);
+    if (!y) return `${x.kind} ${x.key} is missing`;
+    for (const f of FIELDS) {
+      if (x[f] !== y[f]) return `${x.kind} ${x.key}: ${f} ${String(x[f])} became ${String(y[f])}`;
+    }
+  }
+  return undefined;
+}
+
+const WRITE_CHUNK = 1 << 20;
+
+/** Compacts the ledger at `path` in place (atomically). Takes the ledger lock for the duration. */
+export async function compactLedger(path: string, options: CompactOptions = {}): Promise<CompactResult> {
+  const release = await acquireLock(path, options);
+  const tmp = `${path}.tmp-${process.pid}`;
+  let tmpCreated = false;
+  try {
+    const before = await readLedger(path, options);
+    if (before.lines === 0 && before.torn.length === 0) {
+      return { linesBefore: 0, linesAfter: 0, items: 0, torn: 0 };
+    }
+    await unlink(tmp).catch(() => undefined); // a leftover of an earlier compaction by a reused pid
+    const handle = await open(tmp, 'wx', 0o600);
+    tmpCreated = true;
+    let linesAfter = 0;
+    try {
+      let chunk = '';
+      // Torn lines first, exactly as found: they may hold half an id a person can still read.
+      const at = (options.now ?? (() => new Date()))().toISOString();
+      for (const t of before.torn) {
+        const marker = { at, event: TORN_MARKER_EVENT, note: `torn line ${t.line} carried over by compact` };
+        chunk += t.text + '\n' + JSON.stringify(marker) + '\n';
+      }
+      for (const item of before.items.values()) {
+        for (const line of compactLines(item)) {
+          chunk += JSON.stringify(line) + '\n';
+          linesAfter++;
+        }
+        if (chunk.length >= WRITE_CHUNK) {
+          await handle.writeFile(chunk, 'utf8');
+          chunk = '';
+        }
+      }
+      if (chunk.length > 0) await handle.writeFile(chunk, 'utf8');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+
+    const after = await readLedger(tmp);
+    const diff = difference(before, after);
+    if (diff !== undefined) {
+      throw new LedgerError(`compacting ledger ${path} would change it (${diff}); left it untouched`);
+    }
+    await rename(tmp, path);
+    tmpCreated = false;
+    await syncDirectory(dirname(path));
+    return { linesBefore: before.lines, linesAfter, items: before.items.size, torn: before.torn.length };
+  } catch (error) {
+    if (error instanceof LedgerError) throw error;
+    throw new LedgerError(`cannot compact ledger ${path}: ${(error as Error).message}`);
+  } finally {
+    if (tmpCreated) await unlink(tmp).catch(() => undefined);
+    await release();
+  }
+}

@@ -1,0 +1,53 @@
+// The resource bounds of the manifest loaders, defined once: every hostile or accidental
+// input (a 10 GB file, an alias bomb, a 500-level nesting, a million faults) stops at one of these.
+
+import { ConfigError } from '../errors.js';
+
+export interface ManifestLimits {
+  /** Largest CSV file accepted, in bytes. CSV is streamed, so this bounds time, not memory. */
+  maxFileBytes: number;
+  /** Largest YAML file accepted, in bytes. YAML is parsed in memory (its defaults apply to every file). */
+  maxYamlBytes: number;
+  /**
+   * Longest CSV cell, in characters. A whole CSV record may hold up to 16 cells of this size
+   * (csv-parse's `max_record_size`), which is what stops an unclosed quote from buffering the file.
+   */
+  maxCellBytes: number;
+  /** Deepest nesting of objects and lists inside one entry (YAML values, JSON cells). */
+  maxDepth: number;
+  /** Longest list inside an entry (`members`, `users`, `actions`, ...). The `communities` and `groups` lists themselves are not bounded by it. */
+  maxListLength: number;
+  /** YAML `toJS({ maxAliasCount })`: bounds alias expansion (the "billion laughs" bomb) per anchor. */
+  maxAliasCount: number;
+  /** Faults (and, separately, warnings) kept; the rest are counted in a final "… and N more". */
+  maxFaults: number;
+}
+
+export const DEFAULT_LIMITS: Readonly<ManifestLimits> = Object.freeze({
+  maxFileBytes: 4 * 1024 ** 3,
+  maxYamlBytes: 256 * 1024 ** 2,
+  maxCellBytes: 64 * 1024,
+  maxDepth: 32,
+  maxListLength: 10_000,
+  maxAliasCount: 10_000,
+  maxFaults: 1000,
+});
+
+/** CSV records may hold this many maximal cells before csv-parse gives up on the record. */
+export const CELLS_PER_RECORD_LIMIT = 16;
+
+export function resolveLimits(partial: Partial<ManifestLimits> | undefined): ManifestLimits {
+  const limits = { ...DEFAULT_LIMITS };
+  if (partial) {
+    for (const key of Object.keys(DEFAULT_LIMITS) as (keyof ManifestLimits)[]) {
+      const value = partial[key];
+      if (value !== undefined) {
+        if (typeof value !== 'number' || !(value > 0)) {
+          throw new ConfigError(`manifest limit ${key} must be a positive number`);
+        }
+        limits[key] = value;
+      }
+    }
+  }
+  return limits;
+}

@@ -1,0 +1,29 @@
+// Manifests + ledger → plan. The loader streams entries into the plan builder, so no raw
+// rows are held; a manifest error anywhere means no plan at all.
+import type { ManifestFault } from '../errors.js';
+import { loadManifests, type ManifestLimits } from '../manifest/load.js';
+import type { LedgerState } from '../ledger/replay.js';
+import { PlanBuilder, type Plan } from './plan.js';
+
+export interface MakePlanOptions {
+  ledger: LedgerState;
+  retryInDoubt?: boolean;
+  limits?: Partial<ManifestLimits>;
+}
+
+export interface MadePlan {
+  plan: Plan;
+  warnings: ManifestFault[];
+  files: number;
+}
+
+/** Throws ManifestError (every fault of every file) when any manifest is invalid. */
+export async function makePlan(files: string[], options: MakePlanOptions): Promise<MadePlan> {
+  const builder = new PlanBuilder(options.ledger, { retryInDoubt: options.retryInDoubt });
+  const result = await loadManifests(files, {
+    onEntry: (entry) => builder.add(entry),
+    isKnownHandle: (handle) => options.ledger.isKnownHandle(handle),
+    limits: options.limits,
+  });
+  return { plan: builder.build(), warnings: result.warnings, files: result.counts.files };
+}

@@ -1,0 +1,102 @@
+// Even request pacing at a rate that can change while the run goes: each request takes the
+// next slot on a fixed schedule, and a 429 pushes the whole schedule back and lowers the rate.
+//
+// Why not p-queue's interval options: they cannot be changed once the queue exists (the rate
+// must adapt to 429s), and a timer-driven window accumulates each timer's lateness, which at
+// hundreds of requests per second leaves the run measurably under its limit. Slots here are
+// computed from the schedule, not from when a timer fired, so lateness never accumulates.
+
+export interface PacerOptions {
+  /** Requests per second at most: the configured `--rate`. */
+  rate: number;
+  /** Lowest rate adaptive slowing may reach. Default: rate / 16. */
+  minRate?: number;
+  /** Clean answers in a row before the rate creeps back up by `recoverFactor`. Default 20. */
+  recoverAfter?: number;
+  /** Multiplier applied on a 429. Default 0.5. */
+  slowFactor?: number;
+  /** Multiplier applied after `recoverAfter` clean answers. Default 1.1. */
+  recoverFactor?: number;
+  now?: () => number;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+export class Pacer {
+  readonly maxRate: number;
+  #rate: number;
+  readonly #minRate: number;
+  readonly #recoverAfter: number;
+  readonly #slowFactor: number;
+  readonly #recoverFactor: number;
+  readonly #now: () => number;
+  readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Time the next request may start. */
+  #next = 0;
+  #clean = 0;
+  #pausedUntil = 0;
+
+  constructor(options: PacerOptions) {
+    this.maxRate = options.rate;
+    this.#rate = options.rate;
+    this.#minRate = options.minRate ?? options.rate / 16;
+    this.#recoverAfter = options.recoverAfter ?? 20;
+    this.#slowFactor = options.slowFactor ?? 0.5;
+    this.#recoverFactor = options.recoverFactor ?? 1.1;
+    this.#now = options.now ?? (() => performance.now());
+    this.#sleep = options.sleep ?? sleep;
+  }
+
+  get rate(): number {
+    return this.#rate;
+  }
+
+  /** Waits for this request's slot. Slots are handed out in call order. */
+  async take(signal?: AbortSignal): Promise<void> {
+    for (;;) {
+      const now = this.#now();
+      const gap = 1000 / this.#rate;
+      // Never let an idle spell bank slots: that would be a burst at the next busy moment.
+      const slot = Math.max(this.#next, now, this.#pausedUntil);
+      this.#next = slot + gap;
+      const wait = slot - now;
+      if (wait < 1) return;
+      await this.#sleep(wait, signal);
+      // A 429 that arrived while we slept moved the schedule: our slot is void then.
+      if (this.#now() >= this.#pausedUntil) return;
+    }
+  }
+
+  /** A 429: no request starts before `retryAfterMs` from now (or one gap), and the rate halves. */
+  throttled(retryAfterMs?: number): void {
+    const now = this.#now();
+    this.#rate = Math.max(this.#minRate, this.#rate * this.#slowFactor);
+    this.#clean = 0;
+    const until = now + (retryAfterMs ?? 1000 / this.#rate);
+    this.#pausedUntil = Math.max(this.#pausedUntil, until);
+    this.#next = Math.max(this.#next, this.#pausedUntil);
+  }
+
+  /** A clean answer: after enough of them, creep back towards the configured rate. */
+  ok(): void {
+    if (this.#rate >= this.maxRate) return;
+    if (++this.#clean >= this.#recoverAfter) {
+      this.#clean = 0;
+      this.#rate = Math.min(this.maxRate, this.#rate * this.#recoverFactor);
+    }
+  }
+}
+
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

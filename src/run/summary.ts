@@ -1,0 +1,49 @@
+// What a run reports when it ends: counts per outcome, pace, and every item that needs a
+// person, with the one thing to do about it.
+import type { PlanItem } from '../plan/plan.js';
+
+export interface Tally {
+  created: number;
+  exists: number;
+  adopted: number;
+  failed: number;
+  in_doubt: number;
+  blocked: number;
+  /** Already done according to the ledger: nothing sent. */
+  skipped: number;
+  /** The run stopped (signal, --max-duration, abort) before sending these. */
+  not_started: number;
+}
+
+export function emptyTally(): Tally {
+  return { created: 0, exists: 0, adopted: 0, failed: 0, in_doubt: 0, blocked: 0, skipped: 0, not_started: 0 };
+}
+
+export interface UnresolvedItem {
+  item: PlanItem;
+  status: 'exists' | 'failed' | 'in_doubt' | 'blocked';
+  /** What happened and what to do, in words for a person. */
+  reason: string;
+}
+
+export interface RunSummary {
+  runId: string;
+  tally: Tally;
+  /** HTTP requests sent (attempts, retries included). */
+  requests: number;
+  elapsedMs: number;
+  /** Requests per second between the first send and the last answer. */
+  requestRate: number;
+  unresolved: UnresolvedItem[];
+  /** Set when the run stopped early. */
+  stopped?: 'signal' | 'max-duration' | 'fatal';
+}
+
+/**
+ * True when nothing in the manifests is left to do. A community that already exists is done
+ * (listed for a look, since its id is unknown); the groups it blocks are not.
+ */
+export function isComplete(summary: RunSummary): boolean {
+  const t = summary.tally;
+  return t.failed === 0 && t.in_doubt === 0 && t.blocked === 0 && t.not_started === 0 && !summary.stopped;
+}

@@ -1,0 +1,155 @@
+// What the simulator holds: created communities and groups, request counters and the fault log.
+// Tests treat it as the truth ("what the server holds"), so it records facts and never interprets them.
+import type { Endpoint, FaultKind } from './faults.js';
+
+export interface CommunityRecord {
+  community_id: string;
+  handle: string;
+  /** The request body as received. */
+  body: Record<string, unknown>;
+  /** ISO timestamp. */
+  created_at: string;
+}
+
+export interface GroupRecord {
+  /** The request's chat_id when it sent one, else one the simulator made. */
+  chat_id: string;
+  group_id: string;
+  community_id: string;
+  /** The request body as received. */
+  body: Record<string, unknown>;
+  /** ISO timestamp. */
+  created_at: string;
+}
+
+export interface FaultLogEntry {
+  kind: FaultKind;
+  endpoint: Endpoint;
+  /** Whether the item was created despite the fault. */
+  created: boolean;
+  /** The community handle or the group name (chat_id when nameless); null when the body was never read. */
+  ref: string | null;
+  /** ISO timestamp. */
+  at: string;
+}
+
+export interface Counts {
+  /** Requests to the API surface (everything outside /__sim/). */
+  requests: number;
+  /** Answers sent, by HTTP status. Dropped connections have no status and are not counted here. */
+  byStatus: Record<string, number>;
+  /** 429 answers, from the token bucket and from `429-burst` faults alike. */
+  rateLimited: number;
+  /** Faults applied (one per fault log entry). */
+  faults: number;
+}
+
+/** Groups that were created more than once: same community and same identity (see `groupIdentity`). */
+export interface DuplicateGroups {
+  community_id: string;
+  identity: string;
+  count: number;
+  group_ids: string[];
+}
+
+export interface StateSnapshot {
+  communities: CommunityRecord[];
+  groups: GroupRecord[];
+  counts: Counts;
+  faultLog: FaultLogEntry[];
+  duplicates: DuplicateGroups[];
+}
+
+/**
+ * What makes two group creations "the same group" from the client's point of view: its name, or the
+ * chat_id the client chose when nameless, or else the whole body minus chat_id. A server-made chat_id
+ * is new on every call, so it can never be part of the identity.
+ */
+export function groupIdentity(body: Record<string, unknown>): string {
+  const group = body.group;
+  const name = group !== null && typeof group === 'object' ? (group as Record<string, unknown>).name : undefined;
+  if (typeof name === 'string' && name !== '') return `name:${name}`;
+  if (typeof body.chat_id === 'string' && body.chat_id !== '') return `chat_id:${body.chat_id}`;
+  const { chat_id: _ignored, community_id: _scoped, ...rest } = body;
+  return `body:${JSON.stringify(rest)}`;
+}
+
+function emptyCounts(): Counts {
+  return { requests: 0, byStatus: {}, rateLimited: 0, faults: 0 };
+}
+
+export class State {
+  /** By community_id. */
+  readonly communities = new Map<string, CommunityRecord>();
+  /** By group_id (chat_id may repeat if a client sends the same one twice). */
+  readonly groups = new Map<string, GroupRecord>();
+  private readonly handles = new Map<string, CommunityRecord>();
+  counts: Counts = emptyCounts();
+  faultLog: FaultLogEntry[] = [];
+
+  communityByHandle(handle: string): CommunityRecord | undefined {
+    return this.handles.get(handle);
+  }
+
+  addCommunity(record: CommunityRecord): void {
+    // Handles are unique on the real API (5216), so a second one here is a simulator bug, not a duplicate.
+    if (this.handles.has(record.handle)) throw new Error(`handle already held: ${record.handle}`);
+    this.handles.set(record.handle, record);
+    this.communities.set(record.community_id, record);
+  }
+
+  addGroup(record: GroupRecord): void {
+    this.groups.set(record.group_id, record);
+  }
+
+  countRequest(): void {
+    this.counts.requests++;
+  }
+
+  countStatus(status: number): void {
+    const key = String(status);
+    this.counts.byStatus[key] = (this.counts.byStatus[key] ?? 0) + 1;
+    if (status === 429) this.counts.rateLimited++;
+  }
+
+  logFault(entry: FaultLogEntry): void {
+    this.faultLog.push(entry);
+    this.counts.faults++;
+  }
+
+  /** Groups created more than once (same community, same identity). Empty means nothing was created twice. */
+  duplicates(): DuplicateGroups[] {
+    const seen = new Map<string, DuplicateGroups>();
+    for (const g of this.groups.values()) {
+      const identity = groupIdentity(g.body);
+      const key = `${g.community_id}\u0000${identity}`;
+      const entry = seen.get(key);
+      if (entry) {
+        entry.count++;
+        entry.group_ids.push(g.group_id);
+      } else {
+        seen.set(key, { community_id: g.community_id, identity, count: 1, group_ids: [g.group_id] });
+      }
+    }
+    return [...seen.values()].filter((d) => d.count > 1);
+  }
+
+  snapshot(): StateSnapshot {
+    return {
+      communities: [...this.communities.values()],
+      groups: [...this.groups.values()],
+      counts: { ...this.counts, byStatus: { ...this.counts.byStatus } },
+      faultLog: [...this.faultLog],
+      duplicates: this.duplicates(),
+    };
+  }
+
+  /** Forgets everything: items, counters and the fault log. */
+  reset(): void {
+    this.communities.clear();
+    this.groups.clear();
+    this.handles.clear();
+    this.counts = emptyCounts();
+    this.faultLog = [];
+  }
+}

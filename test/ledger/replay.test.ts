@@ -1,0 +1,162 @@
+import { writeFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { LedgerError } from '../../src/errors.js';
+import { readLedger } from '../../src/ledger/replay.js';
+import { ev, lines, tempLedger } from './helpers.js';
+
+async function replay(text: string, warnings: string[] = []) {
+  const path = await tempLedger();
+  await writeFile(path, text);
+  return { path, state: await readLedger(path, { onWarning: (m) => warnings.push(m) }) };
+}
+
+describe('readLedger', () => {
+  it('reads a missing file as an empty ledger', async () => {
+    const state = await readLedger(await tempLedger('nope.jsonl'));
+    expect(state.items.size).toBe(0);
+    expect(state.lines).toBe(0);
+    expect(state.runs).toBe(0);
+  });
+
+  it('folds attempt then created', async () => {
+    const { state } = await replay(
+      lines(
+        ev({ key: 'acme', event: 'attempt', attempt: 1, hash: 'h1' }),
+        ev({ key: 'acme', event: 'created', community_id: 'C1', share_url: 'https://x/acme', hash: 'h1' }),
+      ),
+    );
+    const s = state.get('community', 'acme');
+    expect(s).toMatchObject({
+      kind: 'community', key: 'acme', status: 'created', community_id: 'C1', share_url: 'https://x/acme',
+      hash: 'h1', attempts: 1, inFlight: false,
+    });
+    expect(state.isKnownHandle('acme')).toBe(true);
+    expect(state.communityId('acme')).toBe('C1');
+    expect(state.handles()).toEqual(['acme']);
+    expect(state.lines).toBe(2);
+  });
+
+  it('an attempt without an outcome is in flight', async () => {
+    const { state } = await replay(
+      lines(ev({ key: 'a', event: 'attempt' }), ev({ key: 'a', event: 'attempt', run: 'run-2' })),
+    );
+    expect(state.get('community', 'a')).toMatchObject({ attempts: 2, inFlight: true });
+    expect(state.get('community', 'a')?.status).toBeUndefined();
+    expect(state.isKnownHandle('a')).toBe(false);
+    expect(state.runs).toBe(2);
+  });
+
+  it('folds exists, failed with codes, in_doubt, adopted; kinds have separate key spaces', async () => {
+    const { state } = await replay(
+      lines(
+        ev({ key: 'x', event: 'attempt' }),
+        ev({ key: 'x', event: 'exists', status: 409, code: 'HANDLE_TAKEN', message: 'handle exists' }),
+        ev({ key: 'y', event: 'attempt' }),
+        ev({ key: 'y', event: 'failed', status: 422, code: 'INVALID', message: 'bad name' }),
+        ev({ key: 'z', event: 'attempt' }),
+        ev({ key: 'z', event: 'in_doubt', code: 'ETIMEDOUT', message: 'timeout after upload' }),
+        ev({ key: 'w', event: 'adopted', community_id: 'W1' }),
+        ev({ kind: 'group', key: 'x', event: 'created', community_id: 'C', chat_id: 'K', group_id: 'G' }),
+      ),
+    );
+    expect(state.get('community', 'x')).toMatchObject({
+      status: 'exists', status_code: 409, error_code: 'HANDLE_TAKEN', error_message: 'handle exists', inFlight: false,
+    });
+    expect(state.get('community', 'y')).toMatchObject({
+      status: 'failed', status_code: 422, error_code: 'INVALID', error_message: 'bad name', attempts: 1,
+    });
+    expect(state.get('community', 'z')).toMatchObject({ status: 'in_doubt', error_code: 'ETIMEDOUT' });
+    expect(state.get('group', 'x')).toMatchObject({ status: 'created', chat_id: 'K', group_id: 'G' });
+    expect(state.handles()).toEqual(['x', 'w']);
+    expect(state.isKnownHandle('y')).toBe(false);
+    expect(state.communityId('w')).toBe('W1');
+  });
+
+  it('keeps ids from an earlier created; clears old error fields on a new outcome', async () => {
+    const { state } = await replay(
+      lines(
+        ev({ key: 'a', event: 'failed', status: 500, code: 'E', message: 'boom' }),
+        ev({ key: 'a', event: 'created', community_id: 'A1', share_url: 'u' }),
+        ev({ key: 'a', event: 'exists', run: 'run-2' }),
+      ),
+    );
+    const s = state.get('community', 'a')!;
+    expect(s).toMatchObject({ status: 'exists', community_id: 'A1', share_url: 'u', run: 'run-2' });
+    expect(s.error_code).toBeUndefined();
+    expect(s.status_code).toBeUndefined();
+  });
+
+  it('an attempt after an outcome puts the item back in flight; updated_at follows the last line', async () => {
+    const e1 = ev({ key: 'a', event: 'failed', code: 'E' });
+    const e2 = ev({ key: 'a', event: 'attempt', run: 'run-2' });
+    const { state } = await replay(lines(e1, e2));
+    expect(state.get('community', 'a')).toMatchObject({ status: 'failed', inFlight: true, updated_at: e2.at });
+  });
+
+  it('accepts blank lines, CRLF, null optional fields and a complete last line without newline', async () => {
+    const a = ev({ key: 'a', event: 'created', community_id: '1' });
+    const b = { ...ev({ key: 'b', event: 'failed' }), status: null };
+    const warnings: string[] = [];
+    const { state } = await replay(`\n${JSON.stringify(a)}\r\n   \n\n${JSON.stringify(b)}`, warnings);
+    expect(state.lines).toBe(2);
+    expect(state.get('community', 'b')?.status_code).toBeUndefined();
+    expect(warnings).toEqual([]);
+  });
+
+  it('ignores a torn last line with a warning', async () => {
+    const warnings: string[] = [];
+    const a = ev({ key: 'a', event: 'created', community_id: '1' });
+    const { path, state } = await replay(lines(a) + '{"at":"2026-11-01T00:00:00.000Z","run":"r","ki', warnings);
+    expect(state.items.size).toBe(1);
+    expect(state.torn).toHaveLength(1);
+    expect(warnings).toEqual([`ledger ${path}: ignoring torn last line 2 (an interrupted write)`]);
+  });
+
+  it('ignores an unparseable final line even when newline-terminated (and trailing blank lines)', async () => {
+    const warnings: string[] = [];
+    const { path } = await replay(lines(ev({ key: 'a', event: 'attempt' })) + '\0\0\0\0\n\n', warnings);
+    expect(warnings).toEqual([`ledger ${path}: ignoring torn last line 2 (an interrupted write)`]);
+  });
+
+  it('refuses a corrupt line in the middle, naming its line number', async () => {
+    const text = lines(ev({ key: 'a', event: 'attempt' }), ev({ key: 'b', event: 'attempt' })) + '{oops\n' +
+      lines(ev({ key: 'c', event: 'attempt' }));
+    const path = await tempLedger();
+    await writeFile(path, text);
+    const error = await readLedger(path).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LedgerError);
+    expect((error as LedgerError).message).toMatch(
+      new RegExp(`^ledger ${path}:3: corrupt line \\(.+\\); the ledger is never rewritten: fix or move that line by hand$`),
+    );
+    expect((error as LedgerError).exitCode).toBe(3);
+  });
+
+  it.each([
+    ['an unknown event', { event: 'deleted' }],
+    ['a bad kind', { kind: 'user' }],
+    ['a non-string id', { community_id: 42 }],
+    ['a missing key', { key: undefined }],
+  ])('refuses valid JSON of the wrong shape: %s, even on the last line', async (_, patch) => {
+    const bad = { ...ev({ key: 'a', event: 'created' }), ...patch };
+    const path = await tempLedger();
+    await writeFile(path, lines(ev({ key: 'z', event: 'attempt' })) + JSON.stringify(bad) + '\n');
+    await expect(readLedger(path)).rejects.toThrow(`ledger ${path}:2: corrupt line`);
+  });
+
+  it('state.apply folds a new event the same way', async () => {
+    const { state } = await replay(lines(ev({ key: 'a', event: 'attempt' })));
+    state.apply(ev({ key: 'a', event: 'created', community_id: 'A', run: 'run-9' }));
+    expect(state.get('community', 'a')).toMatchObject({ status: 'created', community_id: 'A', inFlight: false });
+    expect(state.lines).toBe(2);
+    expect(state.runs).toBe(2);
+  });
+
+  it('reads lines that straddle its read buffer, multi-byte text included', async () => {
+    const events = Array.from({ length: 20_000 }, (_, i) =>
+      ev({ key: `c${i}`, event: 'failed', message: `é€😀 ${'x'.repeat(i % 600)}` }),
+    );
+    const { state } = await replay(lines(...events));
+    expect(state.items.size).toBe(20_000);
+    expect(state.get('community', 'c19999')?.error_message).toBe(events[19_999]!.message);
+  });
+});
