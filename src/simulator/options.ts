@@ -5,7 +5,7 @@ import { FAULT_KINDS, isFaultKind, type FaultProbabilities } from './faults.js';
 export interface RateLimit {
   /** Requests per second allowed on average. */
   rate: number;
-  /** How many requests may arrive at once after a quiet spell. Default: `rate`. */
+  /** How many requests may arrive at once after a quiet spell (>= 1). Default: `rate`, at least 1. */
   burst?: number;
 }
 

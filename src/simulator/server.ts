@@ -112,9 +112,11 @@ export class Simulator {
     this.bucket = this.makeBucket();
     this.ctx = this.makeContext();
     this.server = http.createServer({ noDelay: true }, (req, res) => {
-      this.route(req, res).catch(() => {
-        if (!res.headersSent) this.send(res, ANSWERS.internalError);
-        else res.destroy();
+      // Only a simulator bug lands here; say so in the body rather than pose as a Genuin error.
+      this.route(req, res).catch((err: unknown) => {
+        if (res.headersSent) return void res.destroy();
+        const message = `simulator internal error: ${err instanceof Error ? err.message : String(err)}`;
+        this.send(res, { ...ANSWERS.internalError, body: Buffer.from(JSON.stringify({ code: 'SIM', message, data: {} })) });
       });
     });
     this.server.keepAliveTimeout = KEEP_ALIVE_MS;
@@ -212,7 +214,7 @@ export class Simulator {
 
   private makeBucket(): TokenBucket | null {
     const limit = this.opts.rateLimit;
-    return limit ? new TokenBucket(limit.rate, limit.burst ?? limit.rate) : null;
+    return limit ? new TokenBucket(limit.rate, limit.burst) : null;
   }
 
   private makeContext(): EndpointContext {

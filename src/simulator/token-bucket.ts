@@ -15,12 +15,13 @@ export class TokenBucket {
 
   /**
    * @param rate tokens added per second (> 0)
-   * @param burst capacity, and the number of tokens at start (>= 1); defaults to `rate`
+   * @param burst capacity, and the number of tokens at start (>= 1); defaults to `rate`, but at least 1,
+   *   since a bucket that can never hold a whole token would refuse everything (e.g. 20/min = 0.33/s)
    * @param now monotonic clock in milliseconds
    */
   constructor(
     readonly rate: number,
-    readonly burst: number = rate,
+    readonly burst: number = Math.max(1, rate),
     private readonly now: Clock = monotonic,
   ) {
     if (!(rate > 0) || !Number.isFinite(rate)) throw new RangeError(`rate must be a positive number, got ${rate}`);

@@ -8,13 +8,15 @@ export const AUTH = { authorization: 'Bearer sim-token' };
 
 export type RawResult =
   | { ok: true; status: number; headers: http.IncomingHttpHeaders; text: string; bytes: number }
-  | { ok: false; code: string; status?: number; text?: string };
+  /** The exchange failed; `status` and `text` say how far the answer got. */
+  | { ok: false; code: string; status?: number; text: string };
 
 export interface RawOptions {
   method?: string;
   headers?: Record<string, string>;
   /** Sent as-is when a string or Buffer, JSON-encoded otherwise. */
   body?: unknown;
+  /** Deadline for the whole exchange; default 5 s. */
   timeoutMs?: number;
   /** Stop reading (and destroy) after this many body bytes. */
   maxBytes?: number;
@@ -28,6 +30,10 @@ export function raw(base: string, path: string, opts: RawOptions = {}): Promise<
         ? opts.body
         : JSON.stringify(opts.body);
   return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let bytes = 0;
+    let status: number | undefined;
+    const failed = (code: string) => resolve({ ok: false, code, status, text: Buffer.concat(chunks).toString('utf8') });
     const req = http.request(
       new URL(path, base),
       {
@@ -38,16 +44,14 @@ export function raw(base: string, path: string, opts: RawOptions = {}): Promise<
           ...AUTH,
           ...opts.headers,
         },
-        timeout: opts.timeoutMs ?? 5_000,
       },
       (res) => {
-        const chunks: Buffer[] = [];
-        let bytes = 0;
+        status = res.statusCode;
         res.on('data', (c: Buffer) => {
           bytes += c.length;
           if (opts.maxBytes !== undefined && bytes > opts.maxBytes) {
+            failed('TOO_BIG');
             res.destroy();
-            resolve({ ok: false, code: 'TOO_BIG', status: res.statusCode });
             return;
           }
           chunks.push(c);
@@ -55,16 +59,16 @@ export function raw(base: string, path: string, opts: RawOptions = {}): Promise<
         res.on('end', () =>
           resolve({ ok: true, status: res.statusCode!, headers: res.headers, text: Buffer.concat(chunks).toString('utf8'), bytes }),
         );
-        res.on('error', (e: NodeJS.ErrnoException) =>
-          resolve({ ok: false, code: e.code ?? e.message, status: res.statusCode, text: Buffer.concat(chunks).toString('utf8') }),
-        );
-        res.on('aborted', () => resolve({ ok: false, code: 'ABORTED', status: res.statusCode, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', (e: NodeJS.ErrnoException) => failed(e.code ?? e.message));
       },
     );
-    req.on('timeout', () => {
-      req.destroy(Object.assign(new Error('timeout'), { code: 'TIMEOUT' }));
-    });
-    req.on('error', (e: NodeJS.ErrnoException) => resolve({ ok: false, code: e.code ?? e.message }));
+    // A deadline for the whole exchange, not an idle timeout: a slow drip is never idle for long.
+    const deadline = setTimeout(() => {
+      failed('TIMEOUT');
+      req.destroy();
+    }, opts.timeoutMs ?? 5_000);
+    req.on('close', () => clearTimeout(deadline));
+    req.on('error', (e: NodeJS.ErrnoException) => failed(e.code ?? e.message));
     req.end(payload);
   });
 }
