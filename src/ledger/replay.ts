@@ -46,6 +46,7 @@ class State implements LedgerState {
   readonly torn: TornLine[] = [];
   lines = 0;
   private readonly runIds = new Set<string>();
+  private lastRun: string | undefined;
 
   get runs(): number {
     return this.runIds.size;
@@ -74,11 +75,32 @@ class State implements LedgerState {
 
   apply(e: LedgerEvent): ItemState {
     this.lines++;
-    this.runIds.add(e.run);
+    // Consecutive lines nearly always share a run: skip the set lookup for them.
+    if (e.run !== this.lastRun) {
+      this.runIds.add(e.run);
+      this.lastRun = e.run;
+    }
     const k = stateKey(e.kind, e.key);
     let s = this.items.get(k);
     if (s === undefined) {
-      s = { kind: e.kind, key: e.key, attempts: 0, inFlight: false, updated_at: e.at };
+      // Every field up front, in one order: one hidden class for all items keeps this loop fast.
+      s = {
+        kind: e.kind,
+        key: e.key,
+        status: undefined,
+        community_id: undefined,
+        chat_id: undefined,
+        group_id: undefined,
+        share_url: undefined,
+        status_code: undefined,
+        error_code: undefined,
+        error_message: undefined,
+        attempts: 0,
+        inFlight: false,
+        hash: undefined,
+        updated_at: e.at,
+        run: e.run,
+      };
       this.items.set(k, s);
     }
     // `?? undefined` throughout: JSON null (NaN, a hand edit) counts as absent, never as a value.

@@ -1,0 +1,100 @@
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { LedgerError } from '../../src/errors.js';
+import { compactLedger } from '../../src/ledger/compact.js';
+import { acquireLock } from '../../src/ledger/lock.js';
+import { readLedger, type LedgerState } from '../../src/ledger/replay.js';
+import { LedgerWriter } from '../../src/ledger/writer.js';
+import { ev, lines, tempLedger } from './helpers.js';
+
+const history = () =>
+  lines(
+    ev({ key: 'a', event: 'attempt', hash: 'ha' }),
+    ev({ key: 'a', event: 'in_doubt', code: 'ETIMEDOUT' }),
+    ev({ key: 'a', event: 'attempt', run: 'run-2', hash: 'ha' }),
+    ev({ key: 'a', event: 'created', run: 'run-2', community_id: 'A1', share_url: 'https://s/a' }),
+    ev({ key: 'a', event: 'exists', run: 'run-3', status: 409, code: 'TAKEN' }),
+    ev({ key: 'b', event: 'attempt' }),
+    ev({ key: 'b', event: 'failed', status: 422, code: 'INVALID', message: 'name, "quoted"' }),
+    ev({ key: 'b', event: 'attempt', run: 'run-2' }), // in flight after a failure
+    ev({ key: 'c', event: 'attempt' }),
+    ev({ key: 'c', event: 'attempt', run: 'run-2' }), // attempt-only: in flight, two attempts
+    ev({ kind: 'group', key: 'a/g', event: 'attempt' }),
+    ev({ kind: 'group', key: 'a/g', event: 'created', community_id: 'A1', chat_id: 'K', group_id: 'G' }),
+    ev({ key: 'd', event: 'adopted', community_id: 'D1' }),
+  );
+
+const snapshot = (s: LedgerState) => [...s.items.values()].map(({ run: _run, ...rest }) => rest);
+
+describe('compactLedger', () => {
+  it('keeps every id, status, attempt count and in-flight item; one line per item (two when in flight)', async () => {
+    const path = await tempLedger();
+    await writeFile(path, history());
+    const before = await readLedger(path);
+    const result = await compactLedger(path);
+    const after = await readLedger(path);
+    expect(snapshot(after)).toEqual(snapshot(before));
+    expect(result).toEqual({ linesBefore: 13, linesAfter: 6, items: 5, torn: 0 });
+    expect(after.lines).toBe(6);
+    expect(after.get('community', 'a')).toMatchObject({ status: 'exists', community_id: 'A1', attempts: 2 });
+    expect(after.get('community', 'b')).toMatchObject({ status: 'failed', inFlight: true, attempts: 2 });
+    expect(after.get('community', 'c')).toMatchObject({ inFlight: true, attempts: 2 });
+    // Compacting again changes nothing.
+    const again = await compactLedger(path);
+    expect(again).toMatchObject({ linesBefore: 6, linesAfter: 6 });
+    expect(snapshot(await readLedger(path))).toEqual(snapshot(before));
+  });
+
+  it('replaces the file atomically (a new inode, mode 0600) and leaves no temp file or lock', async () => {
+    const path = await tempLedger();
+    await writeFile(path, history(), { mode: 0o644 });
+    const { ino } = await stat(path);
+    await compactLedger(path);
+    const st = await stat(path);
+    expect(st.ino).not.toBe(ino);
+    expect(st.mode & 0o777).toBe(0o600);
+    expect(await readdir(dirname(path))).toEqual(['ledger.jsonl']);
+  });
+
+  it('carries torn lines over as found, so a half-written id is never thrown away', async () => {
+    const path = await tempLedger();
+    const torn = '{"at":"2026-11-01T00:00:00.000Z","run":"r","kind":"community","key":"e","event":"created","community_id":"E1';
+    await writeFile(path, history() + torn);
+    const w = await LedgerWriter.open(path); // marks the torn line
+    await w.append(ev({ key: 'f', event: 'created', community_id: 'F1' }));
+    await w.close();
+    const warnings: string[] = [];
+    const result = await compactLedger(path, { onWarning: (m) => warnings.push(m) });
+    expect(result.torn).toBe(1);
+    expect(warnings).toHaveLength(1);
+    const text = await readFile(path, 'utf8');
+    expect(text.split('\n')[0]).toBe(torn);
+    expect((await readLedger(path)).communityId('f')).toBe('F1');
+  });
+
+  it('refuses while another holds the lock, leaving the ledger untouched', async () => {
+    const path = await tempLedger();
+    const text = history();
+    await writeFile(path, text);
+    const release = await acquireLock(path);
+    await expect(compactLedger(path)).rejects.toThrow(LedgerError);
+    expect(await readFile(path, 'utf8')).toBe(text);
+    await release();
+  });
+
+  it('refuses a corrupt ledger, leaving it untouched', async () => {
+    const path = await tempLedger();
+    const text = history() + 'garbage\n' + lines(ev({ key: 'z', event: 'attempt' }));
+    await writeFile(path, text);
+    await expect(compactLedger(path)).rejects.toThrow(`ledger ${path}:14: corrupt line`);
+    expect(await readFile(path, 'utf8')).toBe(text);
+    expect(await readdir(dirname(path))).toEqual(['ledger.jsonl']);
+  });
+
+  it('leaves a missing ledger missing', async () => {
+    const path = await tempLedger();
+    expect(await compactLedger(path)).toEqual({ linesBefore: 0, linesAfter: 0, items: 0, torn: 0 });
+    expect(await readdir(dirname(path))).toEqual([]);
+  });
+});
