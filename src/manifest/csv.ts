@@ -1,0 +1,412 @@
+// CSV manifests, streamed: one row per community or group, columns named by API field
+// (dotted for nested ones). The header is compiled once into per-column setters typed by
+// fields.ts; each row then costs one pass over its cells and one zod parse. Lines are counted
+// here, not by csv-parse (its count is where a record ends, and it counts a quoted CRLF twice).
+import { createReadStream } from 'node:fs';
+import { isUtf8 } from 'node:buffer';
+import { Parser } from 'csv-parse';
+
+import { FAIL, cellError, cellParser } from './cells.js';
+import type { Collector } from './collector.js';
+import { COMMUNITY_FIELDS, type FieldInfo, GROUP_FIELDS, MANIFEST_KEYS } from './fields.js';
+import { formatPath } from './issues.js';
+import { CELLS_PER_RECORD_LIMIT, type ManifestLimits } from './limits.js';
+import type { PlainObject } from './merge.js';
+import {
+  NUL_MESSAGE,
+  UTF16_MESSAGE,
+  UTF8_MESSAGE,
+  firstInvalidUtf8,
+  lineOfFileOffset,
+  utf16Bom,
+  utf8CompleteEnd,
+} from './source.js';
+import { unknownMessage } from './suggest.js';
+import { type Defaults, type ItemContext, communityItem, groupItem, topLevelParent } from './validate.js';
+
+type Kind = 'community' | 'group';
+type Meta = { key?: string; community_handle?: string; community_id?: string };
+/** Writes one non-empty cell into the row's body or meta; false on a bad cell (reason in cellError). */
+type Setter = (text: string, body: PlainObject, meta: Meta) => boolean;
+
+const KIND_VALUES: Record<string, Kind> = { community: 'community', communities: 'community', group: 'group', groups: 'group' };
+const META_COLUMNS = ['kind', 'key', 'community_handle', 'community_id'] as const;
+const CHUNK_BYTES = 1 << 20;
+
+function fieldSetter(field: FieldInfo, limits: ManifestLimits): Setter {
+  const parse = cellParser(field, limits);
+  const path = field.path;
+  const depth = path.length - 1;
+  const last = path[depth];
+  if (depth === 0) {
+    return (text, body) => {
+      const v = parse(text);
+      if (v === FAIL) return false;
+      body[last] = v;
+      return true;
+    };
+  }
+  return (text, body) => {
+    const v = parse(text);
+    if (v === FAIL) return false;
+    let o = body;
+    for (let i = 0; i < depth; i++) {
+      const k = path[i];
+      let next = o[k] as PlainObject | undefined;
+      if (next === undefined) {
+        next = {};
+        o[k] = next;
+      }
+      o = next;
+    }
+    o[last] = v;
+    return true;
+  };
+}
+
+const metaSetter =
+  (name: keyof Meta): Setter =>
+  (text, _body, meta) => {
+    meta[name] = text;
+    return true;
+  };
+
+const refuse =
+  (message: string): Setter =>
+  () => {
+    cellError.message = message;
+    return false;
+  };
+
+function isBlank(cell: string): boolean {
+  return cell.length === 0 || (cell.charCodeAt(0) <= 32 && cell.trim() === '');
+}
+
+function allBlank(rec: string[]): boolean {
+  for (let i = 0; i < rec.length; i++) if (!isBlank(rec[i])) return false;
+  return true;
+}
+
+function newlinesIn(rec: string[]): number {
+  let n = 0;
+  for (let i = 0; i < rec.length; i++) {
+    const f = rec[i];
+    for (let j = f.indexOf('\n'); j !== -1; j = f.indexOf('\n', j + 1)) n++;
+  }
+  return n;
+}
+
+interface Header {
+  names: string[];
+  /** Per kind, a setter per column (undefined: the column is `kind`, or ignored). */
+  setters: Record<Kind, (Setter | undefined)[]>;
+  fileKind: Kind | undefined;
+  kindCol: number;
+  /** Dotted field or meta name → column index (0-based). */
+  columnOf: Map<string, number>;
+  /** The header had faults: rows are still read, but absent-field faults would only echo them. */
+  broken: boolean;
+}
+
+function csvErrorMessage(err: Error & { code?: string }, limits: ManifestLimits): string {
+  switch (err.code) {
+    case 'CSV_QUOTE_NOT_CLOSED':
+      return 'a quoted field is never closed (a missing " in the record starting here): the rest of the file cannot be read';
+    case 'CSV_INVALID_CLOSING_QUOTE':
+      return 'a closing quote is followed by other characters: inside a quoted field write a quote as ""';
+    case 'INVALID_OPENING_QUOTE':
+      return 'a quote in the middle of an unquoted field: quote the whole field ("…") and write inner quotes as ""';
+    case 'CSV_MAX_RECORD_SIZE':
+      return `record longer than ${limits.maxCellBytes * CELLS_PER_RECORD_LIMIT} characters (an unclosed quote?): the rest of the file cannot be read`;
+    default:
+      return err.message;
+  }
+}
+
+/** Streams one CSV file into the collector. Never throws for bad input. */
+export async function csvEntries(file: string, limits: ManifestLimits, c: Collector, defaults: Defaults): Promise<void> {
+  let nextLine = 1;
+  let line = 1;
+  let header: Header | undefined;
+  let stopped = false;
+  let rows = 0;
+  let internal: unknown;
+
+  const fault = (ln: number, column: number | undefined, field: string, message: string) =>
+    c.fault(column === undefined ? { file, line: ln, field, message } : { file, line: ln, column, field, message });
+
+  // ---- header ------------------------------------------------------------------------------
+  const compileHeader = (rec: string[], ln: number): Header | undefined => {
+    const names = rec.map((n) => n.trim());
+    if (names.length === 1 && names[0].includes(';')) {
+      fault(ln, undefined, 'csv', "file looks ';'-delimited (European Excel export): save as CSV with commas");
+      return undefined;
+    }
+    if (names.length === 1 && names[0].includes('\t')) {
+      fault(ln, undefined, 'csv', 'file looks tab-delimited: save as CSV with commas');
+      return undefined;
+    }
+    let width = names.length;
+    while (width > 0 && names[width - 1] === '') width--; // Excel's trailing empty columns
+    const present = new Set(names);
+    const kindCol = names.indexOf('kind');
+    let fileKind: Kind | undefined;
+    if (kindCol < 0) {
+      if (present.has('handle')) fileKind = 'community';
+      else if (present.has('community_handle') || present.has('community_id')) fileKind = 'group';
+      else {
+        fault(ln, undefined, 'csv', 'cannot tell communities from groups: add a "kind" column (community or group), or a "handle" column (communities) or "community_handle"/"community_id" (groups)');
+        return undefined;
+      }
+    }
+    const kinds: Kind[] = fileKind ? [fileKind] : ['community', 'group'];
+    const candidates = new Set<string>();
+    for (const k of kinds) {
+      for (const n of (k === 'community' ? COMMUNITY_FIELDS : GROUP_FIELDS).fields.keys()) candidates.add(n);
+      for (const n of MANIFEST_KEYS[k]) if (n !== 'groups') candidates.add(n);
+    }
+    if (!fileKind) candidates.add('kind');
+
+    let broken = false;
+    const bad = (i: number, message: string) => {
+      broken = true;
+      fault(ln, i + 1, names[i] || `column ${i + 1}`, message);
+    };
+    const setters: Header['setters'] = { community: [], group: [] };
+    const columnOf = new Map<string, number>();
+    const fieldsIn: Record<Kind, { name: string; col: number }[]> = { community: [], group: [] };
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i];
+      if (i >= width) {
+        const s = refuse('a value in a column with no name in the header');
+        setters.community[i] = s;
+        setters.group[i] = s;
+        continue;
+      }
+      if (name === '') {
+        bad(i, 'column has no name');
+        continue;
+      }
+      if (columnOf.has(name)) {
+        bad(i, `duplicate column "${name}" (also column ${columnOf.get(name)! + 1})`);
+        continue;
+      }
+      columnOf.set(name, i);
+      if (name === 'kind') continue;
+      let known = false;
+      for (const k of ['community', 'group'] as const) {
+        const meta = (MANIFEST_KEYS[k] as readonly string[]).includes(name) && name !== 'groups' ? (name as keyof Meta) : undefined;
+        const field = (k === 'community' ? COMMUNITY_FIELDS : GROUP_FIELDS).fields.get(name);
+        if (meta) setters[k][i] = metaSetter(meta);
+        else if (field) {
+          setters[k][i] = fieldSetter(field, limits);
+          fieldsIn[k].push({ name, col: i });
+        } else setters[k][i] = refuse(`column "${name}" does not apply to a ${k} row`);
+        if ((meta || field) && kinds.includes(k)) known = true;
+      }
+      if (!known) {
+        const why = (META_COLUMNS as readonly string[]).includes(name) || COMMUNITY_FIELDS.fields.has(name) || GROUP_FIELDS.fields.has(name)
+          ? `column "${name}" does not apply to ${fileKind}s (add a "kind" column for a file that mixes communities and groups)`
+          : unknownMessage('column', name, candidates);
+        bad(i, why);
+        setters.community[i] = undefined;
+        setters.group[i] = undefined;
+      }
+    }
+    // `categories` (JSON) and `categories.existing` in one header would write the same value twice.
+    for (const k of kinds) {
+      for (const a of fieldsIn[k]) {
+        for (const b of fieldsIn[k]) {
+          if (b.name.startsWith(`${a.name}.`) && setters[k][a.col] !== undefined) {
+            bad(b.col, `column "${b.name}" overlaps column "${a.name}": use one or the other`);
+            setters.community[b.col] = undefined;
+            setters.group[b.col] = undefined;
+          }
+        }
+      }
+    }
+    return { names, setters, fileKind, kindCol, columnOf, broken };
+  };
+
+  // ---- rows --------------------------------------------------------------------------------
+  const locate = (path: readonly PropertyKey[]): { line: number; column?: number } => {
+    const segs: string[] = [];
+    for (const p of path) {
+      if (typeof p !== 'string') break;
+      segs.push(p);
+    }
+    for (let n = segs.length; n > 0; n--) {
+      const col = header!.columnOf.get(n === segs.length ? segs.join('.') : segs.slice(0, n).join('.'));
+      if (col !== undefined) return { line, column: col + 1 };
+    }
+    return { line };
+  };
+  const requiredHint = (kind: Kind, path: readonly PropertyKey[]): string => {
+    const name = formatPath(path);
+    return header!.columnOf.has(name) ? ' (the cell is empty)' : ` (no "${name}" column, and no defaults.${kind}.${name} in a YAML manifest)`;
+  };
+
+  const onRow = (rec: string[]): void => {
+    const h = header!;
+    const ncols = h.names.length;
+    if (rec.length !== ncols) {
+      if (rec.length === 1 && rec[0] === '') return; // an empty line
+      fault(line, undefined, 'csv', `row has ${rec.length} cells, the header has ${ncols} (a missing or extra comma, or an unquoted comma in a value?)`);
+      return;
+    }
+    let kind = h.fileKind;
+    if (h.kindCol >= 0) {
+      const k = rec[h.kindCol].trim().toLowerCase();
+      kind = KIND_VALUES[k];
+      if (kind === undefined) {
+        if (k === '' && allBlank(rec)) return;
+        fault(line, h.kindCol + 1, 'kind', k === '' ? 'required: community or group' : unknownMessage('kind', rec[h.kindCol].trim(), ['community', 'group']));
+        return;
+      }
+    }
+    const setters = h.setters[kind!];
+    const body: PlainObject = {};
+    const meta: Meta = {};
+    let any = false;
+    let cellFaults = false;
+    for (let i = 0; i < ncols; i++) {
+      const cell = rec[i];
+      if (isBlank(cell)) continue;
+      const set = setters[i];
+      if (set === undefined) continue;
+      any = true;
+      if (cell.length > limits.maxCellBytes) {
+        cellFaults = true;
+        fault(line, i + 1, h.names[i] || `column ${i + 1}`, `cell longer than ${limits.maxCellBytes} characters (limits.maxCellBytes)`);
+      } else if (!set(cell, body, meta)) {
+        cellFaults = true;
+        fault(line, i + 1, h.names[i] || `column ${i + 1}`, cellError.message);
+      }
+    }
+    if (!any && h.kindCol < 0) return; // a row of empty cells (",,,")
+    rows++;
+    const ctx: ItemContext = {
+      collector: c,
+      defaults,
+      pos: { file, line },
+      locate,
+      fresh: true,
+      quietAbsent: h.broken || cellFaults,
+      requiredHint,
+    };
+    if (kind === 'community') {
+      communityItem(body, meta.community_id, ctx);
+    } else {
+      groupItem(body, meta.key, topLevelParent(meta.community_handle, meta.community_id, ctx), ctx);
+    }
+  };
+
+  const onRecord = (rec: string[]): void => {
+    line = nextLine;
+    nextLine += 1 + newlinesIn(rec);
+    if (stopped) return;
+    try {
+      if (header === undefined) {
+        if (allBlank(rec)) return; // blank lines before the header
+        header = compileHeader(rec, line);
+        if (header === undefined) stopped = true;
+      } else {
+        onRow(rec);
+      }
+    } catch (err) {
+      // A bug, not bad input: stop reading and rethrow it after the stream is closed.
+      internal ??= err;
+      stopped = true;
+    }
+  };
+
+  // ---- the stream --------------------------------------------------------------------------
+  const parser = new Parser({
+    bom: true,
+    relax_column_count: true,
+    skip_empty_lines: false,
+    record_delimiter: ['\r\n', '\n', '\r'],
+    max_record_size: limits.maxCellBytes * CELLS_PER_RECORD_LIMIT,
+  });
+  // Records are taken as the parser pushes them, synchronously inside write(): nothing is
+  // buffered on the readable side, so a parse error cannot drop records already parsed, and
+  // there is no per-record `info` object (csv-parse's `on_record` builds one: +40% time).
+  const pushEnd = parser.push.bind(parser);
+  parser.push = (record: unknown): boolean => {
+    if (record === null) return pushEnd(null);
+    onRecord(record as string[]);
+    return true;
+  };
+  parser.on('error', () => {}); // read through parser.errored
+  parser.resume();
+
+  let offset = 0;
+  let carry: Buffer | undefined;
+  let byteFault: { offset: number; message: string } | undefined;
+  const input = createReadStream(file, { highWaterMark: CHUNK_BYTES });
+  try {
+    for await (const chunk of input) {
+      const buf = chunk as Buffer;
+      if (offset === 0 && utf16Bom(buf)) {
+        byteFault = { offset: 0, message: UTF16_MESSAGE };
+        break;
+      }
+      const nul = buf.indexOf(0);
+      if (nul >= 0) {
+        byteFault = { offset: offset + nul, message: NUL_MESSAGE };
+        break;
+      }
+      // UTF-8 check, carrying a character cut by the chunk boundary over to the next chunk.
+      const joined = carry ? Buffer.concat([carry, buf]) : buf;
+      const base = offset - (carry?.length ?? 0);
+      const end = utf8CompleteEnd(joined);
+      const whole = end === joined.length ? joined : joined.subarray(0, end);
+      if (!isUtf8(whole)) {
+        byteFault = { offset: base + Math.max(0, firstInvalidUtf8(whole)), message: UTF8_MESSAGE };
+        break;
+      }
+      carry = end === joined.length ? undefined : Buffer.from(joined.subarray(end));
+      parser.write(buf);
+      offset += buf.length;
+      if (parser.errored || stopped) break;
+    }
+    if (!byteFault && carry && !parser.errored && !stopped) {
+      byteFault = { offset: offset - carry.length, message: UTF8_MESSAGE };
+    }
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    fault(1, undefined, 'file', `cannot read it (${code ?? (err as Error).message})`);
+    stopped = true;
+  } finally {
+    input.destroy();
+  }
+
+  if (byteFault) {
+    parser.destroy();
+    fault(await lineOfFileOffset(file, byteFault.offset), undefined, 'file', byteFault.message);
+  } else if (!parser.errored && !stopped) {
+    await new Promise<void>((resolve) => {
+      parser.once('close', resolve);
+      parser.once('finish', resolve);
+      parser.once('error', () => resolve());
+      parser.end();
+    });
+  } else {
+    parser.destroy();
+  }
+  if (internal !== undefined) throw internal;
+
+  const err = parser.errored as (Error & { code?: string; column?: unknown }) | null;
+  if (err && !byteFault) {
+    // The record in progress starts at nextLine: that is where the user should look.
+    const column = typeof err.column === 'number' ? err.column + 1 : undefined;
+    fault(nextLine, column, 'csv', csvErrorMessage(err, limits));
+    return;
+  }
+  if (stopped || byteFault) return;
+  if (header === undefined) {
+    fault(1, undefined, 'csv', 'the file is empty: a CSV manifest starts with a header row of column names');
+  } else if (rows === 0) {
+    c.warn({ file, line: 1, field: 'csv', message: 'no data rows: only a header' });
+  }
+}

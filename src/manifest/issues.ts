@@ -1,0 +1,142 @@
+// zod issues → manifest faults: a dotted field, a message in the manifest's terms (no zod
+// jargon, no echo of values, which may be phone numbers), and a place found by a Locator.
+import type { z } from 'zod';
+
+import type { ManifestFault } from '../errors.js';
+import type { FieldMap } from './fields.js';
+import { unknownMessage } from './suggest.js';
+
+/** Where a value path (relative to the entry) is in the source. `onKey`: the key rather than its value. */
+export type Locator = (path: readonly PropertyKey[], onKey: boolean) => { line: number; column?: number };
+
+/** `group.members[1].phone_number` */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const p of path) {
+    if (typeof p === 'number') out += `[${p}]`;
+    else out += out === '' ? String(p) : `.${String(p)}`;
+  }
+  return out;
+}
+
+export function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let cur = input;
+  for (const p of path) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<PropertyKey, unknown>)[p];
+  }
+  return cur;
+}
+
+export function describeValue(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  switch (typeof v) {
+    case 'object':
+      return 'a mapping';
+    case 'string':
+      return 'text';
+    case 'number':
+      return Number.isInteger(v) ? 'an integer' : 'a fractional number';
+    case 'boolean':
+      return v ? 'true' : 'false';
+    default:
+      return typeof v;
+  }
+}
+
+const EXPECTED: Record<string, string> = {
+  int: 'an integer',
+  number: 'a number',
+  string: 'text',
+  boolean: 'true or false',
+  array: 'a list',
+  object: 'a mapping',
+};
+
+export interface IssueContext {
+  file: string;
+  fields: FieldMap;
+  /** Manifest-only keys accepted at the entry's top level (`key`, `community_id`, ...), for suggestions. */
+  extraKeys: readonly string[];
+  locate: Locator;
+  /**
+   * Drop issues about values absent from this object: they were reported elsewhere (bad
+   * defaults, a misspelt CSV column) or are not required (an adopted community's fields).
+   */
+  absentFrom?: unknown;
+  /** A hint appended to "required" (`add a "type" column or defaults.group.type`). */
+  requiredHint?: (path: readonly PropertyKey[]) => string;
+}
+
+function sizeMessage(issue: z.core.$ZodIssue, big: boolean): string {
+  const i = issue as { origin?: string; minimum?: number | bigint; maximum?: number | bigint; inclusive?: boolean; message: string };
+  const limit = big ? i.maximum : i.minimum;
+  const op = big ? (i.inclusive ? '<=' : '<') : i.inclusive ? '>=' : '>';
+  // A message written in schema.ts is kept; zod's own wording is replaced.
+  if (!/^Too (small|big)/.test(i.message)) return i.message;
+  switch (i.origin) {
+    case 'string':
+      if (!big && Number(limit) === 1) return 'must not be empty';
+      return `must be ${big ? 'at most' : 'at least'} ${String(limit)} characters`;
+    case 'array':
+      return `needs ${big ? 'at most' : 'at least'} ${String(limit)} items`;
+    default:
+      return `must be ${op} ${String(limit)}`;
+  }
+}
+
+function unionMessage(ctx: IssueContext, path: readonly PropertyKey[]): string {
+  const field = ctx.fields.fieldAt(path);
+  if (field?.kind === 'members' && field.tags) {
+    const keys = [...new Set(field.tags.values())];
+    return `expected ${keys.map((k) => `{${k}: "…"}`).join(' or ')}`;
+  }
+  return 'does not match any accepted form';
+}
+
+/** Turns zod issues into faults, calling `emit` for each. */
+export function reportIssues(issues: readonly z.core.$ZodIssue[], input: unknown, ctx: IssueContext, emit: (f: ManifestFault) => void): void {
+  const at = (path: readonly PropertyKey[], onKey: boolean, field: string, message: string) => {
+    const { line, column } = ctx.locate(path, onKey);
+    emit(column === undefined ? { file: ctx.file, line, field, message } : { file: ctx.file, line, column, field, message });
+  };
+  for (const issue of issues) {
+    const path = issue.path;
+    if (issue.code === 'unrecognized_keys') {
+      const candidates = path.length === 0 ? [...ctx.fields.under(path), ...ctx.extraKeys] : ctx.fields.under(path);
+      for (const key of issue.keys) {
+        const full = [...path, key];
+        at(full, true, formatPath(full), unknownMessage('field', key, candidates));
+      }
+      continue;
+    }
+    const value = valueAt(input, path);
+    if (ctx.absentFrom !== undefined && valueAt(ctx.absentFrom, path) === undefined) continue;
+    let message: string;
+    switch (issue.code) {
+      case 'invalid_type':
+        if (value === undefined) {
+          message = `required${ctx.requiredHint ? ctx.requiredHint(path) : ''}`;
+        } else {
+          message = `expected ${EXPECTED[issue.expected] ?? issue.expected}, got ${describeValue(value)}`;
+          if (issue.expected === 'string' && (typeof value === 'number' || typeof value === 'boolean')) {
+            message += ' (put it in quotes)';
+          }
+        }
+        break;
+      case 'invalid_union':
+        message = unionMessage(ctx, path);
+        break;
+      case 'too_small':
+        message = sizeMessage(issue, false);
+        break;
+      case 'too_big':
+        message = sizeMessage(issue, true);
+        break;
+      default:
+        message = issue.message;
+    }
+    at(path, false, formatPath(path) || '(entry)', message);
+  }
+}

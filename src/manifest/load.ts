@@ -1,0 +1,139 @@
+// The manifest loader: every file of a run → validated entries with their source positions,
+// or one ManifestError carrying every fault of every file. YAML files are read first (their
+// defaults apply to all files, CSV too); then files are validated in the order given.
+import { readFile, realpath } from 'node:fs/promises';
+
+import { type ManifestFault, ManifestError } from '../errors.js';
+import { Collector } from './collector.js';
+import { csvEntries } from './csv.js';
+import type { ManifestEntry } from './entry.js';
+import { formatPath, valueAt } from './issues.js';
+import { type ManifestLimits, DEFAULT_LIMITS, resolveLimits } from './limits.js';
+import { type PlainObject, combineDefaults, deepFreeze } from './merge.js';
+import { type SourceFormat, checkFile, checkText, lineOfOffset } from './source.js';
+import type { Defaults } from './validate.js';
+import { type DefaultsKind, type YamlSource, parseYaml, yamlEntries } from './yaml.js';
+
+export { DEFAULT_LIMITS, type ManifestLimits };
+
+export interface LoadOptions {
+  /**
+   * Called for each valid entry, in file order, as it is validated (streaming: callers keep
+   * compact forms; entries are not accumulated when this is given). Entries arrive before the
+   * run-wide checks are done: act on them only once loadManifests has resolved.
+   */
+  onEntry?: (entry: ManifestEntry) => void;
+  /** Handles already known (e.g. created in an earlier run, from the ledger): a top-level group's community_handle may refer to them. */
+  isKnownHandle?: (handle: string) => boolean;
+  /** Bounds on file size, nesting, list length, aliases and the number of faults listed. */
+  limits?: Partial<ManifestLimits>;
+}
+
+export interface LoadResult {
+  /** Every valid entry, in file order; empty when `onEntry` is given. */
+  entries: ManifestEntry[];
+  warnings: ManifestFault[];
+  counts: { communities: number; groups: number; files: number };
+}
+
+interface Source {
+  file: string;
+  format: SourceFormat;
+  yaml?: YamlSource;
+}
+
+/**
+ * Loads and validates manifests (.yaml, .yml, .csv). Throws ManifestError carrying every
+ * fault of every file (up to `limits.maxFaults`, then a count); never throws for bad input
+ * otherwise.
+ */
+export async function loadManifests(files: string[], options: LoadOptions = {}): Promise<LoadResult> {
+  const limits = resolveLimits(options.limits);
+  const c = new Collector({ limits, onEntry: options.onEntry, isKnownHandle: options.isKnownHandle });
+  for (const file of files) c.fileId(file); // faults sort in the order the files were given
+
+  // 1. Each file: there, of a known kind, not twice.
+  const sources: Source[] = [];
+  const seen = new Map<string, string>();
+  for (const file of files) {
+    const format = await checkFile(file, limits);
+    if (typeof format !== 'string') {
+      c.fault({ file, line: 1, field: 'file', message: format.message });
+      continue;
+    }
+    const real = await realpath(file).catch(() => file);
+    const first = seen.get(real);
+    if (first !== undefined) {
+      c.warn({ file, line: 1, field: 'file', message: `same file as ${first}: read once` });
+      continue;
+    }
+    seen.set(real, file);
+    sources.push({ file, format });
+  }
+  c.counts.files = sources.length;
+
+  // 2. YAML files are parsed up front: their defaults apply to every file of the run.
+  for (const src of sources) {
+    if (src.format !== 'yaml') continue;
+    let buf: Buffer;
+    try {
+      buf = await readFile(src.file);
+    } catch (err) {
+      c.fault({ file: src.file, line: 1, field: 'file', message: `cannot read it (${(err as NodeJS.ErrnoException).code ?? String(err)})` });
+      continue;
+    }
+    const problem = checkText(buf);
+    if (problem) {
+      c.fault({ file: src.file, line: lineOfOffset(buf, problem.offset), field: 'file', message: problem.message });
+      continue;
+    }
+    const text = buf.toString('utf8').replace(/^\uFEFF/, '');
+    src.yaml = parseYaml(src.file, text, limits, c);
+  }
+  const defaults = combineAll(sources, c);
+
+  // 3. Entries, file by file in the order given.
+  for (const src of sources) {
+    if (src.format === 'yaml') {
+      if (src.yaml) yamlEntries(src.yaml, defaults, limits, c);
+    } else {
+      await csvEntries(src.file, limits, c, defaults);
+    }
+  }
+
+  // 4. Run-wide checks (references to handles defined anywhere), then the verdict.
+  const { faults, warnings } = c.finish();
+  if (faults.length > 0) throw new ManifestError(faults);
+  return { entries: c.entries, warnings, counts: { ...c.counts } };
+}
+
+/** The defaults of all YAML files, combined; a leaf set differently by two files is a fault. */
+function combineAll(sources: Source[], c: Collector): Defaults {
+  const out: Defaults = {};
+  for (const kind of ['community', 'group'] as const satisfies readonly DefaultsKind[]) {
+    let combined: PlainObject | undefined;
+    const earlier: YamlSource[] = [];
+    let broken = false;
+    for (const src of sources) {
+      const y = src.yaml;
+      const d = y?.defaults[kind];
+      if (!y || !d) continue;
+      if (!d.ok) broken = true;
+      if (combined === undefined) combined = d.value;
+      else {
+        combined = combineDefaults(combined, d.value, (path) => {
+          broken = true;
+          const firstFile = earlier.find((e) => valueAt(e.defaults[kind]?.value, path) !== undefined)?.file ?? 'another file';
+          const { line, column } = d.locate(path, false);
+          c.fault({ file: y.file, line, column, field: `defaults.${kind}.${formatPath(path)}`, message: `set differently in the defaults of ${firstFile}: defaults apply to every file of a run, so they must agree` });
+        });
+      }
+      earlier.push(y);
+    }
+    if (combined !== undefined) {
+      out[kind] = deepFreeze(combined);
+      if (broken) out[kind === 'community' ? 'communityBroken' : 'groupBroken'] = true;
+    }
+  }
+  return out;
+}
