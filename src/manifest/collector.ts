@@ -6,9 +6,6 @@ import type { CommunityEntry, GroupEntry, ManifestEntry, SourcePos } from './ent
 import type { ManifestLimits } from './limits.js';
 import { didYouMean } from './suggest.js';
 
-// A place packed into one number: line * 2^20 + file index (files are few, lines many).
-const FILE_SLOTS = 2 ** 20;
-
 /** Handles up to this count are searched for a "did you mean" when a reference does not resolve. */
 const SUGGEST_HANDLES_UP_TO = 20_000;
 
@@ -42,6 +39,8 @@ export class Collector {
   private readonly warnings: CappedList;
   private readonly files: string[] = [];
   private readonly fileIndex = new Map<string, number>();
+  /** Places are packed as `line * slots + file index`: small integers (V8 Smis) for any sane run. */
+  private slots = 1;
   /** Lower-cased handle → first place. */
   private readonly handles = new Map<string, number>();
   /** Lower-cased handle → the handle as written, only where the two differ. */
@@ -50,24 +49,35 @@ export class Collector {
   private readonly caseVariants = new Set<string>();
   /** Handle references not resolved when seen: handle → [first place, count]. */
   private readonly pendingRefs = new Map<string, [number, number]>();
-  /** `parent \0 key` → first place. */
-  private readonly groupKeys = new Map<string, number>();
+  /** Parent community (by handle, by id) → group key → first place. */
+  private readonly keysByHandle = new Map<string, Map<string, number>>();
+  private readonly keysById = new Map<string, Map<string, number>>();
+
+  /**
+   * A file could not be read through (missing, unparsable, a CSV syntax error): handles it
+   * defines are unknown, so unresolved references are not reported (they would only echo
+   * that fault, once per handle).
+   */
+  incomplete = false;
 
   constructor(private readonly options: CollectorOptions) {
     this.faults = new CappedList(options.limits.maxFaults);
     this.warnings = new CappedList(options.limits.maxFaults);
   }
 
+  /** Faults so far, including those beyond the listing limit. */
   get faultCount(): number {
     return this.faults.size;
   }
 
+  /** Registers a file; faults are sorted in registration order. */
   fileId(file: string): number {
     let id = this.fileIndex.get(file);
     if (id === undefined) {
       id = this.files.length;
       this.files.push(file);
       this.fileIndex.set(file, id);
+      if (this.files.length > this.slots) this.repack();
     }
     return id;
   }
@@ -81,15 +91,28 @@ export class Collector {
   }
 
   private pack(pos: SourcePos): number {
-    return pos.line * FILE_SLOTS + this.fileId(pos.file);
-  }
-
-  private where(code: number): string {
-    return `${this.files[code % FILE_SLOTS]}:${Math.floor(code / FILE_SLOTS)}`;
+    return pos.line * this.slots + this.fileId(pos.file);
   }
 
   private unpack(code: number): { file: string; line: number } {
-    return { file: this.files[code % FILE_SLOTS], line: Math.floor(code / FILE_SLOTS) };
+    return { file: this.files[code % this.slots], line: Math.floor(code / this.slots) };
+  }
+
+  private where(code: number): string {
+    const { file, line } = this.unpack(code);
+    return `${file}:${line}`;
+  }
+
+  /** More files than slots (files are normally all registered before any place is packed). */
+  private repack(): void {
+    const old = this.slots;
+    this.slots = Math.max(old * 2, this.files.length);
+    const convert = (code: number) => Math.floor(code / old) * this.slots + (code % old);
+    for (const [k, v] of this.handles) this.handles.set(k, convert(v));
+    for (const v of this.pendingRefs.values()) v[0] = convert(v[0]);
+    for (const index of [this.keysByHandle, this.keysById]) {
+      for (const keys of index.values()) for (const [k, v] of keys) keys.set(k, convert(v));
+    }
   }
 
   /** Registers a community handle (valid entry or not, so one bad row does not cascade). */
@@ -128,15 +151,23 @@ export class Collector {
     else this.pendingRefs.set(handle, [this.pack(pos), 1]);
   }
 
-  /** A group's identity within its parent (`parent` is `h:<handle>` or `i:<id>`); false if taken. */
-  groupKey(parent: string, parentLabel: string, key: string, pos: SourcePos): boolean {
-    const k = `${parent}\u0000${key}`;
-    const first = this.groupKeys.get(k);
+  /** A group's identity within its parent community (given by handle or by id); false if taken. */
+  groupKey(parent: { handle?: string; id?: string }, key: string, pos: SourcePos): boolean {
+    const byHandle = parent.handle !== undefined;
+    const index = byHandle ? this.keysByHandle : this.keysById;
+    const ref = (byHandle ? parent.handle : parent.id) as string;
+    let keys = index.get(ref);
+    if (keys === undefined) {
+      keys = new Map();
+      index.set(ref, keys);
+    }
+    const first = keys.get(key);
     if (first === undefined) {
-      this.groupKeys.set(k, this.pack(pos));
+      keys.set(key, this.pack(pos));
       return true;
     }
-    this.fault({ ...pos, field: 'key', message: `duplicate group key "${key}" in community ${parentLabel} (first at ${this.where(first)}); give each group a distinct key or group.name` });
+    const label = byHandle ? `"${ref}"` : `with id ${ref}`;
+    this.fault({ ...pos, field: 'key', message: `duplicate group key "${key}" in community ${label} (first at ${this.where(first)}): give each group a distinct key or group.name` });
     return false;
   }
 
@@ -157,7 +188,7 @@ export class Collector {
   finish(): { faults: ManifestFault[]; warnings: ManifestFault[] } {
     const known = this.options.isKnownHandle;
     const manyHandles = this.handles.size > SUGGEST_HANDLES_UP_TO;
-    for (const [handle, [code, count]] of this.pendingRefs) {
+    for (const [handle, [code, count]] of this.incomplete ? [] : this.pendingRefs) {
       if (this.hasHandle(handle) || (known !== undefined && known(handle))) continue;
       const guess = manyHandles ? undefined : didYouMean(handle, this.allHandles());
       const others = count > 1 ? ` (and ${count - 1} more group${count === 2 ? '' : 's'})` : '';

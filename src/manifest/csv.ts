@@ -2,13 +2,25 @@
 // (dotted for nested ones). The header is compiled once into per-column setters typed by
 // fields.ts; each row then costs one pass over its cells and one zod parse. Lines are counted
 // here, not by csv-parse (its count is where a record ends, and it counts a quoted CRLF twice).
+//
+// Format decisions (manifests/README.md has the user-facing version):
+// - Row kind: a `kind` column (community/group) when present; otherwise a header with
+//   `handle` holds communities (groups have no handle; `community_id` beside it means
+//   adoption), else one with `community_handle` or `community_id` holds groups, else a fault.
+// - An empty (or blank) cell is absent, so defaults apply. Hence an empty string cannot be
+//   written as a cell: give the enclosing object as a JSON cell (`recorded_video` in
+//   manifests/doc-bodies.csv does this for `"link": ""`).
+// - `;`-delimited files (European Excel) are refused, not auto-detected: `;` is also the
+//   list separator inside cells (`1;2`), so guessing would silently misread list cells.
+// - Ragged rows are one fault each and reading goes on; a syntax error (quotes) is one fault
+//   and ends the file, since nothing after it can be placed reliably.
 import { createReadStream } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
 import { Parser } from 'csv-parse';
 
 import { FAIL, cellError, cellParser } from './cells.js';
 import type { Collector } from './collector.js';
-import { COMMUNITY_FIELDS, type FieldInfo, GROUP_FIELDS, MANIFEST_KEYS } from './fields.js';
+import { COMMUNITY_FIELDS, type FieldInfo, GROUP_FIELDS, type LeafKind, MANIFEST_KEYS } from './fields.js';
 import { formatPath } from './issues.js';
 import { CELLS_PER_RECORD_LIMIT, type ManifestLimits } from './limits.js';
 import type { PlainObject } from './merge.js';
@@ -21,7 +33,7 @@ import {
   utf16Bom,
   utf8CompleteEnd,
 } from './source.js';
-import { unknownMessage } from './suggest.js';
+import { didYouMean, unknownMessage } from './suggest.js';
 import { type Defaults, type ItemContext, communityItem, groupItem, topLevelParent } from './validate.js';
 
 type Kind = 'community' | 'group';
@@ -32,6 +44,7 @@ type Setter = (text: string, body: PlainObject, meta: Meta) => boolean;
 const KIND_VALUES: Record<string, Kind> = { community: 'community', communities: 'community', group: 'group', groups: 'group' };
 const META_COLUMNS = ['kind', 'key', 'community_handle', 'community_id'] as const;
 const CHUNK_BYTES = 1 << 20;
+const LIST_KINDS: readonly LeafKind[] = ['list-of-int', 'list-of-string', 'actions', 'users', 'members'];
 
 function fieldSetter(field: FieldInfo, limits: ManifestLimits): Setter {
   const parse = cellParser(field, limits);
@@ -123,8 +136,11 @@ function csvErrorMessage(err: Error & { code?: string }, limits: ManifestLimits)
   }
 }
 
-/** Streams one CSV file into the collector. Never throws for bad input. */
-export async function csvEntries(file: string, limits: ManifestLimits, c: Collector, defaults: Defaults): Promise<void> {
+/**
+ * Streams one CSV file into the collector. Never throws for bad input. Returns false when the
+ * file could not be read through (encoding, quoting, an unusable header).
+ */
+export async function csvEntries(file: string, limits: ManifestLimits, c: Collector, defaults: Defaults): Promise<boolean> {
   let nextLine = 1;
   let line = 1;
   let header: Header | undefined;
@@ -205,9 +221,12 @@ export async function csvEntries(file: string, limits: ManifestLimits, c: Collec
         if ((meta || field) && kinds.includes(k)) known = true;
       }
       if (!known) {
-        const why = (META_COLUMNS as readonly string[]).includes(name) || COMMUNITY_FIELDS.fields.has(name) || GROUP_FIELDS.fields.has(name)
-          ? `column "${name}" does not apply to ${fileKind}s (add a "kind" column for a file that mixes communities and groups)`
-          : unknownMessage('column', name, candidates);
+        const otherKind = (META_COLUMNS as readonly string[]).includes(name) || COMMUNITY_FIELDS.fields.has(name) || GROUP_FIELDS.fields.has(name);
+        const guess = didYouMean(name, candidates);
+        let why: string;
+        if (!otherKind) why = unknownMessage('column', name, candidates);
+        else if (guess !== undefined && guess !== name) why = `column "${name}" does not apply to ${fileKind} rows (did you mean "${guess}"?)`;
+        else why = `column "${name}" does not apply to ${fileKind} rows (add a "kind" column for a file that mixes communities and groups)`;
         bad(i, why);
         setters.community[i] = undefined;
         setters.group[i] = undefined;
@@ -243,7 +262,10 @@ export async function csvEntries(file: string, limits: ManifestLimits, c: Collec
   };
   const requiredHint = (kind: Kind, path: readonly PropertyKey[]): string => {
     const name = formatPath(path);
-    return header!.columnOf.has(name) ? ' (the cell is empty)' : ` (no "${name}" column, and no defaults.${kind}.${name} in a YAML manifest)`;
+    if (!header!.columnOf.has(name)) return ` (no "${name}" column, and no defaults.${kind}.${name} in a YAML manifest)`;
+    const field = (kind === 'community' ? COMMUNITY_FIELDS : GROUP_FIELDS).fields.get(name);
+    const list = field !== undefined && LIST_KINDS.includes(field.kind);
+    return list ? ' (the cell is empty: an empty cell means "not given"; write [] for an empty list)' : ' (the cell is empty)';
   };
 
   const onRow = (rec: string[]): void => {
@@ -401,12 +423,13 @@ export async function csvEntries(file: string, limits: ManifestLimits, c: Collec
     // The record in progress starts at nextLine: that is where the user should look.
     const column = typeof err.column === 'number' ? err.column + 1 : undefined;
     fault(nextLine, column, 'csv', csvErrorMessage(err, limits));
-    return;
+    return false;
   }
-  if (stopped || byteFault) return;
+  if (stopped || byteFault) return false;
   if (header === undefined) {
     fault(1, undefined, 'csv', 'the file is empty: a CSV manifest starts with a header row of column names');
   } else if (rows === 0) {
     c.warn({ file, line: 1, field: 'csv', message: 'no data rows: only a header' });
   }
+  return true;
 }

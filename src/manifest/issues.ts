@@ -4,7 +4,7 @@ import type { z } from 'zod';
 
 import type { ManifestFault } from '../errors.js';
 import type { FieldMap } from './fields.js';
-import { unknownMessage } from './suggest.js';
+import { didYouMean } from './suggest.js';
 
 /** Where a value path (relative to the entry) is in the source. `onKey`: the key rather than its value. */
 export type Locator = (path: readonly PropertyKey[], onKey: boolean) => { line: number; column?: number };
@@ -54,6 +54,15 @@ const EXPECTED: Record<string, string> = {
   object: 'a mapping',
 };
 
+/** zod says `number` for an integer field given text: the field table knows better. */
+function expectedName(ctx: IssueContext, expected: string, path: readonly PropertyKey[]): string {
+  if (expected === 'number') {
+    const kind = ctx.fields.fieldAt(path)?.kind;
+    if (kind === 'integer' || kind === 'list-of-int' || kind === 'actions') return EXPECTED.int;
+  }
+  return EXPECTED[expected] ?? expected;
+}
+
 export interface IssueContext {
   file: string;
   fields: FieldMap;
@@ -101,25 +110,34 @@ export function reportIssues(issues: readonly z.core.$ZodIssue[], input: unknown
     const { line, column } = ctx.locate(path, onKey);
     emit(column === undefined ? { file: ctx.file, line, field, message } : { file: ctx.file, line, column, field, message });
   };
+  // A misspelt key (`nmae`) also makes its intended field (`name`) missing: report the
+  // misspelling, not the absence.
+  const meant = new Set<string>();
+  for (const issue of issues) {
+    if (issue.code !== 'unrecognized_keys') continue;
+    const candidates = issue.path.length === 0 ? [...ctx.fields.under(issue.path), ...ctx.extraKeys] : ctx.fields.under(issue.path);
+    for (const key of issue.keys) {
+      const full = [...issue.path, key];
+      // Keys that came from defaults (not in the entry's own object) were reported with them.
+      if (ctx.absentFrom !== undefined && valueAt(ctx.absentFrom, full) === undefined) continue;
+      const guess = didYouMean(key, candidates);
+      if (guess !== undefined) meant.add(formatPath([...issue.path, ...guess.split('.')]));
+      at(full, true, formatPath(full), guess === undefined ? `unknown field "${key}"` : `unknown field "${key}" (did you mean "${guess}"?)`);
+    }
+  }
   for (const issue of issues) {
     const path = issue.path;
-    if (issue.code === 'unrecognized_keys') {
-      const candidates = path.length === 0 ? [...ctx.fields.under(path), ...ctx.extraKeys] : ctx.fields.under(path);
-      for (const key of issue.keys) {
-        const full = [...path, key];
-        at(full, true, formatPath(full), unknownMessage('field', key, candidates));
-      }
-      continue;
-    }
+    if (issue.code === 'unrecognized_keys') continue;
     const value = valueAt(input, path);
     if (ctx.absentFrom !== undefined && valueAt(ctx.absentFrom, path) === undefined) continue;
+    if (value === undefined && meant.has(formatPath(path))) continue;
     let message: string;
     switch (issue.code) {
       case 'invalid_type':
         if (value === undefined) {
           message = `required${ctx.requiredHint ? ctx.requiredHint(path) : ''}`;
         } else {
-          message = `expected ${EXPECTED[issue.expected] ?? issue.expected}, got ${describeValue(value)}`;
+          message = `expected ${expectedName(ctx, issue.expected, path)}, got ${describeValue(value)}`;
           if (issue.expected === 'string' && (typeof value === 'number' || typeof value === 'boolean')) {
             message += ' (put it in quotes)';
           }

@@ -59,6 +59,7 @@ export async function loadManifests(files: string[], options: LoadOptions = {}):
     const format = await checkFile(file, limits);
     if (typeof format !== 'string') {
       c.fault({ file, line: 1, field: 'file', message: format.message });
+      c.incomplete = true;
       continue;
     }
     const real = await realpath(file).catch(() => file);
@@ -80,15 +81,18 @@ export async function loadManifests(files: string[], options: LoadOptions = {}):
       buf = await readFile(src.file);
     } catch (err) {
       c.fault({ file: src.file, line: 1, field: 'file', message: `cannot read it (${(err as NodeJS.ErrnoException).code ?? String(err)})` });
+      c.incomplete = true;
       continue;
     }
     const problem = checkText(buf);
     if (problem) {
       c.fault({ file: src.file, line: lineOfOffset(buf, problem.offset), field: 'file', message: problem.message });
+      c.incomplete = true;
       continue;
     }
     const text = buf.toString('utf8').replace(/^\uFEFF/, '');
     src.yaml = parseYaml(src.file, text, limits, c);
+    if (!src.yaml) c.incomplete = true;
   }
   const defaults = combineAll(sources, c);
 
@@ -97,7 +101,7 @@ export async function loadManifests(files: string[], options: LoadOptions = {}):
     if (src.format === 'yaml') {
       if (src.yaml) yamlEntries(src.yaml, defaults, limits, c);
     } else {
-      await csvEntries(src.file, limits, c, defaults);
+      if (!(await csvEntries(src.file, limits, c, defaults))) c.incomplete = true;
     }
   }
 

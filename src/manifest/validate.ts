@@ -3,7 +3,7 @@
 // checked, and the item's handle or group key registered with the collector.
 import { CommunityBodySchema, GroupFieldsSchema } from '../api/schema.js';
 import type { Collector } from './collector.js';
-import type { SourcePos } from './entry.js';
+import type { GroupEntry, SourcePos } from './entry.js';
 import { COMMUNITY_FIELDS, GROUP_FIELDS, MANIFEST_KEYS } from './fields.js';
 import { type Locator, reportIssues } from './issues.js';
 import { type PlainObject, deepMerge, fillDefaults, isPlainObject } from './merge.js';
@@ -146,20 +146,20 @@ export function groupItem(own: PlainObject, key: unknown, parent: Parent | undef
   const name = isPlainObject(group) && nonEmptyString(group.name) ? group.name : undefined;
   const identity = nonEmptyString(key) ? key : name;
   if (identity === undefined) {
-    if (key === undefined) fault(ctx, [], false, 'key', 'a group needs key or group.name');
+    // `name: …` or `group: {nmae: …}` was reported as an unknown field: its missing name would be an echo.
+    const misspelt =
+      Object.keys(own).some((k) => !GROUP_FIELDS.fields.has(k)) ||
+      (isPlainObject(group) && Object.keys(group).some((k) => !GROUP_FIELDS.fields.has(`group.${k}`)));
+    if (key === undefined && !misspelt && !ctx.quietAbsent) fault(ctx, [], false, 'key', 'a group needs key or group.name');
   } else if (parent !== undefined) {
-    const ref = parent.handle !== undefined ? `h:${parent.handle}` : `i:${parent.id}`;
-    const label = parent.handle !== undefined ? `"${parent.handle}"` : `id ${parent.id}`;
-    c.groupKey(ref, label, identity, ctx.pos);
+    c.groupKey(parent, identity, ctx.pos);
   }
   if (result.success && identity !== undefined && parent !== undefined && c.faultCount === before) {
-    c.group({
-      kind: 'group',
-      key: identity,
-      ...(parent.handle !== undefined ? { parentHandle: parent.handle } : { parentId: parent.id }),
-      body: result.data,
-      pos: ctx.pos,
-    });
+    const entry: GroupEntry =
+      parent.handle !== undefined
+        ? { kind: 'group', key: identity, parentHandle: parent.handle, body: result.data, pos: ctx.pos }
+        : { kind: 'group', key: identity, parentId: parent.id, body: result.data, pos: ctx.pos };
+    c.group(entry);
   }
 }
 
