@@ -43,8 +43,12 @@ export function formatFault(f: ManifestFault): string {
 export class ManifestError extends GenuinError {
   readonly exitCode = EXIT.usage;
   override name = 'ManifestError';
-  constructor(readonly faults: ManifestFault[]) {
-    super(`${faults.length} manifest error${faults.length === 1 ? '' : 's'}`);
+  /** `total` counts faults beyond those listed (the loader lists up to limits.maxFaults). */
+  constructor(
+    readonly faults: ManifestFault[],
+    total = faults.length,
+  ) {
+    super(`${total} manifest error${total === 1 ? '' : 's'}`);
   }
 }
 

@@ -1,7 +1,8 @@
 // The run's logger: pino, JSON lines to stderr (or a file), pretty on a terminal. Written
-// synchronously so nothing is lost at process.exit; the token can never appear in a line.
+// synchronously so nothing is lost at process.exit; the token can never appear in a line, and
+// phone numbers in free text (server messages) are masked.
 import pino, { type Logger } from 'pino';
-import pretty from 'pino-pretty';
+import { prettyFactory } from 'pino-pretty';
 
 export type { Logger };
 
@@ -11,20 +12,63 @@ export interface LoggerOptions {
   file?: string;
   /** Human-readable lines (default: when stderr is a terminal and no file is given). */
   pretty?: boolean;
+  /**
+   * Where stderr lines go (default: straight to stderr). A live progress display passes its
+   * own writer, so a log line never lands in the middle of the bar.
+   */
+  write?: (line: string) => void;
 }
 
 /** Paths that could ever hold a secret: censored even if some code logs them by mistake. */
 const REDACT = ['token', 'authorization', 'headers.authorization', '*.authorization', '*.headers.authorization', 'options.headers', 'err.options'];
 
+/** Free-text fields that may quote what a server or a manifest said. */
+const FREE_TEXT = ['message', 'reason', 'error'] as const;
+
+/**
+ * A run of 7 to 15 digits, optionally after `+`, that is not part of a longer token (an id, a
+ * UUID segment, a key): the shape of a phone number in an error message.
+ */
+const PHONE = /(?<![\w+-])\+?\d{7,15}(?![\w-])/g;
+
+/** `+919876543210` → `+91•••••••210`: enough to tell numbers apart, not enough to call one. */
+export function maskPhones(text: string): string {
+  return text.replace(PHONE, (m) => {
+    const plus = m.startsWith('+') ? '+' : '';
+    const digits = plus ? m.slice(1) : m;
+    return `${plus}${digits.slice(0, 2)}${'•'.repeat(digits.length - 5)}${digits.slice(-3)}`;
+  });
+}
+
+function maskFreeText(object: Record<string, unknown>): Record<string, unknown> {
+  for (const key of FREE_TEXT) {
+    const v = object[key];
+    if (typeof v === 'string' && /\d{7}/.test(v)) object[key] = maskPhones(v);
+  }
+  return object;
+}
+
 export function createLogger(options: LoggerOptions = {}): Logger {
   const level = options.level ?? 'info';
-  const base = { level, redact: { paths: REDACT, censor: '[redacted]' }, base: undefined };
+  const base = {
+    level,
+    redact: { paths: REDACT, censor: '[redacted]' },
+    base: undefined,
+    formatters: { log: maskFreeText },
+    // ISO times: the log is read by people the morning after, not only by machines.
+    timestamp: pino.stdTimeFunctions.isoTime,
+  };
   if (options.file) return pino(base, pino.destination({ dest: options.file, append: true, sync: true, mkdir: true }));
   const usePretty = options.pretty ?? Boolean(process.stderr.isTTY);
+  const write = options.write ?? ((line: string) => void process.stderr.write(line));
   if (usePretty) {
-    return pino(base, pretty({ destination: 2, sync: true, colorize: !process.env.NO_COLOR, ignore: 'pid,hostname' }));
+    // The formatter itself, not pino-pretty's stream: its stream is asynchronous, and a
+    // line must be out before the next bar frame (and before process.exit). The run id is
+    // left out on a terminal (the summary shows it); JSON lines always carry it.
+    const format = prettyFactory({ colorize: !process.env.NO_COLOR, ignore: 'pid,hostname,run', translateTime: 'SYS:HH:MM:ss', singleLine: true });
+    return pino(base, { write: (line: string) => write(format(line)) });
   }
-  return pino(base, pino.destination({ dest: 2, sync: true }));
+  return pino(base, { write });
 }
 
 /** A logger that writes nothing: the library default. */

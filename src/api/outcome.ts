@@ -90,7 +90,8 @@ export function classify(kind: ItemKind, raw: RawResult): Outcome {
     return { type: 'throttled', retryAfterMs: parseRetryAfter(raw.retryAfter), message: 'HTTP 429: rate limited' };
   }
 
-  const known = code !== undefined ? KNOWN_CODES[code] : undefined;
+  // Own keys only: a server saying `"code": "constructor"` is an unknown code, not Object's.
+  const known = code !== undefined && Object.hasOwn(KNOWN_CODES, code) ? KNOWN_CODES[code] : undefined;
   if (known) {
     const message = serverMessage ?? known.meaning;
     if (known.outcome === 'exists' && kind === 'community') return { type: 'exists', status, code: code!, message };

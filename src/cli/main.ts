@@ -16,16 +16,18 @@ import { runDemo } from './commands/demo.js';
 const EXAMPLES = `
 Examples:
   $ genuin-provision validate manifests/example.yaml
-  $ genuin-provision plan defaults.yaml communities.csv groups.csv
+  $ genuin-provision plan defaults.yaml communities.csv groups.csv --detail
   $ genuin-provision apply manifests/example.yaml --simulate        # rehearse against the built-in simulator
   $ GENUIN_API_URL=https://api.example.com genuin-provision apply brand.yaml --rate 5/s
-  $ genuin-provision report --format csv --out created.csv
+  $ genuin-provision report --format csv --bom --out created.csv    # for Excel / Google Sheets
+  $ genuin-provision report --failed --out fix.csv brand.yaml       # failed rows to fix, then: apply fix.csv
 
 Environment (or a .env file in the working directory):
   GENUIN_API_URL        API base URL (https; plain http only to loopback)
   GENUIN_ACCESS_TOKEN   the gn-access-token (never accepted as a flag)
   GENUIN_LEDGER         results ledger (default ${DEFAULTS.ledger})
   LOG_LEVEL             trace|debug|info|warn|error|silent (default info)
+  NO_COLOR              set to anything: no colours in the progress bar and logs
 
 Exit codes: 0 all done · 1 some items failed, blocked or in doubt · 2 bad usage or invalid manifest (nothing sent) · 3 aborted (credentials rejected, ledger locked or unreadable, interrupted)`;
 
@@ -77,7 +79,9 @@ function buildProgram(out: Output, setCode: (c: ExitCode) => void): Command {
     .command('validate')
     .description('check manifests fully (every fault, with file:line) without sending anything')
     .argument('<manifests...>', 'YAML (.yaml/.yml) and CSV (.csv) manifests')
-    .option('--json', 'print the result as one JSON document on stdout')
+    .addOption(ledgerOption())
+    .option('--simulate', 'check references against the simulator ledger')
+    .option('--json', 'print the result as one JSON document on stdout (human text goes to stderr)')
     .addHelpText('after', '\nExample:\n  $ genuin-provision validate defaults.yaml communities.csv groups.csv')
     .action(async (files: string[], opts) => setCode(await runValidate(files, { ...opts, env: env() }, out)));
 
@@ -87,7 +91,7 @@ function buildProgram(out: Output, setCode: (c: ExitCode) => void): Command {
     .argument('<manifests...>', 'YAML and CSV manifests')
     .addOption(ledgerOption())
     .option('--detail', 'one line per item with its action')
-    .option('--json', 'print the plan as one JSON document on stdout')
+    .option('--json', 'print the plan as one JSON document on stdout (human text goes to stderr)')
     .option('--retry-in-doubt', 'plan to re-send groups whose earlier send is in doubt')
     .option('--simulate', 'plan against the simulator ledger')
     .addHelpText('after', '\nExample:\n  $ genuin-provision plan manifests/example.yaml --detail')
@@ -105,27 +109,47 @@ function buildProgram(out: Output, setCode: (c: ExitCode) => void): Command {
     .option('--retry-in-doubt', 're-send groups whose earlier send is in doubt (check they do not exist first)')
     .option('--max-duration <duration>', 'stop starting new work after this long (90s, 30m, 2h); exit 1 if work remains')
     .option('--simulate', 'run against the built-in simulator (in-process, fake ids, separate ledger)')
-    .option('--json', 'print the final summary as one JSON document on stdout')
-    .option('--quiet', 'print only the summary')
-    .option('--log-file <file>', 'append JSON log lines to this file instead of stderr')
+    .option('--json', 'print the final summary as one JSON document on stdout (human text goes to stderr)')
+    .option('--quiet', 'print only the summary (no progress; on the terminal, only error log lines)')
+    .option('--no-progress', 'no progress bar or progress log lines')
+    .option('--progress-interval <duration>', 'when stderr is not a terminal (or with --log-file): a progress log line this often (default 10s)')
+    .option('--log-file <file>', 'append JSON log lines to this file instead of stderr (safe with logrotate)')
     .addOption(logLevelOption())
     .addHelpText(
       'after',
-      '\nExamples:\n  $ genuin-provision apply manifests/example.yaml --simulate\n  $ genuin-provision apply brand.yaml --rate 600/m --concurrency 4 --max-duration 2h --log-file /var/log/genuin.log',
+      `
+Examples:
+  $ genuin-provision apply manifests/example.yaml --simulate                 # rehearse first
+  $ genuin-provision apply brand.yaml --rate 600/m --concurrency 4
+  $ genuin-provision apply brand.yaml --max-duration 2h --quiet --log-file /var/log/genuin.log   # from cron
+  $ genuin-provision apply fixed.csv --retry-in-doubt                       # after checking in Genuin
+
+Progress: a live bar per kind on a terminal; elsewhere a log line every --progress-interval.
+Re-running is always safe: the ledger skips what was already created.`,
     )
     .action(async (files: string[], opts) => setCode(await runApply(files, { ...opts, env: env() }, out)));
 
   program
     .command('report')
-    .description("export the ledger's latest state: one row per item")
+    .description("export the ledger's latest state: one row per item; with --failed and the manifests, a manifest CSV of what needs fixing")
+    .argument('[manifests...]', 'with --failed: the manifests of the run, to write the failed items back as manifest rows')
     .addOption(ledgerOption())
     .addOption(new Option('--format <format>', 'csv or json').choices(['csv', 'json']).default('csv'))
     .option('--out <file>', 'write to this file (mode 0600) instead of stdout')
-    .option('--failed', 'only failed and in-doubt items')
+    .option('--failed', 'only items that need a person: failed, in doubt, in flight (with manifests: also blocked and exists)')
     .option('--bom', 'start the CSV with a UTF-8 byte order mark (for Excel)')
     .option('--simulate', 'report on the simulator ledger')
-    .addHelpText('after', '\nExample:\n  $ genuin-provision report --format csv --bom --out created.csv')
-    .action(async (opts) => setCode(await runReport({ ...opts, env: env() }, out)));
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ genuin-provision report --format csv --bom --out created.csv       # everything, for a spreadsheet
+  $ genuin-provision report --failed --format json                     # what went wrong, for a script
+  $ genuin-provision report --failed --out fix.csv brand.yaml communities.csv groups.csv
+      # fix.csv holds the failed rows as manifest rows: fix them, then
+  $ genuin-provision apply fix.csv`,
+    )
+    .action(async (files: string[], opts) => setCode(await runReport(files, { ...opts, env: env() }, out)));
 
   program
     .command('simulate')
@@ -141,11 +165,13 @@ function buildProgram(out: Output, setCode: (c: ExitCode) => void): Command {
     .command('compact')
     .description('rewrite the ledger with one line per item (atomic: temp file + rename)')
     .addOption(ledgerOption())
+    .addHelpText('after', '\nExample:\n  $ genuin-provision ledger compact --ledger /var/lib/genuin/ledger.jsonl   # refused (exit 3) while an apply holds the lock')
     .action(async (opts) => setCode(await runCompact({ ...opts, env: env() }, out)));
 
   program
     .command('demo')
     .description('apply manifests/example.yaml against the built-in simulator, then show that a re-run sends nothing')
+    .addHelpText('after', '\nExample:\n  $ genuin-provision demo        # or: npm start')
     .action(async () => setCode(await runDemo(out)));
 
   return program;

@@ -27,7 +27,7 @@ export function planActionText(item: PlanItem): string {
     case 'adopt':
       return `adopt ${item.communityId}`;
     case 'skip':
-      return `skip: ${item.done}${item.drift ? ' (changed since created; the API has no update, so this change will not be applied)' : ''}`;
+      return `skip: ${item.done}${item.drift ? ` (${DRIFT_TEXT})` : ''}`;
     case 'blocked':
       return `blocked: ${item.reason}`;
     case 'in_doubt':
@@ -37,6 +37,27 @@ export function planActionText(item: PlanItem): string {
 
 export function planDetailLines(plan: Plan): string[] {
   return plan.items.map((item) => `${item.kind.padEnd(9)} ${item.key}  ${planActionText(item)}  (${where(item)})`);
+}
+
+/** The words for drift, said the same way by plan and apply. */
+export const DRIFT_TEXT = 'changed since created; the API has no update, so this change will not be applied';
+
+/** Items whose manifest entry changed after they were created, one line each (capped). */
+export function driftLines(plan: Plan): string[] {
+  const out: string[] = [];
+  for (const item of plan.items) if (item.drift) out.push(`  ${item.kind} ${item.key} (${where(item)})`);
+  return limitList(out);
+}
+
+/** The drift paragraph apply prints with its summary; empty when nothing drifted. */
+export function driftText(plan: Plan): string {
+  if (!plan.counts.drift) return '';
+  const n = plan.counts.drift;
+  return [`${n} item${n === 1 ? '' : 's'} ${DRIFT_TEXT.replace('this change', n === 1 ? 'this change' : 'these changes')}:`, ...driftLines(plan)].join('\n');
+}
+
+export function driftJson(plan: Plan): unknown[] {
+  return plan.items.filter((i) => i.drift).map((i) => ({ kind: i.kind, key: i.key, file: i.file, line: i.line }));
 }
 
 export function planIssueLines(plan: Plan): string[] {

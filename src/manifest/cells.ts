@@ -2,7 +2,7 @@
 // or FAIL with the reason left in `cellError.message` (no allocation on the happy path).
 // String fields keep their text verbatim, even when it looks like a number or JSON.
 import type { FieldInfo } from './fields.js';
-import type { ManifestLimits } from './limits.js';
+import { type ManifestLimits, limitHint } from './limits.js';
 
 export const FAIL: unique symbol = Symbol('cell parse failure');
 export const cellError = { message: '' };
@@ -41,7 +41,8 @@ function parseNumber(text: string): number | typeof FAIL {
 }
 
 function parseBoolean(text: string): boolean | typeof FAIL {
-  const b = BOOLEANS[text.trim().toLowerCase()];
+  const t = text.trim().toLowerCase();
+  const b = Object.hasOwn(BOOLEANS, t) ? BOOLEANS[t] : undefined; // `constructor` is not a boolean
   if (b === undefined) return fail(`expected true/false, yes/no or 1/0, got ${preview(text)}`);
   return b;
 }
@@ -78,19 +79,50 @@ function depthOf(value: unknown, max: number, depth = 0): number {
   return deepest;
 }
 
-/** Depth and list-length bounds for a value of unknown origin (a JSON cell, a YAML entry). */
-export function shapeProblem(value: unknown, limits: ManifestLimits): string | undefined {
-  if (depthOf(value, limits.maxDepth) > limits.maxDepth) return `nested more than ${limits.maxDepth} levels deep`;
-  const stack: unknown[] = [value];
+export interface ShapeIssue {
+  /** Where in the value (empty: the value as a whole). */
+  path: PropertyKey[];
+  message: string;
+}
+
+/**
+ * Depth, list-length and text-length bounds for a value of unknown origin (a JSON cell, a YAML
+ * entry), with the path of the first value over a limit. Depth is checked first and over the
+ * whole value: a recursive YAML alias makes a circular value, which only the depth bound stops.
+ */
+export function shapeIssue(value: unknown, limits: ManifestLimits): ShapeIssue | undefined {
+  if (depthOf(value, limits.maxDepth) > limits.maxDepth) {
+    return { path: [], message: `nested more than ${limits.maxDepth} levels deep ${limitHint('maxDepth')}` };
+  }
+  const stack: [unknown, PropertyKey[]][] = [[value, []]];
   while (stack.length > 0) {
-    const v = stack.pop();
-    if (v === null || typeof v !== 'object') continue;
-    if (Array.isArray(v) && v.length > limits.maxListLength) {
-      return `a list of ${v.length} items is longer than the limit of ${limits.maxListLength}`;
+    const [v, path] = stack.pop()!;
+    if (typeof v === 'string') {
+      // CSV cells are bounded as they are read; YAML text (and JSON inside a cell) is bounded here.
+      if (v.length > limits.maxCellBytes) {
+        return { path, message: `text of ${v.length} characters is longer than the limit of ${limits.maxCellBytes} ${limitHint('maxCellBytes')}` };
+      }
+      continue;
     }
-    for (const child of Object.values(v)) stack.push(child);
+    if (v === null || typeof v !== 'object') continue;
+    if (Array.isArray(v)) {
+      if (v.length > limits.maxListLength) return { path, message: listTooLong(v.length, limits) };
+      for (let i = v.length - 1; i >= 0; i--) stack.push([v[i], [...path, i]]);
+    } else {
+      const keys = Object.keys(v);
+      for (let i = keys.length - 1; i >= 0; i--) stack.push([(v as Record<string, unknown>)[keys[i]], [...path, keys[i]]]);
+    }
   }
   return undefined;
+}
+
+/** shapeIssue's message only, for callers that locate the whole value. */
+export function shapeProblem(value: unknown, limits: ManifestLimits): string | undefined {
+  return shapeIssue(value, limits)?.message;
+}
+
+function listTooLong(length: number, limits: ManifestLimits): string {
+  return `a list of ${length} items is longer than the limit of ${limits.maxListLength} ${limitHint('maxListLength')}`;
 }
 
 function parseJson(text: string, limits: ManifestLimits): unknown {
@@ -98,7 +130,8 @@ function parseJson(text: string, limits: ManifestLimits): unknown {
   try {
     value = JSON.parse(text);
   } catch (err) {
-    return fail(`invalid JSON: ${(err as Error).message}`);
+    // V8 quotes the text it could not parse; a cell may hold phone numbers, so that part goes.
+    return fail(`invalid JSON: ${(err as Error).message.replace(/,\s*".*" is not valid JSON$/s, '')}`);
   }
   const problem = shapeProblem(value, limits);
   return problem === undefined ? value : fail(problem);
@@ -114,7 +147,7 @@ function listOf<T>(limits: ManifestLimits, item: (text: string, index: number) =
     if (isJson(text)) return parseJson(text, limits);
     const items = splitItems(text);
     if (items.length > limits.maxListLength) {
-      return fail(`a list of ${items.length} items is longer than the limit of ${limits.maxListLength}`);
+      return fail(listTooLong(items.length, limits));
     }
     const out: T[] = new Array<T>(items.length);
     for (let i = 0; i < items.length; i++) {

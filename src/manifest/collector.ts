@@ -3,7 +3,7 @@
 // checked without keeping a million entries.
 import type { ManifestFault } from '../errors.js';
 import type { CommunityEntry, GroupEntry, ManifestEntry, SourcePos } from './entry.js';
-import type { ManifestLimits } from './limits.js';
+import { type ManifestLimits, limitHint } from './limits.js';
 import { didYouMean } from './suggest.js';
 
 /** Handles up to this count are searched for a "did you mean" when a reference does not resolve. */
@@ -217,7 +217,7 @@ export class Collector {
         file,
         line,
         field: 'manifest',
-        message: `… and ${list.dropped} more (only the first ${list.items.length} are listed; raise limits.maxFaults to see more)`,
+        message: `… and ${list.dropped} more: only the first ${list.items.length} are listed ${limitHint('maxFaults')}`,
       });
     }
     return out;

@@ -22,7 +22,7 @@ import { FAIL, cellError, cellParser } from './cells.js';
 import type { Collector } from './collector.js';
 import { COMMUNITY_FIELDS, type FieldInfo, GROUP_FIELDS, type LeafKind, MANIFEST_KEYS } from './fields.js';
 import { formatPath } from './issues.js';
-import { CELLS_PER_RECORD_LIMIT, type ManifestLimits } from './limits.js';
+import { CELLS_PER_RECORD_LIMIT, type ManifestLimits, limitHint } from './limits.js';
 import type { PlainObject } from './merge.js';
 import {
   NUL_MESSAGE,
@@ -109,6 +109,32 @@ function newlinesIn(rec: string[]): number {
   return n;
 }
 
+/**
+ * `;` or TAB where commas belong (European Excel, "Text (Tab delimited)"), judged from the
+ * header line: field names never hold either, so more of them than commas gives it away.
+ */
+function wrongDelimiter(headerText: string): string | undefined {
+  let semis = 0;
+  let tabs = 0;
+  let commas = 0;
+  for (let i = 0; i < headerText.length; i++) {
+    const ch = headerText.charCodeAt(i);
+    if (ch === 59) semis++;
+    else if (ch === 9) tabs++;
+    else if (ch === 44) commas++;
+  }
+  if (semis > commas && semis >= tabs) return "file looks ';'-delimited (European Excel export): save as CSV with commas";
+  if (tabs > commas) return 'file looks tab-delimited: save as CSV with commas';
+  return undefined;
+}
+
+/** The first non-blank line of a file, for the error path only (a syntax error before any header). */
+async function firstLineOf(file: string): Promise<string> {
+  let text = '';
+  for await (const chunk of createReadStream(file, { end: 64 * 1024 - 1, encoding: 'utf8' })) text += chunk as string;
+  return text.split(/\r\n|\n|\r/).find((l) => l.trim() !== '') ?? '';
+}
+
 interface Header {
   names: string[];
   /** Per kind, a setter per column (undefined: the column is `kind`, or ignored). */
@@ -130,7 +156,7 @@ function csvErrorMessage(err: Error & { code?: string }, limits: ManifestLimits)
     case 'INVALID_OPENING_QUOTE':
       return 'a quote in the middle of an unquoted field: quote the whole field ("…") and write inner quotes as ""';
     case 'CSV_MAX_RECORD_SIZE':
-      return `record longer than ${limits.maxCellBytes * CELLS_PER_RECORD_LIMIT} characters (an unclosed quote?): the rest of the file cannot be read`;
+      return `record longer than ${limits.maxCellBytes * CELLS_PER_RECORD_LIMIT} characters (an unclosed quote?): the rest of the file cannot be read ${limitHint('maxCellBytes')}`;
     default:
       return err.message;
   }
@@ -154,12 +180,9 @@ export async function csvEntries(file: string, limits: ManifestLimits, c: Collec
   // ---- header ------------------------------------------------------------------------------
   const compileHeader = (rec: string[], ln: number): Header | undefined => {
     const names = rec.map((n) => n.trim());
-    if (names.length === 1 && names[0].includes(';')) {
-      fault(ln, undefined, 'csv', "file looks ';'-delimited (European Excel export): save as CSV with commas");
-      return undefined;
-    }
-    if (names.length === 1 && names[0].includes('\t')) {
-      fault(ln, undefined, 'csv', 'file looks tab-delimited: save as CSV with commas');
+    const delimiter = wrongDelimiter(names.join(','));
+    if (delimiter !== undefined) {
+      fault(ln, undefined, 'csv', delimiter);
       return undefined;
     }
     let width = names.length;
@@ -248,7 +271,8 @@ export async function csvEntries(file: string, limits: ManifestLimits, c: Collec
   };
 
   // ---- rows --------------------------------------------------------------------------------
-  const locate = (path: readonly PropertyKey[]): { line: number; column?: number } => {
+  /** The column a value path was read from: its own, or the nearest enclosing JSON column. */
+  const columnFor = (path: readonly PropertyKey[]): number | undefined => {
     const segs: string[] = [];
     for (const p of path) {
       if (typeof p !== 'string') break;
@@ -256,13 +280,22 @@ export async function csvEntries(file: string, limits: ManifestLimits, c: Collec
     }
     for (let n = segs.length; n > 0; n--) {
       const col = header!.columnOf.get(n === segs.length ? segs.join('.') : segs.slice(0, n).join('.'));
-      if (col !== undefined) return { line, column: col + 1 };
+      if (col !== undefined) return col;
     }
-    return { line };
+    return undefined;
+  };
+  const locate = (path: readonly PropertyKey[]): { line: number; column?: number } => {
+    const col = columnFor(path);
+    return col === undefined ? { line } : { line, column: col + 1 };
   };
   const requiredHint = (kind: Kind, path: readonly PropertyKey[]): string => {
     const name = formatPath(path);
-    if (!header!.columnOf.has(name)) return ` (no "${name}" column, and no defaults.${kind}.${name} in a YAML manifest)`;
+    if (!header!.columnOf.has(name)) {
+      // `actions[0].access_type_id` missing from the JSON in the `actions` cell: say so, not "no column".
+      const col = columnFor(path);
+      if (col !== undefined) return ` (missing from the value in column "${header!.names[col]}")`;
+      return ` (no "${name}" column, and no defaults.${kind}.${name} in a YAML manifest)`;
+    }
     const field = (kind === 'community' ? COMMUNITY_FIELDS : GROUP_FIELDS).fields.get(name);
     const list = field !== undefined && LIST_KINDS.includes(field.kind);
     return list ? ' (the cell is empty: an empty cell means "not given"; write [] for an empty list)' : ' (the cell is empty)';
@@ -279,7 +312,7 @@ export async function csvEntries(file: string, limits: ManifestLimits, c: Collec
     let kind = h.fileKind;
     if (h.kindCol >= 0) {
       const k = rec[h.kindCol].trim().toLowerCase();
-      kind = KIND_VALUES[k];
+      kind = Object.hasOwn(KIND_VALUES, k) ? KIND_VALUES[k] : undefined; // `__proto__` is not a kind
       if (kind === undefined) {
         if (k === '' && allBlank(rec)) return;
         fault(line, h.kindCol + 1, 'kind', k === '' ? 'required: community or group' : unknownMessage('kind', rec[h.kindCol].trim(), ['community', 'group']));
@@ -299,7 +332,7 @@ export async function csvEntries(file: string, limits: ManifestLimits, c: Collec
       any = true;
       if (cell.length > limits.maxCellBytes) {
         cellFaults = true;
-        fault(line, i + 1, h.names[i] || `column ${i + 1}`, `cell longer than ${limits.maxCellBytes} characters (limits.maxCellBytes)`);
+        fault(line, i + 1, h.names[i] || `column ${i + 1}`, `cell longer than ${limits.maxCellBytes} characters ${limitHint('maxCellBytes')}`);
       } else if (!set(cell, body, meta)) {
         cellFaults = true;
         fault(line, i + 1, h.names[i] || `column ${i + 1}`, cellError.message);
@@ -330,6 +363,14 @@ export async function csvEntries(file: string, limits: ManifestLimits, c: Collec
     try {
       if (header === undefined) {
         if (allBlank(rec)) return; // blank lines before the header
+        // Excel's delimiter hint line: `sep=,` says what we assume anyway; any other is refused.
+        if (rec.length === 2 && rec[0] === 'sep=' && rec[1] === '') return;
+        const sep = rec.length === 1 ? /^sep=(.)$/.exec(rec[0]) : null;
+        if (sep) {
+          fault(line, undefined, 'csv', `file declares ${JSON.stringify(sep[1])} as its delimiter (an Excel "sep=" line): save as CSV with commas`);
+          stopped = true;
+          return;
+        }
         header = compileHeader(rec, line);
         if (header === undefined) stopped = true;
       } else {
@@ -419,7 +460,15 @@ export async function csvEntries(file: string, limits: ManifestLimits, c: Collec
   if (internal !== undefined) throw internal;
 
   const err = parser.errored as (Error & { code?: string; column?: unknown }) | null;
-  if (err && !byteFault) {
+  // After a refused header the parser may still trip on the rest of its chunk: that would only
+  // echo the header's fault (a `;` file's quotes, say), so it is not reported.
+  if (err && !byteFault && !stopped) {
+    // A syntax error in the header itself: a `;` file with quoted names ("handle";"name") lands here.
+    const delimiter = header === undefined ? wrongDelimiter(await firstLineOf(file).catch(() => '')) : undefined;
+    if (delimiter !== undefined) {
+      fault(nextLine, undefined, 'csv', delimiter);
+      return false;
+    }
     // The record in progress starts at nextLine: that is where the user should look.
     const column = typeof err.column === 'number' ? err.column + 1 : undefined;
     fault(nextLine, column, 'csv', csvErrorMessage(err, limits));

@@ -37,6 +37,7 @@ export function describeValue(v: unknown): string {
     case 'string':
       return 'text';
     case 'number':
+      if (!Number.isFinite(v)) return String(v); // YAML .inf / .nan
       return Number.isInteger(v) ? 'an integer' : 'a fractional number';
     case 'boolean':
       return v ? 'true' : 'false';
@@ -44,6 +45,8 @@ export function describeValue(v: unknown): string {
       return typeof v;
   }
 }
+
+const BOOLEAN_WORDS = /^(?:true|false|yes|no|y|n|on|off)$/i;
 
 const EXPECTED: Record<string, string> = {
   int: 'an integer',
@@ -95,10 +98,16 @@ function sizeMessage(issue: z.core.$ZodIssue, big: boolean): string {
   }
 }
 
-function unionMessage(ctx: IssueContext, path: readonly PropertyKey[]): string {
+function unionMessage(ctx: IssueContext, path: readonly PropertyKey[], value: unknown): string {
   const field = ctx.fields.fieldAt(path);
   if (field?.kind === 'members' && field.tags) {
     const keys = [...new Set(field.tags.values())];
+    // `{phone_number: 919876543210}` is the right key with a number: say that, not "no form matches".
+    const entries = value !== null && typeof value === 'object' && !Array.isArray(value) ? Object.entries(value) : [];
+    if (entries.length === 1 && keys.includes(entries[0][0]) && typeof entries[0][1] !== 'string') {
+      const [key, v] = entries[0];
+      return `${key}: expected text, got ${describeValue(v)}${typeof v === 'number' ? ' (put it in quotes)' : ''}`;
+    }
     return `expected ${keys.map((k) => `{${k}: "…"}`).join(' or ')}`;
   }
   return 'does not match any accepted form';
@@ -122,7 +131,13 @@ export function reportIssues(issues: readonly z.core.$ZodIssue[], input: unknown
       if (ctx.absentFrom !== undefined && valueAt(ctx.absentFrom, full) === undefined) continue;
       const guess = didYouMean(key, candidates);
       if (guess !== undefined) meant.add(formatPath([...issue.path, ...guess.split('.')]));
-      at(full, true, formatPath(full), guess === undefined ? `unknown field "${key}"` : `unknown field "${key}" (did you mean "${guess}"?)`);
+      const message =
+        key === '<<'
+          ? 'YAML merge keys (<<) are not supported: put shared fields under defaults'
+          : guess === undefined
+            ? `unknown field "${key}"`
+            : `unknown field "${key}" (did you mean "${guess}"?)`;
+      at(full, true, formatPath(full), message);
     }
   }
   for (const issue of issues) {
@@ -140,11 +155,14 @@ export function reportIssues(issues: readonly z.core.$ZodIssue[], input: unknown
           message = `expected ${expectedName(ctx, issue.expected, path)}, got ${describeValue(value)}`;
           if (issue.expected === 'string' && (typeof value === 'number' || typeof value === 'boolean')) {
             message += ' (put it in quotes)';
+          } else if (issue.expected === 'boolean' && typeof value === 'string' && BOOLEAN_WORDS.test(value.trim())) {
+            // YAML 1.2 reads yes/no/on/off as text (the "Norway problem"), and "true" in quotes is text too.
+            message += ' (write true or false, without quotes)';
           }
         }
         break;
       case 'invalid_union':
-        message = unionMessage(ctx, path);
+        message = unionMessage(ctx, path, value);
         break;
       case 'too_small':
         message = sizeMessage(issue, false);

@@ -33,6 +33,25 @@ export const DEFAULT_LIMITS: Readonly<ManifestLimits> = Object.freeze({
   maxFaults: 1000,
 });
 
+/**
+ * The environment variable that raises each limit from the command line (read by
+ * src/config/limits.ts), named in every message about a limit so the user knows the way out.
+ */
+export const LIMIT_ENV: Readonly<Record<keyof ManifestLimits, string>> = Object.freeze({
+  maxFileBytes: 'GENUIN_MAX_MANIFEST_BYTES',
+  maxYamlBytes: 'GENUIN_MAX_YAML_BYTES',
+  maxCellBytes: 'GENUIN_MAX_CELL_BYTES',
+  maxDepth: 'GENUIN_MAX_DEPTH',
+  maxListLength: 'GENUIN_MAX_LIST_LENGTH',
+  maxAliasCount: 'GENUIN_MAX_ALIASES',
+  maxFaults: 'GENUIN_MAX_ERRORS',
+});
+
+/** `(limit maxDepth; raise it with GENUIN_MAX_DEPTH)`: appended to every message about a limit. */
+export function limitHint(key: keyof ManifestLimits): string {
+  return `(limit ${key}; raise it with ${LIMIT_ENV[key]})`;
+}
+
 /** CSV records may hold this many maximal cells before csv-parse gives up on the record. */
 export const CELLS_PER_RECORD_LIMIT = 16;
 

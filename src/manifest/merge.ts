@@ -10,19 +10,33 @@ export function isPlainObject(value: unknown): value is PlainObject {
   return proto === Object.prototype || proto === null;
 }
 
+/**
+ * Reads and writes below are own-property only: a YAML or JSON key `__proto__` is data (an
+ * unknown field, reported as such), never the prototype, so it cannot smuggle inherited
+ * fields past validation or reach Object.prototype.
+ */
+function own(obj: PlainObject, key: string): unknown {
+  return Object.hasOwn(obj, key) ? obj[key] : undefined;
+}
+
+function setOwn(obj: PlainObject, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true });
+  else obj[key] = value;
+}
+
 /** A new object: `over` deep-merged onto `base`. Neither input is modified. */
 export function deepMerge(base: PlainObject | undefined, over: PlainObject): PlainObject {
   if (base === undefined) return over;
   const out: PlainObject = { ...base };
   for (const key of Object.keys(over)) {
     const value = over[key];
-    const under = base[key];
+    const under = own(base, key);
     if (value === null && under !== undefined) {
       delete out[key];
     } else if (isPlainObject(value) && isPlainObject(under)) {
-      out[key] = deepMerge(under, value);
+      setOwn(out, key, deepMerge(under, value));
     } else {
-      out[key] = value;
+      setOwn(out, key, value);
     }
   }
   return out;
@@ -34,13 +48,13 @@ export function deepMerge(base: PlainObject | undefined, over: PlainObject): Pla
  * validation (zod) builds the entry's body as a new object, and defaults are frozen.
  */
 export function fillDefaults(target: PlainObject, defaults: PlainObject): void {
-  for (const key in defaults) {
+  for (const key of Object.keys(defaults)) {
     const value = defaults[key];
-    const own = target[key];
-    if (own === undefined) {
-      target[key] = value;
-    } else if (isPlainObject(own) && isPlainObject(value)) {
-      fillDefaults(own, value);
+    const mine = own(target, key);
+    if (mine === undefined) {
+      setOwn(target, key, value);
+    } else if (isPlainObject(mine) && isPlainObject(value)) {
+      fillDefaults(mine, value);
     }
   }
 }
@@ -57,12 +71,12 @@ export function combineDefaults(
 ): PlainObject {
   const out: PlainObject = { ...first };
   for (const key of Object.keys(second)) {
-    const a = first[key];
+    const a = own(first, key);
     const b = second[key];
     if (a === undefined) {
-      out[key] = b;
+      setOwn(out, key, b);
     } else if (isPlainObject(a) && isPlainObject(b)) {
-      out[key] = combineDefaults(a, b, onConflict, [...path, key]);
+      setOwn(out, key, combineDefaults(a, b, onConflict, [...path, key]));
     } else if (!sameValue(a, b)) {
       onConflict([...path, key]);
     }

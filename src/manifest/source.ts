@@ -6,7 +6,7 @@ import { stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { isUtf8 } from 'node:buffer';
 
-import type { ManifestLimits } from './limits.js';
+import { type ManifestLimits, limitHint } from './limits.js';
 
 export type SourceFormat = 'yaml' | 'csv';
 
@@ -43,7 +43,7 @@ export async function checkFile(file: string, limits: ManifestLimits): Promise<S
   const max = format === 'yaml' ? limits.maxYamlBytes : limits.maxFileBytes;
   if (info.size > max) {
     const which = format === 'yaml' ? 'maxYamlBytes' : 'maxFileBytes';
-    return { line: 1, message: `file is ${bytes(info.size)}, larger than the limit of ${bytes(max)} (limits.${which})` };
+    return { line: 1, message: `file is ${bytes(info.size)}, larger than the limit of ${bytes(max)} ${limitHint(which)}` };
   }
   return format;
 }

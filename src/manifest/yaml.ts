@@ -4,11 +4,11 @@
 import { type Document, LineCounter, type Node, isAlias, isMap, isScalar, isSeq, parseDocument, visit } from 'yaml';
 
 import type { ManifestFault } from '../errors.js';
-import { shapeProblem } from './cells.js';
+import { shapeIssue } from './cells.js';
 import type { Collector } from './collector.js';
 import { COMMUNITY_FIELDS, GROUP_FIELDS, MANIFEST_KEYS } from './fields.js';
 import { type Locator, formatPath, reportIssues } from './issues.js';
-import type { ManifestLimits } from './limits.js';
+import { type ManifestLimits, limitHint } from './limits.js';
 import { type PlainObject, isPlainObject } from './merge.js';
 import { unknownMessage } from './suggest.js';
 import { type Defaults, type ItemContext, communityItem, groupItem, topLevelParent } from './validate.js';
@@ -103,7 +103,9 @@ export function parseYaml(file: string, text: string, limits: ManifestLimits, c:
       merge: false,
       strict: true,
       version: '1.2',
-      logLevel: 'silent',
+      // Not 'silent': it also drops the MULTIPLE_DOCS error, and a second `---` document would
+      // be ignored without a word. 'error' keeps errors in doc.errors and prints nothing.
+      logLevel: 'error',
     });
   } catch (err) {
     // The library reports, not throws; a RangeError here is a pathological nesting.
@@ -125,7 +127,12 @@ export function parseYaml(file: string, text: string, limits: ManifestLimits, c:
     }
     syntax++;
     if (syntax <= MAX_SYNTAX_FAULTS) {
-      const message = e.code === 'RESOURCE_EXHAUSTION' ? 'nested too deeply to parse' : e.message.split('\n')[0];
+      const message =
+        e.code === 'RESOURCE_EXHAUSTION'
+          ? 'nested too deeply to parse'
+          : e.code === 'MULTIPLE_DOCS'
+            ? 'a second YAML document (after ---): a manifest file holds one document; put the rest in another file'
+            : e.message.split('\n')[0];
       fault(c, file, posOf(e.pos[0]), 'yaml', message);
     }
   }
@@ -164,7 +171,7 @@ export function parseYaml(file: string, text: string, limits: ManifestLimits, c:
       if (unresolved) {
         fault(c, file, unresolved.where, 'yaml', `alias *${unresolved.source} has no anchor &${unresolved.source} before it`);
       } else {
-        fault(c, file, first ?? { line: 1 }, 'yaml', `aliases expand too much (more than ${limits.maxAliasCount} uses: an alias bomb?)`);
+        fault(c, file, first ?? { line: 1 }, 'yaml', `aliases expand too much (more than ${limits.maxAliasCount} uses: an alias bomb?) ${limitHint('maxAliasCount')}`);
       }
     } else if (err instanceof RangeError) {
       fault(c, file, { line: 1 }, 'yaml', 'nested too deeply');
@@ -243,9 +250,9 @@ function checkDefaults(file: string, kind: DefaultsKind, value: PlainObject, loc
       own[k] = v;
     }
   }
-  const problem = shapeProblem(own, limits);
+  const problem = shapeIssue(own, limits);
   if (problem) {
-    fault(c, file, locate([], false), `defaults.${kind}`, problem);
+    fault(c, file, locate(problem.path, false), `defaults.${kind}${problem.path.length ? `.${formatPath(problem.path)}` : ''}`, problem.message);
     return {};
   }
   const schema = kind === 'community' ? CommunityBodySchema : GroupFieldsSchema;
@@ -289,9 +296,10 @@ export function yamlEntries(src: YamlSource, defaults: Defaults, limits: Manifes
     }
     return value;
   };
+  /** Depth, list and text bounds over the whole item (manifest-only keys too), located at the value over a limit. */
   const bounded = (own: PlainObject, path: PropertyKey[]): boolean => {
-    const problem = shapeProblem(own, limits);
-    if (problem) fault(c, file, locate(path, false), formatPath(path), problem);
+    const problem = shapeIssue(own, limits);
+    if (problem) fault(c, file, locate([...path, ...problem.path], false), formatPath([...path, ...problem.path]), problem.message);
     return problem === undefined;
   };
 
@@ -300,13 +308,14 @@ export function yamlEntries(src: YamlSource, defaults: Defaults, limits: Manifes
     const path = ['communities', i];
     const obj = item(value, path, 'community');
     if (!obj) return;
-    const { groups, community_id, ...own } = obj;
-    if (!bounded(own, path)) return;
+    const { groups, ...rest } = obj;
+    if (!bounded(rest, path)) return;
+    const { community_id, ...own } = rest;
     const handle = communityItem(own, community_id, itemCtx(path));
     listOf(groups, [...path, 'groups'], 'groups').forEach((gv, j) => {
       const gpath = [...path, 'groups', j];
       const g = item(gv, gpath, 'group');
-      if (!g) return;
+      if (!g || !bounded(g, gpath)) return;
       const { key, community_handle, community_id: gid, ...gown } = g;
       const ctx = itemCtx(gpath);
       for (const [name, v] of [['community_handle', community_handle], ['community_id', gid]] as const) {
@@ -314,7 +323,6 @@ export function yamlEntries(src: YamlSource, defaults: Defaults, limits: Manifes
           fault(c, file, ctx.locate([name], true), name, 'a nested group belongs to the community it is listed under: remove this, or move the group to the top-level groups list');
         }
       }
-      if (!bounded(gown, gpath)) return;
       groupItem(gown, key, handle === undefined ? undefined : { handle }, ctx);
     });
   });
@@ -323,9 +331,8 @@ export function yamlEntries(src: YamlSource, defaults: Defaults, limits: Manifes
   groups.forEach((value, i) => {
     const path = ['groups', i];
     const g = item(value, path, 'group');
-    if (!g) return;
+    if (!g || !bounded(g, path)) return;
     const { key, community_handle, community_id, ...own } = g;
-    if (!bounded(own, path)) return;
     const ctx = itemCtx(path);
     const parent = topLevelParent(community_handle, community_id, ctx);
     groupItem(own, key, parent, ctx);

@@ -9,6 +9,8 @@ export interface MakePlanOptions {
   ledger: LedgerState;
   retryInDoubt?: boolean;
   limits?: Partial<ManifestLimits>;
+  /** Keep request bodies (default true); false for a plan that is shown, never run. */
+  keepBodies?: boolean;
 }
 
 export interface MadePlan {
@@ -19,7 +21,7 @@ export interface MadePlan {
 
 /** Throws ManifestError (every fault of every file) when any manifest is invalid. */
 export async function makePlan(files: string[], options: MakePlanOptions): Promise<MadePlan> {
-  const builder = new PlanBuilder(options.ledger, { retryInDoubt: options.retryInDoubt });
+  const builder = new PlanBuilder(options.ledger, { retryInDoubt: options.retryInDoubt, keepBodies: options.keepBodies });
   const result = await loadManifests(files, {
     onEntry: (entry) => builder.add(entry),
     isKnownHandle: (handle) => options.ledger.isKnownHandle(handle),

@@ -24,7 +24,11 @@ export interface PlanItem {
   file: string;
   line: number;
   action: PlanAction;
-  /** Request body as JSON (a group's without community_id); absent for adopted communities. */
+  /**
+   * Request body as JSON (a group's without community_id). Absent when the item will never be
+   * sent: adopted communities, items the ledger already has as created or adopted, and every
+   * item of a plan built with `keepBodies: false`.
+   */
   body?: string;
   /** community: its handle. group: the parent community's handle, when given by handle. */
   handle?: string;
@@ -62,12 +66,16 @@ export interface LedgerView {
 export interface PlanOptions {
   /** Re-send groups whose earlier send is in doubt (after a person checked they don't exist). */
   retryInDoubt?: boolean;
+  /**
+   * Keep the request bodies of items to send (default true). A plan that is only shown, never
+   * run, passes false: bodies are most of a big plan's memory and serialising them most of its
+   * time (drift is still detected: a done item's body is hashed, then dropped).
+   */
+  keepBodies?: boolean;
 }
 
 /** Collects manifest entries as the loader streams them, then decides each one's action. */
 export class PlanBuilder {
-  readonly #communities: PlanItem[] = [];
-  readonly #groups: PlanItem[] = [];
   readonly #items: PlanItem[] = [];
 
   constructor(
@@ -76,6 +84,9 @@ export class PlanBuilder {
   ) {}
 
   add(entry: ManifestEntry): void {
+    // The fields every item may get, up front and in one order: one hidden class for all items,
+    // and no property store grown later when build() marks a million of them done on a rerun.
+    // (`reason` and `drift` are rare: declaring them would cost every item two slots.)
     if (entry.kind === 'community') {
       const item: PlanItem = {
         kind: 'community',
@@ -83,37 +94,58 @@ export class PlanBuilder {
         file: entry.pos.file,
         line: entry.pos.line,
         action: 'create',
+        body: undefined,
         handle: entry.handle,
         communityId: entry.communityId,
-        body: entry.body && !entry.communityId ? JSON.stringify(entry.body) : undefined,
+        done: undefined,
       };
-      this.#communities.push(item);
+      if (entry.body && !entry.communityId) this.#setBody(item, entry.body);
       this.#items.push(item);
     } else {
       const parent = entry.parentHandle ?? entry.parentId!;
       const item: PlanItem = {
         kind: 'group',
-        key: `${parent}/${entry.key}`,
+        // join, not a template: it makes one flat string, where concatenation keeps a chain of
+        // pieces (twice the memory on a million groups, and re-flattened at each Map lookup).
+        key: [parent, entry.key].join('/'),
         file: entry.pos.file,
         line: entry.pos.line,
         action: 'create',
+        body: undefined,
         handle: entry.parentHandle,
         communityId: entry.parentHandle ? undefined : entry.parentId,
-        body: JSON.stringify(entry.body),
+        done: undefined,
       };
-      this.#groups.push(item);
+      this.#setBody(item, entry.body);
       this.#items.push(item);
     }
   }
 
+  /**
+   * Serialises the body only if it may be sent. An item the ledger has as created (or adopted)
+   * is skipped by build() whatever else holds, so it only needs the drift check, done here while
+   * the body is at hand; on a rerun of a big manifest that keeps almost nothing.
+   */
+  #setBody(item: PlanItem, body: object): void {
+    const state = this.ledger.get(item.kind, item.key);
+    if (state?.status === 'created') {
+      if (state.hash && state.hash !== bodyHash(JSON.stringify(body))) item.drift = true;
+      return;
+    }
+    if (state?.status === 'adopted' || this.options.keepBodies === false) return;
+    item.body = JSON.stringify(body);
+  }
+
   build(): Plan {
+    // Communities first (a group's action depends on its parent's), then groups.
     const byHandle = new Map<string, PlanItem>();
-    for (const c of this.#communities) {
+    for (const c of this.#items) {
+      if (c.kind !== 'community') continue;
       this.#decideCommunity(c);
       byHandle.set(c.key, c);
     }
     const waiting = new Map<string, PlanItem[]>();
-    for (const g of this.#groups) this.#decideGroup(g, byHandle, waiting);
+    for (const g of this.#items) if (g.kind === 'group') this.#decideGroup(g, byHandle, waiting);
 
     const counts: PlanCounts = { create: { community: 0, group: 0 }, adopt: 0, skip: 0, blocked: 0, in_doubt: 0, drift: 0 };
     for (const item of this.#items) {
@@ -134,8 +166,7 @@ export class PlanBuilder {
     }
     if (state?.status === 'created') {
       c.communityId = state.community_id;
-      skip(c, 'created');
-      this.#checkDrift(c, state);
+      skip(c, 'created'); // drift was checked in add()
       return;
     }
     if (state?.status === 'adopted') {
@@ -153,8 +184,7 @@ export class PlanBuilder {
   #decideGroup(g: PlanItem, byHandle: Map<string, PlanItem>, waiting: Map<string, PlanItem[]>): void {
     const state = this.ledger.get('group', g.key);
     if (state?.status === 'created') {
-      skip(g, 'created');
-      this.#checkDrift(g, state);
+      skip(g, 'created'); // drift was checked in add()
       return;
     }
     // A send that crashed mid-flight is as doubtful as one that lost its answer.
@@ -191,9 +221,6 @@ export class PlanBuilder {
     block(g, handle);
   }
 
-  #checkDrift(item: PlanItem, state: ItemState): void {
-    if (item.body && state.hash && state.hash !== bodyHash(item.body)) item.drift = true;
-  }
 }
 
 function skip(item: PlanItem, done: string): void {

@@ -22,6 +22,11 @@ export function csvCell(value: string | number | null | undefined): string {
   const first = text.charCodeAt(0);
   // = + - @ TAB CR
   if (first === 61 || first === 43 || first === 45 || first === 64 || first === 9 || first === 13) text = `'${text}`;
+  return quoteCell(text);
+}
+
+/** RFC 4180 quoting alone: the text is kept verbatim (for files read back by a program). */
+export function quoteCell(text: string): string {
   return NEEDS_QUOTES.test(text) ? `"${text.replace(QUOTE, '""')}"` : text;
 }
 

@@ -1,7 +1,7 @@
 // The executor: walks a plan through a concurrency-limited queue and an even pacer, retries
 // with backoff, writes every outcome to the ledger before moving on, and releases a group the
 // moment its own parent's community_id is known. It knows nothing of manifest formats.
-import { EventEmitter } from 'node:events';
+import { EventEmitter, setMaxListeners } from 'node:events';
 import PQueue from 'p-queue';
 import pRetry from 'p-retry';
 import { classify, type Outcome, type RawResult } from '../api/outcome.js';
@@ -100,6 +100,9 @@ export class Executor extends EventEmitter {
     };
     this.#queue = new PQueue({ concurrency: options.concurrency });
     this.#pacer = new Pacer({ rate: options.rate });
+    // Every request in flight and every item waiting to retry listens on these two signals:
+    // more than Node's default of 10 is the normal case, not a leak (the warning was noise).
+    setMaxListeners(0, this.#stopStarting.signal, this.#hardAbort.signal);
   }
 
   get runId(): string {
@@ -194,6 +197,10 @@ export class Executor extends EventEmitter {
     const hash = bodyHash(item.body!);
     let attempt = 0;
     let outcome: Outcome;
+    // The last answer that ends the item, once its ledger line is durable. pRetry rejects with
+    // the stop reason when the run is stopping even after such an answer came back, and that
+    // answer (created, in doubt, exists) must still be counted and acted on.
+    let settled: Outcome | undefined;
     try {
       outcome = await pRetry(
         async () => {
@@ -215,6 +222,7 @@ export class Executor extends EventEmitter {
             }
             if (result.type === 'retry') throw new RetryableAttempt(result);
             this.#pacer.ok();
+            settled = result;
             return result;
           }
         },
@@ -229,9 +237,12 @@ export class Executor extends EventEmitter {
         },
       );
     } catch (error) {
-      if (error instanceof RetryableAttempt) {
+      if (settled) {
+        outcome = settled;
+      } else if (error instanceof RetryableAttempt) {
         outcome = { ...error.outcome, type: 'failed', message: `${error.outcome.message} (gave up after ${attempt} attempts)` } as Outcome;
-      } else if (error instanceof StoppedError || this.#stopStarting.signal.aborted) {
+      } else if (error instanceof StoppedError) {
+        // Only a stop lands here: a ledger failure during a stop must still abort the run.
         this.#notStarted(item, plan);
         return;
       } else {

@@ -9,7 +9,11 @@
 export interface PacerOptions {
   /** Requests per second at most: the configured `--rate`. */
   rate: number;
-  /** Lowest rate adaptive slowing may reach. Default: rate / 16. */
+  /**
+   * Lowest rate adaptive slowing may reach. Default: one request a minute (or `rate`, if lower).
+   * It must sit far below any real limit: a floor above the server's limit would keep the run
+   * at 429s forever (a fixed fraction of --rate once did, at 50% 429s).
+   */
   minRate?: number;
   /** Clean answers in a row before the rate creeps back up by `recoverFactor`. Default 20. */
   recoverAfter?: number;
@@ -33,12 +37,16 @@ export class Pacer {
   /** Time the next request may start. */
   #next = 0;
   #clean = 0;
+  /** A clean answer came back since the last cut: the next 429 is news, not the same overload. */
+  #cleanSinceCut = true;
   #pausedUntil = 0;
+  /** Bumped by every 429: slots handed out before it were spaced for the old rate. */
+  #epoch = 0;
 
   constructor(options: PacerOptions) {
     this.maxRate = options.rate;
     this.#rate = options.rate;
-    this.#minRate = options.minRate ?? options.rate / 16;
+    this.#minRate = options.minRate ?? Math.min(options.rate, 1 / 60);
     this.#recoverAfter = options.recoverAfter ?? 20;
     this.#slowFactor = options.slowFactor ?? 0.5;
     this.#recoverFactor = options.recoverFactor ?? 1.1;
@@ -54,6 +62,7 @@ export class Pacer {
   async take(signal?: AbortSignal): Promise<void> {
     for (;;) {
       const now = this.#now();
+      const epoch = this.#epoch;
       const gap = 1000 / this.#rate;
       // Never let an idle spell bank slots: that would be a burst at the next busy moment.
       const slot = Math.max(this.#next, now, this.#pausedUntil);
@@ -61,23 +70,37 @@ export class Pacer {
       const wait = slot - now;
       if (wait < 1) return;
       await this.#sleep(wait, signal);
-      // A 429 that arrived while we slept moved the schedule: our slot is void then.
-      if (this.#now() >= this.#pausedUntil) return;
+      // A 429 that arrived while we slept voids our slot: it may fall inside the pause, and
+      // it was spaced for the old rate (keeping it would send a burst at the old rate once
+      // the pause ends, and earn the next 429). Take a new one.
+      if (this.#epoch === epoch) return;
     }
   }
 
-  /** A 429: no request starts before `retryAfterMs` from now (or one gap), and the rate halves. */
+  /**
+   * A 429: no request starts before `retryAfterMs` from now (or one gap), and the rate halves,
+   * once per overload. 429s that arrive during a pause answer requests sent before it, and
+   * 429s with no clean answer since the last cut say the server has not recovered yet (its
+   * Retry-After covers that): both are the overload the last cut already answered. Halving for
+   * each would sink the rate by a concurrency's worth of halvings, and recovery is slow.
+   */
   throttled(retryAfterMs?: number): void {
     const now = this.#now();
-    this.#rate = Math.max(this.#minRate, this.#rate * this.#slowFactor);
+    if (now >= this.#pausedUntil && this.#cleanSinceCut) {
+      this.#rate = Math.max(this.#minRate, this.#rate * this.#slowFactor);
+      this.#cleanSinceCut = false;
+    }
     this.#clean = 0;
     const until = now + (retryAfterMs ?? 1000 / this.#rate);
     this.#pausedUntil = Math.max(this.#pausedUntil, until);
-    this.#next = Math.max(this.#next, this.#pausedUntil);
+    // Restart the schedule at the end of the pause: waiting takers re-queue at the new rate.
+    this.#next = this.#pausedUntil;
+    this.#epoch++;
   }
 
   /** A clean answer: after enough of them, creep back towards the configured rate. */
   ok(): void {
+    this.#cleanSinceCut = true;
     if (this.#rate >= this.maxRate) return;
     if (++this.#clean >= this.#recoverAfter) {
       this.#clean = 0;

@@ -131,10 +131,10 @@ describe('cell typing', () => {
     const list = cellParser(field('categories.existing'), limits);
     expect(list('1;2;3')).toEqual([1, 2, 3]);
     expect(list('1;2;3;4')).toBe(FAIL);
-    expect(cellError.message).toBe('a list of 4 items is longer than the limit of 3');
+    expect(cellError.message).toBe('a list of 4 items is longer than the limit of 3 (limit maxListLength; raise it with GENUIN_MAX_LIST_LENGTH)');
     const obj = cellParser(field('categories'), limits);
     expect(obj('{"existing":[[[1]]]}')).toBe(FAIL);
-    expect(cellError.message).toBe('nested more than 3 levels deep');
+    expect(cellError.message).toBe('nested more than 3 levels deep (limit maxDepth; raise it with GENUIN_MAX_DEPTH)');
   });
 });
 

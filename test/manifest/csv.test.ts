@@ -222,14 +222,14 @@ describe('malformed CSV is a fault, never a crash', () => {
   it('bounds a record (an unclosed quote cannot buffer the whole file)', async () => {
     const p = files({ 'm.csv': `handle,name\nc1,"${'x'.repeat(5000)}\n` });
     expect(await faultLines([p['m.csv']], { limits: { maxCellBytes: 100 } })).toEqual([
-      'm.csv:2:2: csv: record longer than 1600 characters (an unclosed quote?): the rest of the file cannot be read',
+      'm.csv:2:2: csv: record longer than 1600 characters (an unclosed quote?): the rest of the file cannot be read (limit maxCellBytes; raise it with GENUIN_MAX_CELL_BYTES)',
     ]);
   });
 
   it('bounds a cell', async () => {
     const p = files({ 'm.csv': `handle,name,type,actions\nc1,${'x'.repeat(200)},1,[]\n` });
     expect(await faultLines([p['m.csv']], { limits: { maxCellBytes: 100 } })).toEqual([
-      'm.csv:2:2: name: cell longer than 100 characters (limits.maxCellBytes)',
+      'm.csv:2:2: name: cell longer than 100 characters (limit maxCellBytes; raise it with GENUIN_MAX_CELL_BYTES)',
     ]);
   });
 

@@ -177,7 +177,7 @@ describe('the error list', () => {
     const p = files({ 'm.csv': `handle,type\n${rows}` });
     const lines = await faultLines([p['m.csv']], { limits: { maxFaults: 5 } });
     expect(lines).toHaveLength(6);
-    expect(lines[5]).toMatch(/^m\.csv:7: manifest: … and 25 more \(only the first 5 are listed; raise limits\.maxFaults to see more\)$/);
+    expect(lines[5]).toMatch(/^m\.csv:7: manifest: … and 25 more: only the first 5 are listed \(limit maxFaults; raise it with GENUIN_MAX_ERRORS\)$/);
   });
 
   it('reads a file given twice once, with a warning', async () => {
@@ -191,8 +191,8 @@ describe('the error list', () => {
   it('enforces file size limits', async () => {
     const p = files({ 'm.yaml': `${YAML_HEAD}\n${'#'.repeat(2000)}\n`, 'm.csv': `handle,name\n${'c,n\n'.repeat(1000)}` });
     expect(await faultLines([p['m.yaml'], p['m.csv']], { limits: { maxYamlBytes: 1000, maxFileBytes: 1000 } })).toEqual([
-      'm.yaml:1: file: file is 2.0 KiB, larger than the limit of 1000 bytes (limits.maxYamlBytes)',
-      'm.csv:1: file: file is 3.9 KiB, larger than the limit of 1000 bytes (limits.maxFileBytes)',
+      'm.yaml:1: file: file is 2.0 KiB, larger than the limit of 1000 bytes (limit maxYamlBytes; raise it with GENUIN_MAX_YAML_BYTES)',
+      'm.csv:1: file: file is 3.9 KiB, larger than the limit of 1000 bytes (limit maxFileBytes; raise it with GENUIN_MAX_MANIFEST_BYTES)',
     ]);
   });
 

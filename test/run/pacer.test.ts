@@ -49,7 +49,82 @@ describe('Pacer', () => {
 
   it('never falls below the minimum rate', () => {
     const pacer = new Pacer({ rate: 16, minRate: 2, ...fakeClock() });
-    for (let i = 0; i < 10; i++) pacer.throttled(0);
+    for (let i = 0; i < 10; i++) {
+      pacer.ok(); // a clean answer between 429s: each is a new overload
+      pacer.throttled(0);
+    }
     expect(pacer.rate).toBe(2);
+  });
+});
+
+/** A fake clock with real concurrency: sleepers wake in time order when the test advances it. */
+function manualClock() {
+  let t = 0;
+  let timers: Array<{ at: number; wake: () => void }> = [];
+  return {
+    now: () => t,
+    sleep: (ms: number) => new Promise<void>((resolve) => timers.push({ at: t + ms, wake: resolve })),
+    /** Advances to `to`, waking each sleeper due on the way (and letting it re-sleep). */
+    async advanceTo(to: number) {
+      for (;;) {
+        await new Promise((r) => setImmediate(r));
+        const due = timers.filter((x) => x.at <= to).sort((a, b) => a.at - b.at)[0];
+        if (!due) break;
+        timers = timers.filter((x) => x !== due);
+        t = Math.max(t, due.at);
+        due.wake();
+      }
+      t = to;
+    },
+  };
+}
+
+describe('Pacer under 429s', () => {
+  it('halves once per overload: 429s during the pause, or before anything came back clean, do not cut again', () => {
+    const clock = fakeClock();
+    const pacer = new Pacer({ rate: 16, ...clock });
+    pacer.throttled(1000);
+    pacer.throttled(1000);
+    pacer.throttled(1000);
+    expect(pacer.rate).toBe(8);
+    void clock.sleep(1000);
+    pacer.throttled(1000); // after the pause, but nothing came back clean: the same overload
+    expect(pacer.rate).toBe(8);
+    void clock.sleep(1000);
+    pacer.ok();
+    pacer.throttled(1000); // clean answers, then a 429 again: a new overload
+    expect(pacer.rate).toBe(4);
+  });
+
+  it('re-spaces slots handed out before a 429 at the new rate, instead of bursting at the old one', async () => {
+    const clock = manualClock();
+    const pacer = new Pacer({ rate: 10, ...clock });
+    const starts: number[] = [];
+    const takers = Array.from({ length: 12 }, () => pacer.take().then(() => starts.push(clock.now())));
+    await clock.advanceTo(50);
+    expect(starts).toEqual([0]);
+    pacer.throttled(500); // rate 5/s, nothing before 550 ms
+    await clock.advanceTo(10_000);
+    await Promise.all(takers);
+    const after = starts.slice(1);
+    expect(after[0]).toBeGreaterThanOrEqual(550);
+    for (let i = 1; i < after.length; i++) expect(after[i]! - after[i - 1]!).toBeGreaterThanOrEqual(199);
+  });
+
+  it('can slow far below --rate: a server limit at a twentieth of it is reachable', () => {
+    const clock = fakeClock();
+    const pacer = new Pacer({ rate: 200, ...clock });
+    for (let i = 0; i < 5; i++) {
+      pacer.throttled(1000);
+      void clock.sleep(1000);
+      pacer.ok();
+    }
+    expect(pacer.rate).toBeLessThan(10);
+    for (let i = 0; i < 30; i++) {
+      pacer.throttled(1000);
+      void clock.sleep(1000);
+      pacer.ok();
+    }
+    expect(pacer.rate).toBeCloseTo(1 / 60);
   });
 });

@@ -1,13 +1,19 @@
 // `apply`: run the plan against the API (or the simulator), then print the summary. Signals:
 // the first SIGINT/SIGTERM stops starting work and lets requests in flight finish; a second
-// exits at once.
+// exits at once. Progress: a live bar on a terminal, periodic log lines elsewhere.
 import { EXIT, ManifestError, type ExitCode } from '../../errors.js';
+import { parseDuration } from '../../config/parse.js';
 import { resolveRunConfig, type RunFlags } from '../../config/run-config.js';
+import { limitsFromEnv } from '../../config/limits.js';
 import { createLogger } from '../../log.js';
+import type { Plan } from '../../plan/plan.js';
 import { applyManifests } from '../../run/apply.js';
 import type { Executor } from '../../run/executor.js';
+import { ProgressModel } from '../../run/progress.js';
 import { isComplete } from '../../run/summary.js';
-import { planCountsText, summaryJson, summaryText } from '../render.js';
+import { driftJson, driftText, planCountsText, summaryJson, summaryText } from '../render.js';
+import { ProgressReporter, progressMode } from '../progress/reporter.js';
+import { logRequests } from '../request-log.js';
 import type { Environment } from '../environment.js';
 import type { Output } from '../output.js';
 import { reportFaults } from './validate.js';
@@ -17,14 +23,34 @@ export interface ApplyFlags extends RunFlags {
   quiet?: boolean;
   logFile?: string;
   logLevel?: string;
+  /** false with --no-progress. */
+  progress?: boolean;
+  progressInterval?: string;
   env: Environment;
 }
+
+/** Default pace of the progress log lines when nobody watches a terminal (cron, CI, pipes). */
+export const DEFAULT_PROGRESS_INTERVAL = '10s';
 
 export async function runApply(files: string[], flags: ApplyFlags, out: Output): Promise<ExitCode> {
   if (flags.json) out.jsonMode();
   if (flags.quiet) out.quiet();
   const config = resolveRunConfig(flags, flags.env, true);
-  const logger = createLogger({ level: flags.logLevel ?? flags.env.LOG_LEVEL ?? 'info', file: flags.logFile });
+  const limits = limitsFromEnv(flags.env);
+  const mode = progressMode({
+    progress: flags.progress !== false,
+    quiet: Boolean(flags.quiet),
+    logFile: Boolean(flags.logFile),
+    intervalMs: parseDuration(flags.progressInterval ?? DEFAULT_PROGRESS_INTERVAL, '--progress-interval'),
+    env: flags.env,
+  });
+  const display = new ProgressReporter(mode);
+  const region = display.region;
+  // While the bar is up, every line for the terminal goes above it.
+  if (region) out.route((stream, text) => region.write(stream, text));
+  // --quiet means the summary only: on the terminal, errors alone (a log file keeps its level).
+  const level = flags.logLevel ?? flags.env.LOG_LEVEL ?? (flags.quiet && !flags.logFile ? 'error' : 'info');
+  const logger = createLogger({ level, file: flags.logFile, write: region ? (line) => region.write(process.stderr, line) : undefined });
 
   let executor: Executor | undefined;
   let signals = 0;
@@ -41,29 +67,37 @@ export async function runApply(files: string[], flags: ApplyFlags, out: Output):
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
+  let planned: Plan | undefined;
   try {
     const result = await applyManifests(files, config, {
       onWarning: (m) => out.warn(m),
+      limits,
       onPlan: (plan) => {
+        planned = plan;
+        // Nothing to send (the common cron case): say nothing until the summary.
+        if (plan.counts.create.community + plan.counts.create.group + plan.counts.adopt === 0) return;
         if (config.simulate) out.info('rehearsal: running against the built-in simulator (fake ids, ledger ' + config.ledgerPath + ')');
         out.info(planCountsText(plan));
       },
       onExecutor: (ex) => {
         executor = ex;
         const log = logger.child({ run: ex.runId });
-        ex.on('outcome', ({ item, outcome, attempt, durationMs }) => {
-          const status = 'status' in outcome ? outcome.status : outcome.type === 'created' ? 200 : undefined;
-          const fields = { kind: item.kind, key: item.key, attempt, outcome: outcome.type, status, ms: Math.round(durationMs) };
-          if (outcome.type === 'created' || outcome.type === 'throttled' || outcome.type === 'retry') log.debug(fields, 'request');
-          else if (outcome.type === 'exists') log.info(fields, 'already exists');
-          else log.warn({ ...fields, message: outcome.message }, outcome.type);
-        });
+        logRequests(ex, log, config.retries);
+        display.start(ProgressModel.forPlan(planned!, { retries: config.retries }).attach(ex), log);
       },
     });
-    const { summary } = result;
-    logger.info({ run: summary.runId, ...summary.tally, requests: summary.requests, elapsed_ms: Math.round(summary.elapsedMs) }, 'run finished');
+    display.finish();
+    const { summary, plan } = result;
+    // The log's record of the run. On a terminal the summary below says the same, and a run
+    // that sent nothing stays silent; a log file always gets it.
+    const finished = { run: summary.runId, ...summary.tally, requests: summary.requests, elapsed_ms: Math.round(summary.elapsedMs), drift: plan.counts.drift };
+    const didWork = summary.requests > 0 || summary.tally.adopted > 0;
+    if (flags.logFile || (didWork && !process.stderr.isTTY)) logger.info(finished, 'run finished');
+    else logger.debug(finished, 'run finished');
     out.summary(summaryText(summary));
-    if (flags.json) out.json(summaryJson(summary));
+    const drift = driftText(plan);
+    if (drift) out.summary(drift);
+    if (flags.json) out.json({ ...(summaryJson(summary) as object), drift: driftJson(plan) });
     if (summary.stopped === 'signal') return EXIT.aborted;
     return isComplete(summary) ? EXIT.ok : EXIT.unresolved;
   } catch (error) {
@@ -73,6 +107,8 @@ export async function runApply(files: string[], flags: ApplyFlags, out: Output):
     }
     throw error;
   } finally {
+    display.finish();
+    out.route(undefined);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }

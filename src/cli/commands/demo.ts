@@ -6,10 +6,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EXIT, type ExitCode } from '../../errors.js';
 import { resolveRunConfig } from '../../config/run-config.js';
+import { createLogger } from '../../log.js';
+import type { Plan } from '../../plan/plan.js';
 import { applyManifests } from '../../run/apply.js';
+import { ProgressModel } from '../../run/progress.js';
 import { isComplete } from '../../run/summary.js';
 import { planCountsText, summaryText } from '../render.js';
 import type { Output } from '../output.js';
+import { ProgressReporter, progressMode } from '../progress/reporter.js';
 
 const EXAMPLE = fileURLToPath(new URL('../../../manifests/example.yaml', import.meta.url));
 
@@ -18,7 +22,26 @@ export async function runDemo(out: Output): Promise<ExitCode> {
   try {
     const config = resolveRunConfig({ simulate: true, ledger: join(dir, 'ledger.jsonl'), rate: '20/s' }, {}, true);
     out.info(`Demo: applying ${EXAMPLE} against the built-in simulator (ledger ${config.ledgerPath})\n`);
-    const first = await applyManifests([EXAMPLE], config, { onWarning: (m) => out.warn(m), onPlan: (p) => out.info(`plan:\n${planCountsText(p)}\n`) });
+    // The same progress display as apply: a bar on a terminal.
+    const display = new ProgressReporter(progressMode({ progress: true, quiet: false, logFile: false, intervalMs: 10_000, env: process.env }));
+    const region = display.region;
+    if (region) out.route((stream, text) => region.write(stream, text));
+    const logger = createLogger({ level: 'warn', write: region ? (line) => region.write(process.stderr, line) : undefined });
+    let first;
+    let plan: Plan | undefined;
+    try {
+      first = await applyManifests([EXAMPLE], config, {
+        onWarning: (m) => out.warn(m),
+        onPlan: (p) => {
+          plan = p;
+          out.info(`plan:\n${planCountsText(p)}\n`);
+        },
+        onExecutor: (ex) => display.start(ProgressModel.forPlan(plan!, { retries: config.retries }).attach(ex), logger),
+      });
+    } finally {
+      display.finish();
+      out.route(undefined);
+    }
     out.info(`first run:\n${summaryText(first.summary)}\n`);
     const second = await applyManifests([EXAMPLE], config, { onWarning: (m) => out.warn(m) });
     out.info(`second run, same command (the ledger remembers what was created):\n${summaryText(second.summary)}`);

@@ -1,7 +1,10 @@
 // `plan`: what apply would do, from the manifests and the ledger; sends nothing.
+import { once } from 'node:events';
 import { EXIT, ManifestError, formatFault, type ExitCode } from '../../errors.js';
 import { readLedger } from '../../ledger/replay.js';
 import { makePlan } from '../../plan/make-plan.js';
+import type { Plan } from '../../plan/plan.js';
+import { limitsFromEnv } from '../../config/limits.js';
 import { planCountsText, planDetailLines, planIssueLines, planJson } from '../render.js';
 import type { Environment } from '../environment.js';
 import type { Output } from '../output.js';
@@ -19,10 +22,12 @@ export interface PlanFlags {
 
 export async function runPlan(files: string[], flags: PlanFlags, out: Output): Promise<ExitCode> {
   if (flags.json) out.jsonMode();
+  const limits = limitsFromEnv(flags.env);
   const ledger = await readLedger(ledgerPathFor(flags), { onWarning: (m) => out.warn(m) });
   let made;
   try {
-    made = await makePlan(files, { ledger, retryInDoubt: flags.retryInDoubt });
+    // Shown, never run: no request bodies kept (most of a million-item plan's memory).
+    made = await makePlan(files, { ledger, retryInDoubt: flags.retryInDoubt, limits, keepBodies: false });
   } catch (error) {
     if (!(error instanceof ManifestError)) throw error;
     reportFaults(error, out);
@@ -30,12 +35,42 @@ export async function runPlan(files: string[], flags: PlanFlags, out: Output): P
   }
   for (const w of made.warnings) out.warn(formatFault(w));
   const { plan } = made;
-  if (flags.detail) for (const line of planDetailLines(plan)) out.info(line);
+  if (flags.detail) {
+    for (let i = 0; i < plan.items.length; i += CHUNK) {
+      for (const line of planDetailLines(slice(plan, i))) out.info(line);
+    }
+  }
   out.info(planCountsText(plan));
   if (!flags.detail) {
     const issues = planIssueLines(plan);
     if (issues.length) out.info(['needs a look:', ...issues].join('\n'));
   }
-  if (flags.json) out.json(planJson(plan));
+  if (flags.json) await writePlanJson(plan);
   return EXIT.ok;
+}
+
+/** Items rendered at a time: a million-item plan is never turned into one array of lines or one string. */
+const CHUNK = 1000;
+
+function slice(plan: Plan, from: number): Plan {
+  return { ...plan, items: plan.items.slice(from, from + CHUNK) };
+}
+
+async function write(text: string): Promise<void> {
+  if (!process.stdout.write(text)) await once(process.stdout, 'drain');
+}
+
+/** `plan --json`, written a chunk of items at a time; the same text as `JSON.stringify(planJson(plan), null, 2)`. */
+async function writePlanJson(plan: Plan): Promise<void> {
+  const n = plan.items.length;
+  if (n === 0) return write(`${JSON.stringify(planJson(plan), null, 2)}\n`);
+  // `{ "counts": … }` without its closing brace, then the items array by hand, indented as
+  // JSON.stringify would indent it two levels down.
+  await write(`${JSON.stringify({ counts: plan.counts }, null, 2).slice(0, -2)},\n  "items": [\n`);
+  for (let i = 0; i < n; i += CHUNK) {
+    const { items } = planJson(slice(plan, i)) as { items: unknown[] };
+    const text = items.map((item) => `    ${JSON.stringify(item, null, 2).replace(/\n/g, '\n    ')}`).join(',\n');
+    await write(`${text}${i + CHUNK < n ? ',' : ''}\n`);
+  }
+  await write('  ]\n}\n');
 }

@@ -1,6 +1,7 @@
 // `validate`: load every manifest fully and report every fault; sends nothing.
 import { EXIT, ManifestError, formatFault, type ExitCode } from '../../errors.js';
 import { loadManifests } from '../../manifest/load.js';
+import { limitsFromEnv } from '../../config/limits.js';
 import { readLedger } from '../../ledger/replay.js';
 import { ledgerPathFor } from './ledger-path.js';
 import type { Environment } from '../environment.js';
@@ -18,7 +19,7 @@ export async function runValidate(files: string[], flags: ValidateFlags, out: Ou
   try {
     // Top-level groups may name a community created by an earlier run: the ledger knows it.
     const ledger = await readLedger(ledgerPathFor(flags), { onWarning: (m) => out.warn(m) });
-    const result = await loadManifests(files, { onEntry: () => {}, isKnownHandle: (h) => ledger.isKnownHandle(h) });
+    const result = await loadManifests(files, { onEntry: () => {}, isKnownHandle: (h) => ledger.isKnownHandle(h), limits: limitsFromEnv(flags.env) });
     for (const w of result.warnings) out.warn(formatFault(w));
     const { communities, groups } = result.counts;
     out.info(`valid: ${files.length} file${files.length === 1 ? '' : 's'}, ${communities} communities, ${groups} groups`);

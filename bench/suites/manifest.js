@@ -1,0 +1,54 @@
+// Target 4, manifest scale: `plan` on a CSV of communities × 9 groups (one row each) at 10k,
+// 100k and 1M rows, against csv-parse alone streaming the same file; and on the equivalent
+// YAML against the yaml package alone parsing it. Wall time and peak RSS of each process.
+import { join } from 'node:path';
+import { ROOT, outDir, row } from '../lib/common.js';
+import { csvManifest, yamlManifest } from '../lib/gen.js';
+import { runCli, runNode } from '../lib/proc.js';
+
+const CSV_PARSE = join(ROOT, 'bench', 'baselines', 'csv-parse-only.js');
+const YAML_PARSE = join(ROOT, 'bench', 'baselines', 'yaml-parse-only.js');
+
+export async function run({ quick, log }) {
+  const rows = [];
+  const csvSizes = quick ? [1_000, 10_000] : [1_000, 10_000, 100_000]; // communities; rows = × 10
+  const yamlSizes = quick ? [1_000] : [1_000, 5_000];
+  const noLedger = join(outDir('work'), 'manifest-no-ledger.jsonl');
+  for (const [format, sizes, make, baselineScript, baselineName] of [
+    ['CSV', csvSizes, csvManifest, CSV_PARSE, 'csv-parse alone'],
+    ['YAML', yamlSizes, yamlManifest, YAML_PARSE, 'yaml.parse alone'],
+  ]) {
+    let first;
+    for (const communities of sizes) {
+      const file = await make(communities, 9, 'c');
+      const n = communities * 10;
+      const base = await runNode([baselineScript, file]);
+      const ours = await runCli(['plan', file, '--ledger', noLedger]);
+      if (base.code !== 0 || ours.code !== 0) throw new Error(`manifest ${format} ${n}: exit ${base.code}/${ours.code}: ${base.stderr.slice(0, 300)} ${ours.stderr.slice(0, 300)}`);
+      log(`  manifest ${format} ${n} rows: plan ${ours.wallMs.toFixed(0)} ms ${ours.maxRssMB.toFixed(0)} MB; ${baselineName} ${base.wallMs.toFixed(0)} ms ${base.maxRssMB.toFixed(0)} MB`);
+      const perRow = (ours.wallMs / n) * 1000;
+      first ??= { perRow, n };
+      const big = n >= 1_000_000;
+      rows.push(row({
+        target: '4 manifest',
+        case: `plan, ${format} ${n.toLocaleString('en-US')} rows: wall ms vs ${baselineName}`,
+        measured: ours.wallMs,
+        baseline: base.wallMs,
+        ratio: ours.wallMs / base.wallMs,
+        goal: format === 'CSV' ? '<= 1.5' : undefined,
+        note: `${perRow.toFixed(1)} µs/row${n > first.n ? ` (×${(perRow / first.perRow).toFixed(2)} of ${first.n.toLocaleString('en-US')} rows)` : ''}`,
+      }));
+      // Peak RSS: against the 500 MB budget at 1M rows; elsewhere against the parser alone.
+      rows.push(row({
+        target: '4 manifest',
+        case: `plan, ${format} ${n.toLocaleString('en-US')} rows: peak RSS MB vs ${big ? 'the 500 MB budget' : baselineName}`,
+        measured: ours.maxRssMB,
+        baseline: big ? 500 : base.maxRssMB,
+        ratio: ours.maxRssMB / (big ? 500 : base.maxRssMB),
+        goal: big ? '<= 1' : undefined,
+        note: `${((ours.maxRssMB * 1024) / n).toFixed(2)} KB/row; ${baselineName} ${base.maxRssMB.toFixed(0)} MB`,
+      }));
+    }
+  }
+  return rows;
+}

@@ -1,0 +1,61 @@
+// One log line per request a run sends: run, kind, key, attempt, status and duration on every
+// line, the outcome's message when it is not a success. Bodies are never logged (they hold
+// member phone numbers); server messages are phone-masked by the logger.
+import type { Logger } from '../log.js';
+import type { Executor, OutcomeEvent } from '../run/executor.js';
+import { GiveUps } from '../run/progress.js';
+
+/** The HTTP status behind an outcome, or null when there was no HTTP answer (network failure). */
+function statusOf(outcome: OutcomeEvent['outcome']): number | null {
+  if (outcome.type === 'created') return 200;
+  if (outcome.type === 'throttled') return 429;
+  return outcome.status ?? null;
+}
+
+/**
+ * Subscribes `log` (a child logger bound to the run id) to the executor's request outcomes.
+ * Successes, throttles and retries are `debug` (transient, and many in a big run); what ends
+ * an item badly is `warn`, a retry that used up `retries` included.
+ */
+export function logRequests(executor: Executor, log: Logger, retries: number): void {
+  const debug = log.isLevelEnabled('debug');
+  const giveUps = new GiveUps(retries);
+  executor.on('outcome', (e) => {
+    const { item, outcome, attempt, durationMs } = e;
+    const { gaveUp } = giveUps.settles(e);
+    // The common case (created, at info level) costs nothing.
+    if (!debug && !gaveUp && (outcome.type === 'created' || outcome.type === 'throttled' || outcome.type === 'retry')) return;
+    const fields: Record<string, unknown> = {
+      kind: item.kind,
+      key: item.key,
+      attempt,
+      status: statusOf(outcome),
+      duration_ms: Math.round(durationMs),
+      outcome: outcome.type,
+    };
+    switch (outcome.type) {
+      case 'created':
+        log.debug(fields, 'created');
+        return;
+      case 'throttled':
+        log.debug(fields, 'rate limited by the API: pausing');
+        return;
+      case 'retry':
+        if (gaveUp) log.warn({ ...fields, message: outcome.message }, `failed: gave up after ${retries} retries`);
+        else log.debug({ ...fields, message: outcome.message }, 'will retry');
+        return;
+      case 'exists':
+        log.info({ ...fields, message: outcome.message }, 'already exists');
+        return;
+      default:
+        log.warn({ ...fields, message: outcome.message }, outcome.type === 'in_doubt' ? 'in doubt' : outcome.type);
+    }
+  });
+  executor.on('blocked', (item) => {
+    log.warn({ kind: item.kind, key: item.key, reason: item.reason }, 'blocked');
+  });
+  executor.on('stopping', (reason) => {
+    const why = reason === 'max-duration' ? '--max-duration reached' : reason === 'signal' ? 'interrupted' : 'a fatal answer';
+    log.warn({ reason }, `stopping (${why}): finishing requests in flight, starting nothing new`);
+  });
+}
