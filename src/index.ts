@@ -28,3 +28,4 @@ export { isComplete, type RunSummary, type Tally, type UnresolvedItem } from './
 export { resolveRunConfig, DEFAULTS, type RunConfig, type RunFlags } from './config/run-config.js';
 export { parseRate, parseDuration } from './config/parse.js';
 export { startSimulator, type Simulator, type SimulatorOptions } from './simulator/index.js';
+export { ProgressModel, GiveUps, type ProgressFigures, type KindProgress } from './run/progress.js';

@@ -42,35 +42,52 @@ export interface ReadLedgerOptions {
 const KNOWN: ReadonlySet<string> = new Set(['created', 'exists', 'adopted']);
 
 class State implements LedgerState {
-  readonly items = new Map<string, ItemState>();
+  // One map per kind, keyed by the item's own key: a million lookups (replay, then the plan)
+  // then build no `stateKey` strings, and a million items hold none. `items`, the combined
+  // view, is built when asked for (report, compact) from `order`.
+  private readonly communities = new Map<string, ItemState>();
+  private readonly groups = new Map<string, ItemState>();
+  /** Items in order of first appearance. */
+  private readonly order: ItemState[] = [];
+  private view: Map<string, ItemState> | undefined;
   readonly torn: TornLine[] = [];
   lines = 0;
   private readonly runIds = new Set<string>();
   private lastRun: string | undefined;
+
+  get items(): Map<string, ItemState> {
+    // Items are only ever added, and their objects change in place: a view of the right size is current.
+    if (this.view === undefined || this.view.size !== this.order.length) {
+      const view = new Map<string, ItemState>();
+      for (const s of this.order) view.set(stateKey(s.kind, s.key), s);
+      this.view = view;
+    }
+    return this.view;
+  }
 
   get runs(): number {
     return this.runIds.size;
   }
 
   get(kind: Kind, key: string): ItemState | undefined {
-    return this.items.get(stateKey(kind, key));
+    return (kind === 'community' ? this.communities : this.groups).get(key);
   }
 
   handles(): string[] {
     const out: string[] = [];
-    for (const item of this.items.values()) {
-      if (item.kind === 'community' && item.status !== undefined && KNOWN.has(item.status)) out.push(item.key);
+    for (const item of this.communities.values()) {
+      if (item.status !== undefined && KNOWN.has(item.status)) out.push(item.key);
     }
     return out;
   }
 
   isKnownHandle(handle: string): boolean {
-    const status = this.items.get(stateKey('community', handle))?.status;
+    const status = this.communities.get(handle)?.status;
     return status !== undefined && KNOWN.has(status);
   }
 
   communityId(handle: string): string | undefined {
-    return this.items.get(stateKey('community', handle))?.community_id;
+    return this.communities.get(handle)?.community_id;
   }
 
   apply(e: LedgerEvent): ItemState {
@@ -80,12 +97,16 @@ class State implements LedgerState {
       this.runIds.add(e.run);
       this.lastRun = e.run;
     }
-    const k = stateKey(e.kind, e.key);
-    let s = this.items.get(k);
+    // The one copy of this run's id, not the one each parsed line brings: a million items
+    // then share it instead of holding a million equal strings.
+    const run = this.lastRun!;
+    const kind = e.kind === 'community' ? 'community' : 'group';
+    const map = kind === 'community' ? this.communities : this.groups;
+    let s = map.get(e.key);
     if (s === undefined) {
       // Every field up front, in one order: one hidden class for all items keeps this loop fast.
       s = {
-        kind: e.kind,
+        kind,
         key: e.key,
         status: undefined,
         community_id: undefined,
@@ -99,9 +120,10 @@ class State implements LedgerState {
         inFlight: false,
         hash: undefined,
         updated_at: e.at,
-        run: e.run,
+        run,
       };
-      this.items.set(k, s);
+      map.set(e.key, s);
+      this.order.push(s);
     }
     // `?? undefined` throughout: JSON null (NaN, a hand edit) counts as absent, never as a value.
     if (e.event === 'attempt') {
@@ -123,7 +145,7 @@ class State implements LedgerState {
     }
     if (e.hash != null) s.hash = e.hash;
     s.updated_at = e.at;
-    s.run = e.run;
+    s.run = run;
     return s;
   }
 }

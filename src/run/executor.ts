@@ -213,6 +213,8 @@ export class Executor extends EventEmitter {
             if (raw === undefined) throw new StoppedError('stopped before sending');
             const result = classify(item.kind, raw);
             const durationMs = this.#o.now() - started;
+            // Rejected credentials: stop every other start now, not after this line is durable.
+            if (result.type === 'fatal') this.stop('fatal');
             await this.#recordOutcome(item, result, hash);
             this.emit('outcome', { item, outcome: result, attempt, durationMs } satisfies OutcomeEvent);
             if (result.type === 'throttled') {

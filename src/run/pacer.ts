@@ -100,7 +100,8 @@ export class Pacer {
 
   /** A clean answer: after enough of them, creep back towards the configured rate. */
   ok(): void {
-    this.#cleanSinceCut = true;
+    // Answers to requests sent before the pause say nothing about the rate after the cut.
+    if (this.#now() >= this.#pausedUntil) this.#cleanSinceCut = true;
     if (this.#rate >= this.maxRate) return;
     if (++this.#clean >= this.#recoverAfter) {
       this.#clean = 0;
