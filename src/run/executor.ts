@@ -87,7 +87,7 @@ export class Executor extends EventEmitter {
   #fatal?: Error;
   #requests = 0;
   #firstRequestAt?: number;
-  #lastAnswerAt?: number;
+  #lastRequestAt?: number;
 
   constructor(options: ExecutorOptions) {
     super();
@@ -170,13 +170,14 @@ export class Executor extends EventEmitter {
     }
     if (this.#fatal) throw this.#fatal;
     const elapsedMs = this.#o.now() - started;
-    const activeMs = this.#firstRequestAt !== undefined && this.#lastAnswerAt !== undefined ? this.#lastAnswerAt - this.#firstRequestAt : 0;
+    // Pace between the first and the last send: n sends span n - 1 gaps.
+    const activeMs = this.#firstRequestAt !== undefined && this.#lastRequestAt !== undefined ? this.#lastRequestAt - this.#firstRequestAt : 0;
     return {
       runId: this.#o.runId,
       tally: { ...this.#tally },
       requests: this.#requests,
       elapsedMs,
-      requestRate: activeMs > 0 ? (this.#requests / activeMs) * 1000 : 0,
+      requestRate: activeMs > 0 ? ((this.#requests - 1) / activeMs) * 1000 : 0,
       unresolved: this.#unresolved,
       stopped: this.#stopReason,
     };
@@ -290,9 +291,9 @@ export class Executor extends EventEmitter {
     // Durable before the request leaves: after a crash, this line is the evidence of a send.
     await this.#o.ledger.append({ at: new Date().toISOString(), run: this.#o.runId, kind: item.kind, key: item.key, event: 'attempt', attempt, hash });
     this.#requests++;
-    this.#firstRequestAt ??= this.#o.now();
+    this.#lastRequestAt = this.#o.now();
+    this.#firstRequestAt ??= this.#lastRequestAt;
     const raw = await this.#o.client.send(item.kind, json, this.#hardAbort.signal);
-    this.#lastAnswerAt = this.#o.now();
     return raw;
   }
 
