@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { BIN, OUT, ROOT, outDir } from './common.js';
+import { BIN, ROOT, outDir } from './common.js';
 
 const PROBE = pathToFileURL(join(ROOT, 'bench', 'lib', 'probe.js')).href;
 let seq = 0;
@@ -40,7 +40,7 @@ export function run(cmd, args, opts = {}) {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const child = spawn(cmd, args, {
-      cwd: opts.cwd ?? OUT,
+      cwd: opts.cwd ?? outDir(),
       env: opts.env ?? { PATH: process.env.PATH, HOME: process.env.HOME },
       stdio: [opts.stdin !== undefined ? 'pipe' : 'ignore', 'pipe', 'pipe'],
       detached: Boolean(opts.detached),

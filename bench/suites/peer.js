@@ -16,8 +16,15 @@ const PARALLEL = 8;
 const SCRIPTS = join(ROOT, 'bench', 'baselines');
 
 export async function run({ quick, log }) {
-  const clean = quick ? 50 : 1000; // communities, 9 groups each
-  const failing = quick ? 50 : 200;
+  for (const tool of ['curl', 'xargs', 'awk', 'sed']) {
+    const found = await runCommand('sh', ['-c', `command -v ${tool}`]);
+    if (found.code !== 0) {
+      log(`  peer: skipped, ${tool} is not installed`);
+      return [row({ target: '6 peer', case: `skipped: ${tool} is not installed (apt-get install curl)`, note: '' })];
+    }
+  }
+  const clean = quick ? 30 : 1000; // communities, 9 groups each
+  const failing = quick ? 30 : 200;
   const sim = await startSim({ latencyMs: LATENCY_MS, rate: RATE });
   const rows = [];
   try {
@@ -98,7 +105,7 @@ async function ourJob(sim, csv, killAt) {
   rmSync(ledger, { force: true });
   const args = ['apply', csv, '--ledger', ledger, '--rate', `${RATE}/s`, '--concurrency', String(PARALLEL), '--quiet', '--log-level', 'warn'];
   const started = performance.now();
-  await runCli(args, {
+  const first = await runCli(args, {
     env: sim.env,
     onSpawn: (child) => {
       if (killAt === undefined) return;
@@ -106,7 +113,9 @@ async function ourJob(sim, csv, killAt) {
       whenServerHolds(sim, killAt, done).then((reached) => reached && kill(child));
     },
   });
-  if (killAt !== undefined) await runCli(args, { env: sim.env }); // the same command again
+  if (killAt === undefined && first.code !== 0) throw new Error(`peer: apply exited ${first.code}: ${first.stderr.slice(0, 500)}`);
+  let rerun;
+  if (killAt !== undefined) rerun = await runCli(args, { env: sim.env }); // the same command again
   const wallMs = performance.now() - started;
   const { readLedger } = await import(pathToFileURL(join(DIST, 'index.js')).href);
   const state = await readLedger(ledger);
@@ -116,5 +125,7 @@ async function ourJob(sim, csv, killAt) {
     if (s.kind === 'community' ? s.community_id : s.group_id) ids++;
     if (s.kind === 'group' && (s.status === 'in_doubt' || s.inFlight)) inDoubt++;
   }
+  // Exit 1 is expected after a kill (items left in doubt); anything else is a failed re-run.
+  if (rerun && rerun.code !== 0 && rerun.code !== 1) throw new Error(`peer: the re-run exited ${rerun.code}: ${rerun.stderr.slice(0, 500)}`);
   return { wallMs, ids, inDoubt };
 }

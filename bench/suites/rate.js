@@ -14,7 +14,7 @@ const LATENCY_MS = 20;
 const CONCURRENCY = 32;
 
 export async function run({ quick, log }) {
-  const seconds = quick ? 5 : 15;
+  const seconds = quick ? 3 : 10;
   const sim = await startSim({ latencyMs: LATENCY_MS });
   const rows = [];
   try {

@@ -16,7 +16,7 @@ const L = 50;
 const CHAIN = 2; // community, then its group
 
 export async function run({ quick, log }) {
-  const communities = quick ? 60 : 200;
+  const communities = quick ? 40 : 120;
   const repeats = quick ? 1 : 2;
   const n = communities * 10;
   const csv = await csvManifest(communities, 9, 's');

@@ -66,6 +66,9 @@ const KNOWN_CODES: Record<string, { outcome: 'exists' | 'failed'; meaning: strin
  */
 const AMBIGUOUS_STATUSES = new Set([504]);
 
+/** Longest server message kept, in characters. */
+const MAX_SERVER_MESSAGE = 500;
+
 export function classify(kind: ItemKind, raw: RawResult): Outcome {
   if (raw.type === 'network') {
     const message = `${raw.code}: ${raw.message}`;
@@ -76,7 +79,9 @@ export function classify(kind: ItemKind, raw: RawResult): Outcome {
   const { status, body } = raw;
   const err = ErrorBodySchema.safeParse(body);
   const code = err.success && err.data.code !== undefined ? String(err.data.code) : undefined;
-  const serverMessage = err.success ? err.data.message : undefined;
+  // Server text goes into the ledger and the logs: a blank one says nothing, a huge one is cut.
+  const said = err.success ? err.data.message?.trim() : undefined;
+  const serverMessage = said ? said.slice(0, MAX_SERVER_MESSAGE) : undefined;
 
   if (status >= 200 && status < 300) {
     const ids = createdIds(kind, body);

@@ -131,6 +131,11 @@ export function reportIssues(issues: readonly z.core.$ZodIssue[], input: unknown
       if (ctx.absentFrom !== undefined && valueAt(ctx.absentFrom, full) === undefined) continue;
       const guess = didYouMean(key, candidates);
       if (guess !== undefined) meant.add(formatPath([...issue.path, ...guess.split('.')]));
+      if (key === '') {
+        // `: value` or `"": value`: no name to show, so say it at the mapping that holds it.
+        at(full, true, formatPath(issue.path) || '(entry)', 'a key with no name');
+        continue;
+      }
       const message =
         key === '<<'
           ? 'YAML merge keys (<<) are not supported: put shared fields under defaults'

@@ -194,7 +194,7 @@ export function parseYaml(file: string, text: string, limits: ManifestLimits, c:
   for (const key of Object.keys(data)) {
     if (!TOP_KEYS.includes(key)) {
       ok = false;
-      fault(c, file, locate([key], true), key, unknownMessage('top-level key', key, TOP_KEYS));
+      fault(c, file, locate([key], true), key || 'yaml', key ? unknownMessage('top-level key', key, TOP_KEYS) : 'a top-level key with no name');
     }
   }
   if (data.version === undefined) {

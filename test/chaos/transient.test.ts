@@ -15,9 +15,9 @@ let sim: Simulator;
 beforeEach(async () => {
   sim = await startSimulator({
     token: TOKEN,
-    seed: 101,
+    seed: 105,
     latencyMs: { min: 1, max: 10 },
-    faults: { '500-json': 0.08, '502-html': 0.08, '503-json': 0.08, '429-burst': 0.01 },
+    faults: { '500-json': 0.07, '502-html': 0.07, '503-json': 0.07, '429-burst': 0.01 },
   });
 });
 afterEach(() => sim.close());
@@ -37,7 +37,7 @@ describe('chaos 1: transient faults only', () => {
     const faultShare = held.faultLog.length / held.counts.requests;
     expect(faultShare).toBeGreaterThanOrEqual(0.2);
     figures('1-transient', {
-      seed: 101,
+      seed: 105,
       items: fleet.items,
       requests: held.counts.requests,
       faults_injected: held.faultLog.length,

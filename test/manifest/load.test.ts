@@ -197,7 +197,7 @@ describe('the error list', () => {
   });
 
   it('exports sane default limits', () => {
-    expect(DEFAULT_LIMITS).toMatchObject({ maxYamlBytes: 256 * 1024 ** 2, maxCellBytes: 64 * 1024, maxDepth: 32, maxListLength: 10_000, maxFaults: 1000 });
+    expect(DEFAULT_LIMITS).toMatchObject({ maxYamlBytes: 16 * 1024 ** 2, maxCellBytes: 64 * 1024, maxDepth: 32, maxListLength: 10_000, maxFaults: 1000 });
     expect(DEFAULT_LIMITS.maxFileBytes).toBeGreaterThanOrEqual(2 * 1024 ** 3);
   });
 });
