@@ -4,7 +4,7 @@
 // bench/.out/results.{json,md}. Every figure is a ratio against a baseline measured in this run.
 import { execFileSync } from 'node:child_process';
 import { existsSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { DIST, ROOT, fmt, newestMtime, outDir, parseFlags } from './lib/common.js';
 
@@ -25,13 +25,9 @@ function ensureBuild() {
 }
 
 function machine() {
-  let model = cpus()[0]?.model ?? 'unknown';
-  try {
-    execFileSync('nproc').toString();
-  } catch {
-    // nproc is informative only
-  }
-  return `${cpus().length} × ${model.trim()}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${process.platform}`;
+  const model = (cpus()[0]?.model ?? 'unknown').trim();
+  const load = loadavg().map((l) => l.toFixed(1)).join(' ');
+  return `${cpus().length} × ${model}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${process.platform}, load average ${load}`;
 }
 
 function table(rows) {

@@ -95,43 +95,34 @@ export async function bodiesFor(file) {
   return path;
 }
 
-const uuid = (n, salt) => {
-  const h = (n * 2654435761 + salt * 40503) >>> 0;
-  const x = h.toString(16).padStart(8, '0');
-  const y = n.toString(16).padStart(12, '0');
-  return `${x}-${y.slice(0, 4)}-4${y.slice(4, 7)}-a${y.slice(7, 10)}-${y.slice(0, 12)}`;
-};
+/** A fake but well-formed, unique id: n in the last group, salt for the kind of id. */
+const uuid = (n, salt) => `${salt.toString(16).padStart(8, '0')}-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
 
 /**
  * The ledger a finished run of `file` leaves: per item an `attempt` line then a `created` line
- * with ids and the body hash, as the executor writes them (`compacted`: the created line only,
- * as `ledger compact` leaves it).
+ * with ids and the body hash, as the executor writes them.
  */
-export async function ledgerFor(file, { compacted = false } = {}) {
-  const path = `${file}.${compacted ? 'compact' : 'full'}.ledger.jsonl`;
+export async function ledgerFor(file) {
+  const path = `${file}.ledger.jsonl`;
   if (existsSync(path)) return path;
   const { bodyHash } = await lib();
   const plan = await planOf(file);
   const tmp = `${path}.tmp`;
   const ws = createWriteStream(tmp);
   const run = '6f1c2d4e-0000-4000-8000-00000000bench';
-  const ids = new Map();
   let n = 0;
   let buf = '';
-  // A compacted line carries the attempt count its dropped attempt lines stood for.
-  const attempts = compacted ? 1 : undefined;
   for (const item of plan.items) {
     n++;
     const at = new Date(Date.UTC(2026, 10, 1, 0, 0, 0, n)).toISOString();
     const hash = bodyHash(item.body);
     const base = { at, run, kind: item.kind, key: item.key };
-    if (!compacted) buf += JSON.stringify({ ...base, event: 'attempt', attempt: 1, hash }) + '\n';
+    buf += JSON.stringify({ ...base, event: 'attempt', attempt: 1, hash }) + '\n';
     if (item.kind === 'community') {
       const id = uuid(n, 1);
-      ids.set(item.handle, id);
-      buf += JSON.stringify({ ...base, event: 'created', community_id: id, share_url: `https://community.example/c/${n}`, attempts, hash }) + '\n';
+      buf += JSON.stringify({ ...base, event: 'created', community_id: id, share_url: `https://community.example/c/${n}`, hash }) + '\n';
     } else {
-      buf += JSON.stringify({ ...base, event: 'created', chat_id: uuid(n, 2), group_id: uuid(n, 3), share_url: `https://community.example/g/${n}`, attempts, hash }) + '\n';
+      buf += JSON.stringify({ ...base, event: 'created', chat_id: uuid(n, 2), group_id: uuid(n, 3), share_url: `https://community.example/g/${n}`, hash }) + '\n';
     }
     if (buf.length > 1 << 20) {
       if (!ws.write(buf)) await once(ws, 'drain');

@@ -21,6 +21,16 @@ export interface ClientOptions {
 
 const DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024;
 
+/**
+ * A kept-alive socket idle this long is closed by us. A server (or load balancer) that closes
+ * idle connections without announcing when (no `Keep-Alive: timeout=`) races our next request
+ * on that socket: the request is written, the socket is reset, and from here that looks like a
+ * request that may have been acted on, so a group would be `in_doubt` for nothing. Closing idle
+ * sockets first, well inside any server's idle timeout (2 s and up in common servers), leaves
+ * no such race; the price is a new connection after a quiet second.
+ */
+const IDLE_SOCKET_MS = 1_000;
+
 /** Transport failures that happen before the request could have reached the server. */
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ERR_INVALID_URL']);
 const NOT_SENT_TIMEOUT_EVENTS = new Set(['lookup', 'connect', 'secureConnect', 'socket']);
@@ -37,7 +47,7 @@ export class GenuinClient {
       group: new URL(ENDPOINTS.group.slice(1), base).href,
     };
     this.#maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
-    const agentOptions = { keepAlive: true, maxSockets: options.maxSockets, scheduling: 'lifo' as const };
+    const agentOptions = { keepAlive: true, maxSockets: options.maxSockets, scheduling: 'lifo' as const, timeout: IDLE_SOCKET_MS };
     this.#got = got.extend({
       headers: {
         authorization: `Bearer ${options.token}`,

@@ -5,13 +5,18 @@ import { EXIT, GenuinError, type ExitCode } from '../errors.js';
 import { DEFAULTS } from '../config/run-config.js';
 import { loadEnvironment } from './environment.js';
 import { Output } from './output.js';
-import { runValidate } from './commands/validate.js';
-import { runPlan } from './commands/plan.js';
-import { runApply } from './commands/apply.js';
-import { runReport } from './commands/report.js';
-import { runSimulate } from './commands/simulate.js';
-import { runCompact } from './commands/ledger.js';
-import { runDemo } from './commands/demo.js';
+
+// Each command is imported when it runs: start-up stays quick (a cron run with nothing to do,
+// or --help) instead of loading got, the loaders and the simulator for every invocation.
+const commands = {
+  validate: () => import('./commands/validate.js'),
+  plan: () => import('./commands/plan.js'),
+  apply: () => import('./commands/apply.js'),
+  report: () => import('./commands/report.js'),
+  simulate: () => import('./commands/simulate.js'),
+  ledger: () => import('./commands/ledger.js'),
+  demo: () => import('./commands/demo.js'),
+};
 
 const EXAMPLES = `
 Examples:
@@ -32,6 +37,11 @@ Environment (or a .env file in the working directory):
 Exit codes: 0 all done · 1 some items failed, blocked or in doubt · 2 bad usage or invalid manifest (nothing sent) · 3 aborted (credentials rejected, ledger locked or unreadable, interrupted)`;
 
 export async function main(argv: string[]): Promise<ExitCode> {
+  // `plan --detail | head`: the reader has what it wanted; stop quietly, like any Unix tool.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(EXIT.ok);
+    throw error;
+  });
   const out = new Output();
   let code: ExitCode = EXIT.ok;
   const program = buildProgram(out, (c) => {
@@ -83,7 +93,7 @@ function buildProgram(out: Output, setCode: (c: ExitCode) => void): Command {
     .option('--simulate', 'check references against the simulator ledger')
     .option('--json', 'print the result as one JSON document on stdout (human text goes to stderr)')
     .addHelpText('after', '\nExample:\n  $ genuin-provision validate defaults.yaml communities.csv groups.csv')
-    .action(async (files: string[], opts) => setCode(await runValidate(files, { ...opts, env: env() }, out)));
+    .action(async (files: string[], opts) => setCode(await (await commands.validate()).runValidate(files, { ...opts, env: env() }, out)));
 
   program
     .command('plan')
@@ -95,7 +105,7 @@ function buildProgram(out: Output, setCode: (c: ExitCode) => void): Command {
     .option('--retry-in-doubt', 'plan to re-send groups whose earlier send is in doubt')
     .option('--simulate', 'plan against the simulator ledger')
     .addHelpText('after', '\nExample:\n  $ genuin-provision plan manifests/example.yaml --detail')
-    .action(async (files: string[], opts) => setCode(await runPlan(files, { ...opts, env: env() }, out)));
+    .action(async (files: string[], opts) => setCode(await (await commands.plan()).runPlan(files, { ...opts, env: env() }, out)));
 
   program
     .command('apply')
@@ -127,7 +137,7 @@ Examples:
 Progress: a live bar per kind on a terminal; elsewhere a log line every --progress-interval.
 Re-running is always safe: the ledger skips what was already created.`,
     )
-    .action(async (files: string[], opts) => setCode(await runApply(files, { ...opts, env: env() }, out)));
+    .action(async (files: string[], opts) => setCode(await (await commands.apply()).runApply(files, { ...opts, env: env() }, out)));
 
   program
     .command('report')
@@ -149,7 +159,7 @@ Examples:
       # fix.csv holds the failed rows as manifest rows: fix them, then
   $ genuin-provision apply fix.csv`,
     )
-    .action(async (files: string[], opts) => setCode(await runReport(files, { ...opts, env: env() }, out)));
+    .action(async (files: string[], opts) => setCode(await (await commands.report()).runReport(files, { ...opts, env: env() }, out)));
 
   program
     .command('simulate')
@@ -158,7 +168,7 @@ Examples:
     .option('--rate <rate>', 'answer 429 above this rate (token bucket), e.g. 20/s')
     .option('--latency <duration>', 'delay every answer, e.g. 50ms')
     .addHelpText('after', '\nExample:\n  $ genuin-provision simulate --port 8080 --rate 20/s')
-    .action(async (opts) => setCode(await runSimulate({ ...opts, env: env() }, out)));
+    .action(async (opts) => setCode(await (await commands.simulate()).runSimulate({ ...opts, env: env() }, out)));
 
   const ledger = program.command('ledger').description('ledger maintenance');
   ledger
@@ -166,13 +176,13 @@ Examples:
     .description('rewrite the ledger with one line per item (atomic: temp file + rename)')
     .addOption(ledgerOption())
     .addHelpText('after', '\nExample:\n  $ genuin-provision ledger compact --ledger /var/lib/genuin/ledger.jsonl   # refused (exit 3) while an apply holds the lock')
-    .action(async (opts) => setCode(await runCompact({ ...opts, env: env() }, out)));
+    .action(async (opts) => setCode(await (await commands.ledger()).runCompact({ ...opts, env: env() }, out)));
 
   program
     .command('demo')
     .description('apply manifests/example.yaml against the built-in simulator, then show that a re-run sends nothing')
     .addHelpText('after', '\nExample:\n  $ genuin-provision demo        # or: npm start')
-    .action(async () => setCode(await runDemo(out)));
+    .action(async () => setCode(await (await commands.demo()).runDemo(out)));
 
   return program;
 }

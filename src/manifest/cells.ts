@@ -131,7 +131,7 @@ function parseJson(text: string, limits: ManifestLimits): unknown {
     value = JSON.parse(text);
   } catch (err) {
     // V8 quotes the text it could not parse; a cell may hold phone numbers, so that part goes.
-    return fail(`invalid JSON: ${(err as Error).message.replace(/,\s*".*" is not valid JSON$/s, '')}`);
+    return fail(`invalid JSON: ${(err as Error).message.replace(/,\s*".*"(?:\.\.\.)? is not valid JSON$/s, '')}`);
   }
   const problem = shapeProblem(value, limits);
   return problem === undefined ? value : fail(problem);

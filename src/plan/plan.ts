@@ -132,7 +132,8 @@ export class PlanBuilder {
       if (state.hash && state.hash !== bodyHash(JSON.stringify(body))) item.drift = true;
       return;
     }
-    if (state?.status === 'adopted' || this.options.keepBodies === false) return;
+    // Adopted is a community status (build() skips it); on a group line it is a hand edit: send.
+    if ((state?.status === 'adopted' && item.kind === 'community') || this.options.keepBodies === false) return;
     item.body = JSON.stringify(body);
   }
 

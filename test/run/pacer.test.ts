@@ -128,3 +128,17 @@ describe('Pacer under 429s', () => {
     expect(pacer.rate).toBeCloseTo(1 / 60);
   });
 });
+
+describe('Pacer catching up', () => {
+  it('takes slots missed by a short stall, keeping the average rate', async () => {
+    const clock = fakeClock();
+    const pacer = new Pacer({ rate: 500, ...clock });
+    await pacer.take(); // slot 0; next at 2 ms
+    await clock.sleep(10); // a 10 ms stall: slots at 2, 4, 6, 8, 10 ms were missed
+    const before = clock.now();
+    for (let i = 0; i < 5; i++) await pacer.take();
+    expect(clock.now()).toBe(before); // caught up at once
+    await pacer.take(); // then back on the schedule
+    expect(clock.now()).toBe(12);
+  });
+});
