@@ -13,8 +13,9 @@ export interface ManifestLimits {
    */
   maxYamlBytes: number;
   /**
-   * Longest CSV cell, in characters. A whole CSV record may hold up to 16 cells of this size
-   * (csv-parse's `max_record_size`), which is what stops an unclosed quote from buffering the file.
+   * Longest CSV cell, and longest YAML text value, in characters. A whole CSV record may hold up
+   * to 16 cells of this size (csv-parse's `max_record_size`), which is what stops an unclosed
+   * quote from buffering the file.
    */
   maxCellBytes: number;
   /** Deepest nesting of objects and lists inside one entry (YAML values, JSON cells). */

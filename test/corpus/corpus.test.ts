@@ -100,6 +100,8 @@ describe.concurrent('corpus: validate prints exactly the expected lines', () => 
     const r = await runCli(['validate', ...c.args], { cwd: dir, env: c.env, timeoutMs: 2 * CASE_TIME_LIMIT_MS });
     const elapsed = performance.now() - started;
     ran++;
+    const after = readdirSync(dir).sort();
+    rmSync(dir, { recursive: true, force: true });
 
     if (UPDATE) {
       writeFileSync(c.expectedFile, formatExpected(c, r));
@@ -110,7 +112,7 @@ describe.concurrent('corpus: validate prints exactly the expected lines', () => 
     expect(checkShape(r)).toEqual([]);
     expect(elapsed).toBeLessThan(CASE_TIME_LIMIT_MS);
     // validate reads; it writes nothing (no ledger, no lock, no temp file) next to the manifests.
-    expect(readdirSync(dir).sort()).toEqual(before);
+    expect(after).toEqual(before);
   });
 });
 
