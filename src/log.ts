@@ -58,7 +58,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     // ISO times: the log is read by people the morning after, not only by machines.
     timestamp: pino.stdTimeFunctions.isoTime,
   };
-  if (options.file) return pino(base, pino.destination({ dest: options.file, append: true, sync: true, mkdir: true }));
+  if (options.file) return pino(base, pino.destination({ dest: options.file, append: true, sync: true, mkdir: true, mode: 0o600 }));
   const usePretty = options.pretty ?? Boolean(process.stderr.isTTY);
   const write = options.write ?? ((line: string) => void process.stderr.write(line));
   if (usePretty) {

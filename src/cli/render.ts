@@ -1,5 +1,6 @@
 // Text and JSON renderings of plans and run summaries, for people and for scripts.
 import type { Plan, PlanItem } from '../plan/plan.js';
+import { printable } from '../printable.js';
 import type { RunSummary, UnresolvedItem } from '../run/summary.js';
 
 /** Items listed by name in a summary before "… and N more" (the report has them all). */
@@ -29,14 +30,14 @@ export function planActionText(item: PlanItem): string {
     case 'skip':
       return `skip: ${item.done}${item.drift ? ` (${DRIFT_TEXT})` : ''}`;
     case 'blocked':
-      return `blocked: ${item.reason}`;
+      return `blocked: ${printable(item.reason ?? '')}`;
     case 'in_doubt':
-      return `in doubt: ${item.reason}`;
+      return `in doubt: ${printable(item.reason ?? '')}`;
   }
 }
 
 export function planDetailLines(plan: Plan): string[] {
-  return plan.items.map((item) => `${item.kind.padEnd(9)} ${item.key}  ${planActionText(item)}  (${where(item)})`);
+  return plan.items.map((item) => `${item.kind.padEnd(9)} ${printable(item.key)}  ${planActionText(item)}  (${where(item)})`);
 }
 
 /** The words for drift, said the same way by plan and apply. */
@@ -45,7 +46,7 @@ export const DRIFT_TEXT = 'changed since created; the API has no update, so this
 /** Items whose manifest entry changed after they were created, one line each (capped). */
 export function driftLines(plan: Plan): string[] {
   const out: string[] = [];
-  for (const item of plan.items) if (item.drift) out.push(`  ${item.kind} ${item.key} (${where(item)})`);
+  for (const item of plan.items) if (item.drift) out.push(`  ${item.kind} ${printable(item.key)} (${where(item)})`);
   return limitList(out);
 }
 
@@ -64,7 +65,7 @@ export function planIssueLines(plan: Plan): string[] {
   const out: string[] = [];
   for (const item of plan.items) {
     if (item.action === 'blocked' || item.action === 'in_doubt' || item.drift || (item.action === 'skip' && item.done === 'exists')) {
-      out.push(`  ${item.kind} ${item.key} (${where(item)}): ${planActionText(item)}`);
+      out.push(`  ${item.kind} ${printable(item.key)} (${where(item)}): ${planActionText(item)}`);
     }
   }
   return limitList(out);
@@ -104,7 +105,7 @@ export function summaryText(summary: RunSummary): string {
 }
 
 function unresolvedLine(u: UnresolvedItem): string {
-  return `  ${u.status.padEnd(8)} ${u.item.kind} ${u.item.key} (${where(u.item)}): ${u.reason}`;
+  return `  ${u.status.padEnd(8)} ${u.item.kind} ${printable(u.item.key)} (${where(u.item)}): ${printable(u.reason)}`;
 }
 
 export function summaryJson(summary: RunSummary): unknown {

@@ -1,29 +1,16 @@
 // The run-wide state of one load: faults and warnings (capped), counts, and the compact
 // cross-file indexes (handles, parent references, group keys) that let a million rows be
 // checked without keeping a million entries.
+import { hasUnsafe, printable } from '../printable.js';
 import type { ManifestFault } from '../errors.js';
 import type { CommunityEntry, GroupEntry, ManifestEntry, SourcePos } from './entry.js';
 import { type ManifestLimits, limitHint } from './limits.js';
 import { didYouMean } from './suggest.js';
 
-/**
- * Control, line-break and bidi-override characters. Messages quote keys, handles and column
- * names from the manifest; raw, these could forge lines in the fault list or hide text on a
- * terminal ("\rerror: …", ANSI escapes, U+202E), so they are shown escaped.
- */
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
-const UNSAFE_ALL = new RegExp(UNSAFE.source, 'g');
-
-function escapeUnsafe(text: string): string {
-  return text.replace(UNSAFE_ALL, (ch) => {
-    const n = ch.charCodeAt(0);
-    return n === 10 ? '\\n' : n === 13 ? '\\r' : n === 9 ? '\\t' : `\\u${n.toString(16).padStart(4, '0')}`;
-  });
-}
-
-function printable(f: ManifestFault): ManifestFault {
-  if (!UNSAFE.test(f.message) && !UNSAFE.test(f.field)) return f;
-  return { ...f, field: escapeUnsafe(f.field), message: escapeUnsafe(f.message) };
+/** Messages quote keys, handles and column names from the manifest: print them safely. */
+function printableFault(f: ManifestFault): ManifestFault {
+  if (!hasUnsafe(f.message) && !hasUnsafe(f.field)) return f;
+  return { ...f, field: printable(f.field), message: printable(f.message) };
 }
 
 /** Handles up to this count are searched for a "did you mean" when a reference does not resolve. */
@@ -103,11 +90,11 @@ export class Collector {
   }
 
   fault(f: ManifestFault): void {
-    this.faults.add(printable(f));
+    this.faults.add(printableFault(f));
   }
 
   warn(f: ManifestFault): void {
-    this.warnings.add(printable(f));
+    this.warnings.add(printableFault(f));
   }
 
   private pack(pos: SourcePos): number {

@@ -383,5 +383,7 @@ function failureText(outcome: Outcome): string {
   const parts = [outcome.status !== undefined ? `HTTP ${outcome.status}` : undefined, outcome.code ? `code ${outcome.code}` : undefined]
     .filter(Boolean)
     .join(' ');
-  return parts ? `${parts}: ${outcome.message}` : outcome.message;
+  // The classifier's own messages may already start with the status ("HTTP 307: …").
+  if (!parts || outcome.message.startsWith('HTTP ')) return outcome.message;
+  return `${parts}: ${outcome.message}`;
 }
