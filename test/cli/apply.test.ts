@@ -2,32 +2,19 @@
 // was created reads the simulator's own state: what the server holds is the truth.
 import { readFileSync, writeFileSync, appendFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startSimulator, type Simulator } from '../../src/simulator/index.js';
-import { MANIFESTS, runCli, tempDir } from '../helpers/cli.js';
+import { describe, expect, it } from 'vitest';
+import { simulatorWorkspace } from '../helpers/workspace.js';
+import { MANIFESTS, runCli } from '../helpers/cli.js';
 
 const TOKEN = 'test-token-5f1c9e7a';
-let sim: Simulator;
-let dir: string;
+const ws = simulatorWorkspace(TOKEN);
 
-beforeEach(async () => {
-  sim = await startSimulator({ token: TOKEN });
-  dir = tempDir();
-});
-afterEach(async () => {
-  await sim.close();
-});
-
-const env = () => ({ GENUIN_API_URL: sim.url, GENUIN_ACCESS_TOKEN: TOKEN });
+const env = ws.env;
 const apply = (args: string[], extra: Record<string, string> = {}) =>
-  runCli(['apply', ...args, '--ledger', join(dir, 'ledger.jsonl'), '--rate', '200/s'], { env: { ...env(), ...extra }, cwd: dir });
-const write = (name: string, text: string) => {
-  const path = join(dir, name);
-  writeFileSync(path, text);
-  return path;
-};
+  runCli(['apply', ...args, '--ledger', join(ws.dir, 'ledger.jsonl'), '--rate', '200/s'], { env: { ...env(), ...extra }, cwd: ws.dir });
+const write = ws.write;
 const ledgerLines = () =>
-  readFileSync(join(dir, 'ledger.jsonl'), 'utf8')
+  readFileSync(join(ws.dir, 'ledger.jsonl'), 'utf8')
     .split('\n')
     .filter(Boolean)
     .map((l) => JSON.parse(l));
@@ -39,7 +26,7 @@ describe('apply: the documented bodies reach the API exactly as documented', () 
     const r = await apply([join(MANIFESTS, file)]);
     expect(r.stderr).not.toContain('error');
     expect(r.code).toBe(0);
-    const state = sim.state.snapshot();
+    const state = ws.sim.state.snapshot();
     expect(state.communities).toHaveLength(1);
     expect(state.communities[0].body).toMatchObject(docs.community);
     expect(state.groups).toHaveLength(1);
@@ -73,7 +60,7 @@ describe('apply: dependencies, ledger and re-runs', () => {
     const manifest = write('m.yaml', TWO_COMMUNITIES);
     const first = await apply([manifest]);
     expect(first.code).toBe(0);
-    const state = sim.state.snapshot();
+    const state = ws.sim.state.snapshot();
     const idOf = Object.fromEntries(state.communities.map((c) => [c.handle, c.community_id]));
     const parentOf = Object.fromEntries(state.groups.map((g) => [(g.body.group as { name: string }).name, g.community_id]));
     expect(parentOf).toEqual({ A1: idOf.alpha, A2: idOf.alpha, A3: idOf.alpha, B1: idOf.beta });
@@ -84,28 +71,28 @@ describe('apply: dependencies, ledger and re-runs', () => {
     expect(created.find((l) => l.key === 'alpha').community_id).toBe(idOf.alpha);
     expect(lines.filter((l) => l.event === 'attempt')).toHaveLength(6);
 
-    const requestsBefore = sim.state.snapshot().counts.requests;
+    const requestsBefore = ws.sim.state.snapshot().counts.requests;
     const second = await apply([manifest]);
     expect(second.code).toBe(0);
-    expect(sim.state.snapshot().counts.requests).toBe(requestsBefore);
+    expect(ws.sim.state.snapshot().counts.requests).toBe(requestsBefore);
     expect(second.stdout).toMatch(/created 0, already done 6/);
   });
 
   it('tolerates a torn last ledger line and carries on', async () => {
     const manifest = write('m.yaml', TWO_COMMUNITIES);
     expect((await apply([manifest])).code).toBe(0);
-    appendFileSync(join(dir, 'ledger.jsonl'), '{"at":"2026-11-25T00:00:00Z","run":"x","kind":"gro');
+    appendFileSync(join(ws.dir, 'ledger.jsonl'), '{"at":"2026-11-25T00:00:00Z","run":"x","kind":"gro');
     const again = await apply([manifest]);
     expect(again.code).toBe(0);
     expect(again.stderr).toMatch(/torn/);
-    expect(sim.state.snapshot().communities).toHaveLength(2);
+    expect(ws.sim.state.snapshot().communities).toHaveLength(2);
   });
 });
 
 describe('apply: every documented error lands in the right outcome', () => {
   it('5216 exists, 5220 / 5166 / 5026 / 400 failed, children of a failed parent blocked', async () => {
     // A community that already exists on the server (created by someone else).
-    await fetch(`${sim.url}/api/thirdparty/community/create`, {
+    await fetch(`${ws.sim.url}/api/thirdparty/community/create`, {
       method: 'POST',
       headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
       body: JSON.stringify({ handle: 'taken', name: 'Taken', type: 1, actions: [] }),
@@ -124,7 +111,7 @@ communities:
     name: Bad category
     categories: { existing: [999] }
     groups: [{ group: { name: orphan } }]
-  - handle: sim-412-usage
+  - handle: ws.sim-412-usage
     name: Invalid use
   - handle: fine
     name: Fine
@@ -142,7 +129,7 @@ groups:
     for (const l of ledgerLines()) if (l.event !== 'attempt') last.set(l.key, l);
     expect(last.get('taken')).toMatchObject({ event: 'exists', code: '5216' });
     expect(last.get('bad-category')).toMatchObject({ event: 'failed', status: 404, code: '5220' });
-    expect(last.get('sim-412-usage')).toMatchObject({ event: 'failed', status: 412, code: '5166' });
+    expect(last.get('ws.sim-412-usage')).toMatchObject({ event: 'failed', status: 412, code: '5166' });
     expect(last.get('fine')).toMatchObject({ event: 'created' });
     expect(last.get('fine/no-video')).toMatchObject({ event: 'failed', status: 500, code: '5026' });
     expect(last.get('no-such-community/rejected')).toMatchObject({ event: 'failed', status: 400 });
@@ -158,13 +145,13 @@ groups:
 
 describe('apply: the API pushing back', () => {
   it('pauses on 429 and recovers: everything created exactly once', async () => {
-    sim.configure({ rateLimit: { rate: 20, burst: 2 } });
+    ws.sim.configure({ rateLimit: { rate: 20, burst: 2 } });
     const lines = ['handle,name,type,actions'];
     for (let i = 0; i < 40; i++) lines.push(`c${i},C ${i},1,3:5`);
     const manifest = write('many.csv', lines.join('\n'));
-    const r = await runCli(['apply', manifest, '--ledger', join(dir, 'ledger.jsonl'), '--rate', '100/s'], { env: env(), cwd: dir });
+    const r = await runCli(['apply', manifest, '--ledger', join(ws.dir, 'ledger.jsonl'), '--rate', '100/s'], { env: env(), cwd: ws.dir });
     expect(r.code).toBe(0);
-    const state = sim.state.snapshot();
+    const state = ws.sim.state.snapshot();
     expect(state.counts.rateLimited).toBeGreaterThan(0);
     expect(state.communities).toHaveLength(40);
     expect(new Set(state.communities.map((c) => c.handle)).size).toBe(40);
@@ -177,7 +164,7 @@ describe('apply: the API pushing back', () => {
     const r = await apply([manifest], { GENUIN_ACCESS_TOKEN: 'wrong-token' });
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/rejected the access token/);
-    expect(sim.state.snapshot().counts.requests).toBeLessThanOrEqual(8);
+    expect(ws.sim.state.snapshot().counts.requests).toBeLessThanOrEqual(8);
     expect(r.stderr).not.toMatch(/at .*\.js:\d+/); // no stack trace
   });
 });
@@ -189,7 +176,7 @@ describe('apply: refusing before anything is sent', () => {
     const r = await apply([good, bad]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/bad\.csv:\d+.*nmae/);
-    expect(sim.state.snapshot().counts.requests).toBe(0);
+    expect(ws.sim.state.snapshot().counts.requests).toBe(0);
   });
 
   it('refuses to send the token over plain http to a non-loopback host', async () => {
@@ -202,18 +189,18 @@ describe('apply: refusing before anything is sent', () => {
 
   it('says what to do when GENUIN_API_URL is missing', async () => {
     const manifest = write('m.yaml', TWO_COMMUNITIES);
-    const r = await runCli(['apply', manifest], { cwd: dir });
+    const r = await runCli(['apply', manifest], { cwd: ws.dir });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/GENUIN_API_URL is not set.*--simulate/);
   });
 
   it('reads GENUIN_API_URL and the token from .env, and the token appears in nothing it writes', async () => {
-    writeFileSync(join(dir, '.env'), `GENUIN_API_URL=${sim.url}\nGENUIN_ACCESS_TOKEN="${TOKEN}"\n`, { mode: 0o600 });
+    writeFileSync(join(ws.dir, '.env'), `GENUIN_API_URL=${ws.sim.url}\nGENUIN_ACCESS_TOKEN="${TOKEN}"\n`, { mode: 0o600 });
     const manifest = write('m.yaml', TWO_COMMUNITIES);
-    const r = await runCli(['apply', manifest, '--log-level', 'debug', '--log-file', join(dir, 'run.log')], { cwd: dir });
+    const r = await runCli(['apply', manifest, '--log-level', 'debug', '--log-file', join(ws.dir, 'run.log')], { cwd: ws.dir });
     expect(r.code).toBe(0);
-    const report = await runCli(['report', '--format', 'json'], { cwd: dir });
-    const produced = [r.stdout, r.stderr, report.stdout, ...readdirSync(dir).filter((f) => f !== '.env').map((f) => readFileSync(join(dir, f), 'utf8'))];
+    const report = await runCli(['report', '--format', 'json'], { cwd: ws.dir });
+    const produced = [r.stdout, r.stderr, report.stdout, ...readdirSync(ws.dir).filter((f) => f !== '.env').map((f) => readFileSync(join(ws.dir, f), 'utf8'))];
     for (const text of produced) expect(text).not.toContain(TOKEN);
     expect(JSON.parse(report.stdout)).toHaveLength(6);
   });

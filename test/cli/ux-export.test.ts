@@ -5,29 +5,16 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startSimulator, type Simulator } from '../../src/simulator/index.js';
-import { runCli, tempDir } from '../helpers/cli.js';
+import { describe, expect, it } from 'vitest';
+import { simulatorWorkspace } from '../helpers/workspace.js';
+import { runCli } from '../helpers/cli.js';
 
 const TOKEN = 'ux-token-77c2a9e1';
-let sim: Simulator;
-let dir: string;
+const ws = simulatorWorkspace(TOKEN);
 
-beforeEach(async () => {
-  sim = await startSimulator({ token: TOKEN });
-  dir = tempDir();
-});
-afterEach(async () => {
-  await sim.close();
-});
-
-const env = () => ({ GENUIN_API_URL: sim.url, GENUIN_ACCESS_TOKEN: TOKEN });
-const cli = (args: string[]) => runCli([...args, '--ledger', join(dir, 'ledger.jsonl')], { env: env(), cwd: dir });
-const write = (name: string, text: string) => {
-  const path = join(dir, name);
-  writeFileSync(path, text);
-  return path;
-};
+const env = ws.env;
+const cli = (args: string[]) => runCli([...args, '--ledger', join(ws.dir, 'ledger.jsonl')], { env: env(), cwd: ws.dir });
+const write = ws.write;
 
 const BROKEN = `version: 1
 defaults:
@@ -58,16 +45,16 @@ describe('report --failed <manifests>: the error file workflow', () => {
     const manifest = write('brand.yaml', BROKEN);
     const first = await cli(['apply', manifest, '--rate', '100/s']);
     expect(first.code).toBe(1);
-    expect(sim.state.snapshot().communities.map((c) => c.handle)).toEqual(['fine']);
+    expect(ws.sim.state.snapshot().communities.map((c) => c.handle)).toEqual(['fine']);
 
-    const report = await cli(['report', '--failed', '--bom', '--out', join(dir, 'fix.csv'), manifest]);
+    const report = await cli(['report', '--failed', '--bom', '--out', join(ws.dir, 'fix.csv'), manifest]);
     expect(report.code).toBe(0);
     // Why each row is there, by its line in the file.
     expect(report.stderr).toMatch(/fix\.csv:2: failed: community bad-category: HTTP 404 code 5220/);
     expect(report.stderr).toMatch(/fix\.csv:\d+: blocked: group bad-category\/Orphan: waits for its community "bad-category"/);
     expect(report.stderr).toMatch(/fix\.csv:\d+: failed: group fine\/Video: HTTP 500 code 5026/);
 
-    const text = readFileSync(join(dir, 'fix.csv'), 'utf8');
+    const text = readFileSync(join(ws.dir, 'fix.csv'), 'utf8');
     expect(text.startsWith('\uFEFF')).toBe(true);
     expect(text).toContain('\r\n');
     const rows: Row[] = parse(text, { bom: true, columns: true });
@@ -90,7 +77,7 @@ describe('report --failed <manifests>: the error file workflow', () => {
     const again = await cli(['apply', fixed, '--rate', '100/s']);
     expect(again.stderr).not.toMatch(/error/);
     expect(again.code).toBe(0);
-    const state = sim.state.snapshot();
+    const state = ws.sim.state.snapshot();
     const bad = state.communities.find((c) => c.handle === 'bad-category')!;
     expect(bad.body).toEqual({
       handle: 'bad-category',
@@ -124,12 +111,12 @@ describe('report --failed <manifests>: the error file workflow', () => {
   });
 
   it('lists an existing community with its blocked groups; filling in community_id adopts it', async () => {
-    await fetch(`${sim.url}/api/thirdparty/community/create`, {
+    await fetch(`${ws.sim.url}/api/thirdparty/community/create`, {
       method: 'POST',
       headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
       body: JSON.stringify({ handle: 'taken', name: 'Taken', type: 1, actions: [] }),
     });
-    const takenId = sim.state.snapshot().communities[0]!.community_id;
+    const takenId = ws.sim.state.snapshot().communities[0]!.community_id;
     const manifest = write('t.yaml', `version: 1\ncommunities:\n  - { handle: taken, name: Taken, type: 1, actions: [], groups: [{ type: 4, group: { name: Under } }] }\n`);
     expect((await cli(['apply', manifest])).code).toBe(1);
     const report = await cli(['report', '--failed', '--format', 'json', manifest]);
@@ -143,7 +130,7 @@ describe('report --failed <manifests>: the error file workflow', () => {
     const fixed = write('fixed.csv', stringify(rows, { header: true, columns: Object.keys(rows[0]!) }));
     const again = await cli(['apply', fixed]);
     expect(again.code).toBe(0);
-    const state = sim.state.snapshot();
+    const state = ws.sim.state.snapshot();
     expect(state.communities).toHaveLength(1);
     expect(state.groups.map((g) => [g.community_id, (g.body.group as { name: string }).name])).toEqual([[takenId, 'Under']]);
   });
@@ -160,7 +147,7 @@ describe('report --format csv: opens safely in a spreadsheet', () => {
     const handles = ['=HYPERLINK("http://evil.example","x")', '+cmd', '-2+3', '@SUM(A1)', 'plain'];
     const manifest = write('f.yaml', `version: 1\ncommunities:\n${handles.map((h) => `  - { handle: ${JSON.stringify(h)}, name: N, type: 1, actions: [] }`).join('\n')}\n`);
     expect((await cli(['apply', manifest])).code).toBe(0);
-    expect(sim.state.snapshot().communities.map((c) => c.handle)).toEqual(handles);
+    expect(ws.sim.state.snapshot().communities.map((c) => c.handle)).toEqual(handles);
 
     const r = await cli(['report', '--format', 'csv', '--bom']);
     expect(r.code).toBe(0);
@@ -186,7 +173,7 @@ describe('--json: one JSON document on stdout, human text on stderr', () => {
     const apply = await cli(['apply', manifest, '--json']);
     expect(JSON.parse(apply.stdout)).toMatchObject({ created: 1, failed: 0, drift: [], unresolved: [] });
     expect(apply.stderr).toMatch(/created 1, /);
-    expect(sim.state.snapshot().communities).toHaveLength(1);
+    expect(ws.sim.state.snapshot().communities).toHaveLength(1);
 
     const bad = await cli(['validate', write('bad.csv', 'handle,nmae\nx,y\n'), '--json']);
     expect(bad.code).toBe(2);
@@ -198,7 +185,7 @@ describe('drift: a manifest entry changed after its item was created', () => {
   it('plan and apply list it; nothing is sent', async () => {
     const manifest = write('d.yaml', `version: 1\ncommunities:\n  - { handle: d1, name: Before, type: 1, actions: [] }\n  - { handle: d2, name: Same, type: 1, actions: [] }\n`);
     expect((await cli(['apply', manifest])).code).toBe(0);
-    const requests = sim.state.snapshot().counts.requests;
+    const requests = ws.sim.state.snapshot().counts.requests;
     writeFileSync(manifest, readFileSync(manifest, 'utf8').replace('Before', 'After'));
 
     const plan = await cli(['plan', manifest, '--detail']);
@@ -209,23 +196,23 @@ describe('drift: a manifest entry changed after its item was created', () => {
     expect(apply.code).toBe(0);
     expect(apply.stderr).toMatch(/1 item changed since created; the API has no update, so this change will not be applied:\n {2}community d1 \(.*d\.yaml:3\)/);
     expect(JSON.parse(apply.stdout).drift).toEqual([{ kind: 'community', key: 'd1', file: manifest, line: 3 }]);
-    expect(sim.state.snapshot().counts.requests).toBe(requests);
-    expect(sim.state.snapshot().communities.find((c) => c.handle === 'd1')!.body.name).toBe('Before');
+    expect(ws.sim.state.snapshot().counts.requests).toBe(requests);
+    expect(ws.sim.state.snapshot().communities.find((c) => c.handle === 'd1')!.body.name).toBe('Before');
   });
 });
 
 describe('help that teaches', () => {
   it.each(['validate', 'plan', 'apply', 'report', 'simulate', 'demo', 'ledger compact'])('%s --help shows an example', async (command) => {
-    const r = await runCli([...command.split(' '), '--help'], { cwd: dir });
+    const r = await runCli([...command.split(' '), '--help'], { cwd: ws.dir });
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/Examples?:\n +\$ genuin-provision /);
   });
 
   it('a mistyped flag or command gets a suggestion', async () => {
-    const flag = await runCli(['apply', 'x.yaml', '--rat', '5/s'], { cwd: dir });
+    const flag = await runCli(['apply', 'x.yaml', '--rat', '5/s'], { cwd: ws.dir });
     expect(flag.code).toBe(2);
     expect(flag.stderr).toMatch(/unknown option '--rat'\n\(Did you mean --rate\?\)/);
-    const command = await runCli(['aply'], { cwd: dir });
+    const command = await runCli(['aply'], { cwd: ws.dir });
     expect(command.stderr).toMatch(/Did you mean apply\?/);
   });
 });

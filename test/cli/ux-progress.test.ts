@@ -4,30 +4,21 @@
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startSimulator, type Simulator } from '../../src/simulator/index.js';
-import { BIN, runCli, tempDir, type CliResult } from '../helpers/cli.js';
+import { describe, expect, it } from 'vitest';
+import { simulatorWorkspace } from '../helpers/workspace.js';
+import { BIN, runCli, type CliResult } from '../helpers/cli.js';
 
 const TOKEN = 'ux-token-3b8e1d40';
-let sim: Simulator;
-let dir: string;
+const ws = simulatorWorkspace(TOKEN);
 
-beforeEach(async () => {
-  sim = await startSimulator({ token: TOKEN });
-  dir = tempDir();
-});
-afterEach(async () => {
-  await sim.close();
-});
+const env = ws.env;
+const ledger = () => join(ws.dir, 'ledger.jsonl');
 
-const env = () => ({ GENUIN_API_URL: sim.url, GENUIN_ACCESS_TOKEN: TOKEN });
-const ledger = () => join(dir, 'ledger.jsonl');
-
-/** A CSV of `n` communities; handles starting `sim-412-` are refused by the simulator. */
+/** A CSV of `n` communities; handles starting `ws.sim-412-` are refused by the simulator. */
 function communities(n: number, failing = 0): string {
   const lines = ['handle,name,type,actions'];
-  for (let i = 0; i < n; i++) lines.push(`${i < failing ? 'sim-412-' : ''}c${i},C ${i},1,3:5`);
-  const path = join(dir, `c${n}.csv`);
+  for (let i = 0; i < n; i++) lines.push(`${i < failing ? 'ws.sim-412-' : ''}c${i},C ${i},1,3:5`);
+  const path = join(ws.dir, `c${n}.csv`);
   writeFileSync(path, lines.join('\n'));
   return path;
 }
@@ -39,7 +30,7 @@ function runInPty(args: string[], extraEnv: Record<string, string> = {}): Promis
   const command = [process.execPath, BIN, ...args].map(quote).join(' ');
   const childEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TERM: 'xterm', ...env(), ...extraEnv };
   return new Promise((resolve, reject) => {
-    const child = spawn('script', ['-qefc', `stty cols 120 2>/dev/null; exec ${command}`, '/dev/null'], { cwd: dir, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('script', ['-qefc', `stty cols 120 2>/dev/null; exec ${command}`, '/dev/null'], { cwd: ws.dir, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -79,7 +70,7 @@ describe('progress on a terminal', () => {
     const manifest = communities(12, 2);
     const r = await runInPty(['apply', manifest, '--ledger', ledger(), '--rate', '20/s']);
     expect(r.code).toBe(1); // two refused
-    expect(sim.state.snapshot().communities).toHaveLength(10);
+    expect(ws.sim.state.snapshot().communities).toHaveLength(10);
     // Redrawn in place: the cursor goes up over the bar, which is then erased.
     expect(r.stdout).toMatch(/\x1b\[\d+A\x1b\[0J/);
     expect(r.stdout).toMatch(/communities +[█░]+ +\d+\/12/);
@@ -93,7 +84,7 @@ describe('progress on a terminal', () => {
     expect(warnings).toHaveLength(2);
     for (const w of warnings) {
       expect(w).not.toMatch(/[█░]/);
-      expect(w).toMatch(/"key":"sim-412-c[01]"/);
+      expect(w).toMatch(/"key":"ws.sim-412-c[01]"/);
     }
   });
 
@@ -115,16 +106,16 @@ describe('progress on a terminal', () => {
     const noColour = await runInPty(['apply', communities(7), '--ledger', ledger(), '--rate', '50/s'], { NO_COLOR: '1' });
     expect(noColour.stdout).toMatch(/communities +█/);
     expect(noColour.stdout).not.toMatch(/\x1b\[\d*(;\d+)*m/);
-    expect(sim.state.snapshot().communities).toHaveLength(7);
+    expect(ws.sim.state.snapshot().communities).toHaveLength(7);
   });
 });
 
 describe('progress without a terminal (cron, CI, pipes)', () => {
   it('writes a plain progress line every --progress-interval, with no control characters', async () => {
     const manifest = communities(14);
-    const r = await runCli(['apply', manifest, '--ledger', ledger(), '--rate', '8/s', '--progress-interval', '200ms'], { env: env(), cwd: dir });
+    const r = await runCli(['apply', manifest, '--ledger', ledger(), '--rate', '8/s', '--progress-interval', '200ms'], { env: env(), cwd: ws.dir });
     expect(r.code).toBe(0);
-    expect(sim.state.snapshot().communities).toHaveLength(14);
+    expect(ws.sim.state.snapshot().communities).toHaveLength(14);
     const progress = r.stderr
       .split('\n')
       .filter(Boolean)
@@ -146,20 +137,20 @@ describe('progress without a terminal (cron, CI, pipes)', () => {
 
   it('with --log-file, progress lines and request lines go to the file; the token never does', async () => {
     const manifest = communities(6, 1);
-    const log = join(dir, 'run.log');
+    const log = join(ws.dir, 'run.log');
     const r = await runCli(['apply', manifest, '--ledger', ledger(), '--rate', '10/s', '--progress-interval', '200ms', '--log-file', log, '--log-level', 'debug'], {
       env: env(),
-      cwd: dir,
+      cwd: ws.dir,
     });
     expect(r.code).toBe(1);
     expect(r.stderr).toBe('');
     const lines = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     const requests = lines.filter((l) => l.attempt !== undefined);
-    expect(requests).toHaveLength(sim.state.snapshot().counts.requests);
+    expect(requests).toHaveLength(ws.sim.state.snapshot().counts.requests);
     for (const l of requests) {
       expect(l).toEqual(expect.objectContaining({ run: expect.any(String), kind: 'community', key: expect.any(String), attempt: 1, status: expect.any(Number), duration_ms: expect.any(Number) }));
     }
-    expect(requests.find((l) => l.key === 'sim-412-c0')).toMatchObject({ level: 40, status: 412, outcome: 'failed' });
+    expect(requests.find((l) => l.key === 'ws.sim-412-c0')).toMatchObject({ level: 40, status: 412, outcome: 'failed' });
     expect(lines.some((l) => String(l.msg).startsWith('progress:'))).toBe(true);
     expect(lines.at(-1)).toMatchObject({ msg: 'run finished', created: 5, failed: 1 });
     expect(readFileSync(log, 'utf8')).not.toContain(TOKEN);
@@ -168,12 +159,12 @@ describe('progress without a terminal (cron, CI, pipes)', () => {
 
 describe('request log lines', () => {
   it('retries are debug; a retry that used up --retries is a warn line, and the run counts it failed', async () => {
-    sim.configure({ faults: { '503-json': 1 } });
-    const log = join(dir, 'run.log');
-    const r = await runCli(['apply', communities(3), '--ledger', ledger(), '--rate', '50/s', '--retries', '1', '--log-file', log, '--json'], { env: env(), cwd: dir });
+    ws.sim.configure({ faults: { '503-json': 1 } });
+    const log = join(ws.dir, 'run.log');
+    const r = await runCli(['apply', communities(3), '--ledger', ledger(), '--rate', '50/s', '--retries', '1', '--log-file', log, '--json'], { env: env(), cwd: ws.dir });
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout)).toMatchObject({ failed: 3, created: 0 });
-    expect(sim.state.snapshot().counts.requests).toBe(6);
+    expect(ws.sim.state.snapshot().counts.requests).toBe(6);
     const lines = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     const gaveUp = lines.filter((l) => l.msg === 'failed: gave up after 1 retries');
     expect(gaveUp.map((l) => l.key).sort()).toEqual(['c0', 'c1', 'c2']);
@@ -186,12 +177,12 @@ describe('cron', () => {
   it('--max-duration stops starting work on time, exits 1, and the next run finishes the job', async () => {
     const manifest = communities(60);
     const started = performance.now();
-    const r = await runCli(['apply', manifest, '--ledger', ledger(), '--rate', '10/s', '--max-duration', '1s', '--json'], { env: env(), cwd: dir });
+    const r = await runCli(['apply', manifest, '--ledger', ledger(), '--rate', '10/s', '--max-duration', '1s', '--json'], { env: env(), cwd: ws.dir });
     const seconds = (performance.now() - started) / 1000;
     expect(r.code).toBe(1);
     const summary = JSON.parse(r.stdout);
     expect(summary.stopped).toBe('max-duration');
-    const held = sim.state.snapshot().communities.length;
+    const held = ws.sim.state.snapshot().communities.length;
     // At 10/s the whole run takes 6 s; stopped after 1 s it holds about 10.
     expect(held).toBeGreaterThan(0);
     expect(held).toBeLessThan(60);
@@ -200,21 +191,21 @@ describe('cron', () => {
     expect(r.stderr).toMatch(/stopped at --max-duration: run the same command again to continue/);
     expect(seconds).toBeLessThan(6);
 
-    const again = await runCli(['apply', manifest, '--ledger', ledger(), '--rate', '100/s'], { env: env(), cwd: dir });
+    const again = await runCli(['apply', manifest, '--ledger', ledger(), '--rate', '100/s'], { env: env(), cwd: ws.dir });
     expect(again.code).toBe(0);
-    const state = sim.state.snapshot();
+    const state = ws.sim.state.snapshot();
     expect(state.communities).toHaveLength(60);
     expect(new Set(state.communities.map((c) => c.handle)).size).toBe(60);
   });
 
   it('apply with nothing to do is fast and silent apart from the summary', async () => {
     const manifest = communities(20);
-    expect((await runCli(['apply', manifest, '--ledger', ledger(), '--rate', '200/s'], { env: env(), cwd: dir })).code).toBe(0);
-    const requests = sim.state.snapshot().counts.requests;
-    const r = await runCli(['apply', manifest, '--ledger', ledger()], { env: env(), cwd: dir });
+    expect((await runCli(['apply', manifest, '--ledger', ledger(), '--rate', '200/s'], { env: env(), cwd: ws.dir })).code).toBe(0);
+    const requests = ws.sim.state.snapshot().counts.requests;
+    const r = await runCli(['apply', manifest, '--ledger', ledger()], { env: env(), cwd: ws.dir });
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
     expect(r.stdout.trim().split('\n')).toEqual([expect.stringMatching(/^created 0, already done 20, /), expect.stringMatching(/^0 requests in /)]);
-    expect(sim.state.snapshot().counts.requests).toBe(requests);
+    expect(ws.sim.state.snapshot().counts.requests).toBe(requests);
   });
 });
