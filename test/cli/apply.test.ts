@@ -111,7 +111,7 @@ communities:
     name: Bad category
     categories: { existing: [999] }
     groups: [{ group: { name: orphan } }]
-  - handle: ws.sim-412-usage
+  - handle: sim-412-usage
     name: Invalid use
   - handle: fine
     name: Fine
@@ -129,7 +129,7 @@ groups:
     for (const l of ledgerLines()) if (l.event !== 'attempt') last.set(l.key, l);
     expect(last.get('taken')).toMatchObject({ event: 'exists', code: '5216' });
     expect(last.get('bad-category')).toMatchObject({ event: 'failed', status: 404, code: '5220' });
-    expect(last.get('ws.sim-412-usage')).toMatchObject({ event: 'failed', status: 412, code: '5166' });
+    expect(last.get('sim-412-usage')).toMatchObject({ event: 'failed', status: 412, code: '5166' });
     expect(last.get('fine')).toMatchObject({ event: 'created' });
     expect(last.get('fine/no-video')).toMatchObject({ event: 'failed', status: 500, code: '5026' });
     expect(last.get('no-such-community/rejected')).toMatchObject({ event: 'failed', status: 400 });

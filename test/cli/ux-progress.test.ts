@@ -14,10 +14,10 @@ const ws = simulatorWorkspace(TOKEN);
 const env = ws.env;
 const ledger = () => join(ws.dir, 'ledger.jsonl');
 
-/** A CSV of `n` communities; handles starting `ws.sim-412-` are refused by the simulator. */
+/** A CSV of `n` communities; handles starting `sim-412-` are refused by the simulator. */
 function communities(n: number, failing = 0): string {
   const lines = ['handle,name,type,actions'];
-  for (let i = 0; i < n; i++) lines.push(`${i < failing ? 'ws.sim-412-' : ''}c${i},C ${i},1,3:5`);
+  for (let i = 0; i < n; i++) lines.push(`${i < failing ? 'sim-412-' : ''}c${i},C ${i},1,3:5`);
   const path = join(ws.dir, `c${n}.csv`);
   writeFileSync(path, lines.join('\n'));
   return path;
@@ -84,7 +84,7 @@ describe('progress on a terminal', () => {
     expect(warnings).toHaveLength(2);
     for (const w of warnings) {
       expect(w).not.toMatch(/[█░]/);
-      expect(w).toMatch(/"key":"ws.sim-412-c[01]"/);
+      expect(w).toMatch(/"key":"sim-412-c[01]"/);
     }
   });
 
@@ -150,7 +150,7 @@ describe('progress without a terminal (cron, CI, pipes)', () => {
     for (const l of requests) {
       expect(l).toEqual(expect.objectContaining({ run: expect.any(String), kind: 'community', key: expect.any(String), attempt: 1, status: expect.any(Number), duration_ms: expect.any(Number) }));
     }
-    expect(requests.find((l) => l.key === 'ws.sim-412-c0')).toMatchObject({ level: 40, status: 412, outcome: 'failed' });
+    expect(requests.find((l) => l.key === 'sim-412-c0')).toMatchObject({ level: 40, status: 412, outcome: 'failed' });
     expect(lines.some((l) => String(l.msg).startsWith('progress:'))).toBe(true);
     expect(lines.at(-1)).toMatchObject({ msg: 'run finished', created: 5, failed: 1 });
     expect(readFileSync(log, 'utf8')).not.toContain(TOKEN);
