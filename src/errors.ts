@@ -64,8 +64,3 @@ export class AuthError extends GenuinError {
   override name = 'AuthError';
 }
 
-/** The run was interrupted by a signal (exit 3). */
-export class InterruptedError extends GenuinError {
-  readonly exitCode = EXIT.aborted;
-  override name = 'InterruptedError';
-}

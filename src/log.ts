@@ -71,5 +71,3 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   return pino(base, { write });
 }
 
-/** A logger that writes nothing: the library default. */
-export const silentLogger: Logger = pino({ level: 'silent' });

@@ -122,7 +122,7 @@ function buildProgram(out: Output, setCode: (c: ExitCode) => void): Command {
     .option('--json', 'print the final summary as one JSON document on stdout (human text goes to stderr)')
     .option('--quiet', 'print only the summary (no progress; on the terminal, only error log lines)')
     .option('--no-progress', 'no progress bar or progress log lines')
-    .option('--progress-interval <duration>', 'when stderr is not a terminal (or with --log-file): a progress log line this often (default 10s)')
+    .option('--progress-interval <duration>', `when stderr is not a terminal (or with --log-file): a progress log line this often (default ${DEFAULTS.progressInterval})`)
     .option('--log-file <file>', 'append JSON log lines to this file instead of stderr (safe with logrotate)')
     .addOption(logLevelOption())
     .addHelpText(

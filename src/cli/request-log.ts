@@ -3,7 +3,6 @@
 // member phone numbers); server messages are phone-masked by the logger.
 import type { Logger } from '../log.js';
 import type { Executor, OutcomeEvent } from '../run/executor.js';
-import { GiveUps } from '../run/progress.js';
 
 /** The HTTP status behind an outcome, or null when there was no HTTP answer (network failure). */
 function statusOf(outcome: OutcomeEvent['outcome']): number | null {
@@ -17,14 +16,12 @@ function statusOf(outcome: OutcomeEvent['outcome']): number | null {
  * Successes, throttles and retries are `debug` (transient, and many in a big run); what ends
  * an item badly is `warn`, a retry that used up `retries` included.
  */
-export function logRequests(executor: Executor, log: Logger, retries: number): void {
+export function logRequests(executor: Executor, log: Logger): void {
   const debug = log.isLevelEnabled('debug');
-  const giveUps = new GiveUps(retries);
   executor.on('outcome', (e) => {
     const { item, outcome, attempt, durationMs } = e;
-    const { gaveUp } = giveUps.settles(e);
     // The common case (created, at info level) costs nothing.
-    if (!debug && !gaveUp && (outcome.type === 'created' || outcome.type === 'throttled' || outcome.type === 'retry')) return;
+    if (!debug && (outcome.type === 'created' || outcome.type === 'throttled' || outcome.type === 'retry')) return;
     const fields: Record<string, unknown> = {
       kind: item.kind,
       key: item.key,
@@ -41,8 +38,7 @@ export function logRequests(executor: Executor, log: Logger, retries: number): v
         log.debug(fields, 'rate limited by the API: pausing');
         return;
       case 'retry':
-        if (gaveUp) log.warn({ ...fields, message: outcome.message }, `failed: gave up after ${retries} retries`);
-        else log.debug({ ...fields, message: outcome.message }, 'will retry');
+        log.debug({ ...fields, message: outcome.message }, 'will retry');
         return;
       case 'exists':
         log.info({ ...fields, message: outcome.message }, 'already exists');
@@ -50,6 +46,13 @@ export function logRequests(executor: Executor, log: Logger, retries: number): v
       default:
         log.warn({ ...fields, message: outcome.message }, outcome.type === 'in_doubt' ? 'in doubt' : outcome.type);
     }
+  });
+  // Only the executor knows when retries are used up: it says so when the item settles.
+  executor.on('settled', ({ item, outcome, attempts, gaveUp }) => {
+    if (!gaveUp || outcome.type !== 'failed') return;
+    // Fields describe the last attempt, as on every request line: it answered `retry`.
+    const fields = { kind: item.kind, key: item.key, attempt: attempts, status: outcome.status ?? null, outcome: 'retry', message: outcome.message };
+    log.warn(fields, `failed: gave up after ${attempts - 1} retries`);
   });
   executor.on('blocked', (item) => {
     log.warn({ kind: item.kind, key: item.key, reason: item.reason }, 'blocked');

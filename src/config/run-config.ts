@@ -36,6 +36,8 @@ export const DEFAULTS = {
   concurrency: '8',
   timeout: '30s',
   retries: '5',
+  /** Pace of the progress log lines when nobody watches a terminal (cron, CI, pipes). */
+  progressInterval: '10s',
 } as const;
 
 /** Flag values as commander hands them over (strings, booleans). */

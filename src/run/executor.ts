@@ -51,11 +51,23 @@ export interface OutcomeEvent {
   durationMs: number;
 }
 
+/** An item's end in this run: its final outcome, once its ledger line is durable. */
+export interface SettledEvent {
+  item: PlanItem;
+  /** created, exists, failed (retries used up included), in_doubt or fatal. */
+  outcome: Outcome;
+  /** Requests sent for it in this run. */
+  attempts: number;
+  /** True when retryable failures used up --retries (the outcome is then `failed`). */
+  gaveUp: boolean;
+}
+
 /** Why the run stopped starting new work early. */
 export type StopReason = 'signal' | 'max-duration' | 'fatal';
 
 export interface Executor {
   on(event: 'outcome', listener: (e: OutcomeEvent) => void): this;
+  on(event: 'settled', listener: (e: SettledEvent) => void): this;
   on(event: 'blocked', listener: (item: PlanItem) => void): this;
   on(event: 'stopping', listener: (reason: StopReason) => void): this;
 }
@@ -202,6 +214,7 @@ export class Executor extends EventEmitter {
     // the stop reason when the run is stopping even after such an answer came back, and that
     // answer (created, in doubt, exists) must still be counted and acted on.
     let settled: Outcome | undefined;
+    let gaveUp = false;
     try {
       outcome = await pRetry(
         async () => {
@@ -243,6 +256,7 @@ export class Executor extends EventEmitter {
       if (settled) {
         outcome = settled;
       } else if (error instanceof RetryableAttempt) {
+        gaveUp = true;
         outcome = { ...error.outcome, type: 'failed', message: `${error.outcome.message} (gave up after ${attempt} attempts)` } as Outcome;
       } else if (error instanceof StoppedError) {
         // Only a stop lands here: a ledger failure during a stop must still abort the run.
@@ -253,6 +267,7 @@ export class Executor extends EventEmitter {
       }
     }
 
+    this.emit('settled', { item, outcome, attempts: attempt, gaveUp } satisfies SettledEvent);
     switch (outcome.type) {
       case 'created':
         this.#tally.created++;

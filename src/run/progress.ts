@@ -2,7 +2,7 @@
 // pure model fed by the executor's events; the CLI draws it (a bar on a terminal, a log line).
 import type { ItemKind } from '../api/schema.js';
 import type { Plan, PlanItem } from '../plan/plan.js';
-import type { Executor, OutcomeEvent, StopReason } from './executor.js';
+import type { Executor, SettledEvent, StopReason } from './executor.js';
 
 export interface KindProgress {
   kind: ItemKind;
@@ -29,8 +29,6 @@ export interface ProgressFigures {
 }
 
 export interface ProgressOptions {
-  /** Retries after the first attempt (the run's --retries): a `retry` outcome past them is a give-up. */
-  retries: number;
   /** Seconds of history the rate is taken over. Default 10. */
   windowSeconds?: number;
   now?: () => number;
@@ -70,39 +68,6 @@ class RateWindow {
   }
 }
 
-/**
- * Tells a retry from a give-up. The executor retries a `retry` outcome `retries` times, then
- * records the item as failed without another event: the retry past that count is the end.
- */
-export class GiveUps {
-  /** `retry` outcomes per item still in play; an item leaves the map when it settles. */
-  readonly #counts = new Map<string, number>();
-
-  constructor(private readonly retries: number) {}
-
-  /**
-   * Feeds one outcome; true when it ends the item (anything but a throttle or a retry with
-   * retries left). `gaveUp` tells a final retry apart.
-   */
-  settles(e: OutcomeEvent): { settles: boolean; gaveUp: boolean } {
-    const t = e.outcome.type;
-    if (t === 'throttled') return { settles: false, gaveUp: false };
-    if (t !== 'retry' && this.#counts.size === 0) return { settles: true, gaveUp: false };
-    const id = `${e.item.kind}\t${e.item.key}`;
-    if (t !== 'retry') {
-      this.#counts.delete(id);
-      return { settles: true, gaveUp: false };
-    }
-    const n = (this.#counts.get(id) ?? 0) + 1;
-    if (n <= this.retries) {
-      this.#counts.set(id, n);
-      return { settles: false, gaveUp: false };
-    }
-    this.#counts.delete(id);
-    return { settles: true, gaveUp: true };
-  }
-}
-
 interface Counter extends Omit<KindProgress, 'rate' | 'etaMs'> {
   window: RateWindow;
   /** The rate when the last item settled: a finished kind keeps the pace it had, not a decaying one. */
@@ -113,13 +78,11 @@ export class ProgressModel {
   readonly #o: Required<ProgressOptions>;
   readonly #started: number;
   readonly #kinds: Record<ItemKind, Counter>;
-  readonly #giveUps: GiveUps;
   #stopping?: StopReason;
 
-  constructor(totals: Record<ItemKind, number>, options: ProgressOptions) {
+  constructor(totals: Record<ItemKind, number>, options: ProgressOptions = {}) {
     this.#o = { windowSeconds: 10, now: () => performance.now(), ...options };
     this.#started = this.#o.now();
-    this.#giveUps = new GiveUps(this.#o.retries);
     const counter = (kind: ItemKind): Counter => ({
       kind,
       total: totals[kind],
@@ -135,25 +98,23 @@ export class ProgressModel {
   }
 
   /** Totals from the plan: what this run will try to send. */
-  static forPlan(plan: Plan, options: ProgressOptions): ProgressModel {
+  static forPlan(plan: Plan, options: ProgressOptions = {}): ProgressModel {
     return new ProgressModel({ community: plan.counts.create.community, group: plan.counts.create.group }, options);
   }
 
   /** Subscribes to an executor's events. */
   attach(executor: Executor): this {
-    executor.on('outcome', (e) => this.outcome(e));
+    executor.on('settled', (e) => this.settled(e));
     executor.on('blocked', (item) => this.blocked(item));
     executor.on('stopping', (reason) => this.stopping(reason));
     return this;
   }
 
-  /** One attempt's outcome. Throttles and retries keep the item in play. */
-  outcome(e: OutcomeEvent): void {
-    const { settles } = this.#giveUps.settles(e);
-    if (!settles) return;
+  /** An item's final outcome (the executor decides when retries are used up). */
+  settled(e: SettledEvent): void {
     const t = e.outcome.type;
-    // A final retry is a give-up; fatal stops the run: both count as failed so the bar shows them.
-    this.#settle(e.item.kind, t === 'retry' || t === 'fatal' || t === 'throttled' ? 'failed' : t);
+    // Fatal stops the run: count it failed so the bar shows it.
+    this.#settle(e.item.kind, t === 'created' || t === 'exists' || t === 'in_doubt' ? t : 'failed');
   }
 
   /** A group blocked mid-run because its parent failed or exists without an id. */

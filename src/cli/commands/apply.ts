@@ -3,7 +3,7 @@
 // exits at once. Progress: a live bar on a terminal, periodic log lines elsewhere.
 import { EXIT, ManifestError, type ExitCode } from '../../errors.js';
 import { parseDuration } from '../../config/parse.js';
-import { resolveRunConfig, type RunFlags } from '../../config/run-config.js';
+import { DEFAULTS, resolveRunConfig, type RunFlags } from '../../config/run-config.js';
 import { limitsFromEnv } from '../../config/limits.js';
 import { createLogger } from '../../log.js';
 import type { Plan } from '../../plan/plan.js';
@@ -29,9 +29,6 @@ export interface ApplyFlags extends RunFlags {
   env: Environment;
 }
 
-/** Default pace of the progress log lines when nobody watches a terminal (cron, CI, pipes). */
-export const DEFAULT_PROGRESS_INTERVAL = '10s';
-
 export async function runApply(files: string[], flags: ApplyFlags, out: Output): Promise<ExitCode> {
   if (flags.json) out.jsonMode();
   if (flags.quiet) out.quiet();
@@ -41,7 +38,7 @@ export async function runApply(files: string[], flags: ApplyFlags, out: Output):
     progress: flags.progress !== false,
     quiet: Boolean(flags.quiet),
     logFile: Boolean(flags.logFile),
-    intervalMs: parseDuration(flags.progressInterval ?? DEFAULT_PROGRESS_INTERVAL, '--progress-interval'),
+    intervalMs: parseDuration(flags.progressInterval ?? DEFAULTS.progressInterval, '--progress-interval'),
     env: flags.env,
   });
   const display = new ProgressReporter(mode);
@@ -82,8 +79,8 @@ export async function runApply(files: string[], flags: ApplyFlags, out: Output):
       onExecutor: (ex) => {
         executor = ex;
         const log = logger.child({ run: ex.runId });
-        logRequests(ex, log, config.retries);
-        display.start(ProgressModel.forPlan(planned!, { retries: config.retries }).attach(ex), log);
+        logRequests(ex, log);
+        display.start(ProgressModel.forPlan(planned!).attach(ex), log);
       },
     });
     display.finish();

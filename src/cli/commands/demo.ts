@@ -36,7 +36,7 @@ export async function runDemo(out: Output): Promise<ExitCode> {
           plan = p;
           out.info(`plan:\n${planCountsText(p)}\n`);
         },
-        onExecutor: (ex) => display.start(ProgressModel.forPlan(plan!, { retries: config.retries }).attach(ex), logger),
+        onExecutor: (ex) => display.start(ProgressModel.forPlan(plan!).attach(ex), logger),
       });
     } finally {
       display.finish();
