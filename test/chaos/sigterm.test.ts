@@ -18,21 +18,26 @@ afterEach(() => sim.close());
 
 const args = (fleet: { path: string }) => [fleet.path, '--rate', '100/s', '--concurrency', '8', '--timeout', `${TIMEOUT_MS / 1000}s`, '--json'];
 
+/** A fleet in a fresh directory, applied while `when` sends SIGTERM once it holds; `stopMs` from that signal to exit. */
+async function applyThenSigterm(when: () => boolean) {
+  const dir = tempDir('genuin-chaos-');
+  const fleet = writeFleet(dir, 40, 2);
+  const ledger = `${dir}/ledger.jsonl`;
+  let signalledAt = 0;
+  const run = await applyCli(sim, dir, ledger, args(fleet), {
+    onSpawn: (child) => {
+      void until(when).then(() => {
+        signalledAt = performance.now();
+        child.kill('SIGTERM');
+      });
+    },
+  });
+  return { dir, fleet, ledger, run, stopMs: performance.now() - signalledAt };
+}
+
 describe('chaos 4: SIGTERM mid-run', () => {
   it('stops within the timeout + 1 s with nothing in doubt, and a rerun completes', async () => {
-    const dir = tempDir('genuin-chaos-');
-    const fleet = writeFleet(dir, 40, 2);
-    const ledger = `${dir}/ledger.jsonl`;
-    let signalledAt = 0;
-    const run = await applyCli(sim, dir, ledger, args(fleet), {
-      onSpawn: (child) => {
-        void until(() => sim.state.communities.size >= 5).then(() => {
-          signalledAt = performance.now();
-          child.kill('SIGTERM');
-        });
-      },
-    });
-    const stopMs = performance.now() - signalledAt;
+    const { dir, fleet, ledger, run, stopMs } = await applyThenSigterm(() => sim.state.communities.size >= 5);
     expect(run.code).toBe(3);
     expect(stopMs).toBeLessThanOrEqual(TIMEOUT_MS + 1_000);
     expect(run.stderr).toMatch(/stopped by a signal|SIGTERM/);
@@ -65,19 +70,7 @@ describe('chaos 4: SIGTERM mid-run', () => {
 
   it('the stop is bounded by --timeout even when the server never answers', async () => {
     sim.configure({ latencyMs: 60_000 });
-    const dir = tempDir('genuin-chaos-');
-    const fleet = writeFleet(dir, 40, 2);
-    const ledger = `${dir}/ledger.jsonl`;
-    let signalledAt = 0;
-    const run = await applyCli(sim, dir, ledger, args(fleet), {
-      onSpawn: (child) => {
-        void until(() => sim.state.counts.requests >= 8).then(() => {
-          signalledAt = performance.now();
-          child.kill('SIGTERM');
-        });
-      },
-    });
-    const stopMs = performance.now() - signalledAt;
+    const { dir, fleet, ledger, run, stopMs } = await applyThenSigterm(() => sim.state.counts.requests >= 8);
     expect(run.code).toBe(3);
     expect(stopMs).toBeLessThanOrEqual(TIMEOUT_MS + 1_000);
     // Every request sent has its outcome line (a timeout is an outcome).
