@@ -16,9 +16,9 @@
 //   and ends the file, since nothing after it can be placed reliably.
 import { createReadStream } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
-import { Parser } from 'csv-parse';
 
 import { FAIL, cellError, cellParser } from './cells.js';
+import { CsvRecordReader } from './csv-records.js';
 import type { Collector } from './collector.js';
 import { COMMUNITY_FIELDS, type FieldInfo, GROUP_FIELDS, type LeafKind, MANIFEST_KEYS } from './fields.js';
 import { formatPath } from './issues.js';
@@ -384,24 +384,7 @@ export async function csvEntries(file: string, limits: ManifestLimits, c: Collec
   };
 
   // ---- the stream --------------------------------------------------------------------------
-  const parser = new Parser({
-    bom: true,
-    relax_column_count: true,
-    skip_empty_lines: false,
-    record_delimiter: ['\r\n', '\n', '\r'],
-    max_record_size: limits.maxCellBytes * CELLS_PER_RECORD_LIMIT,
-  });
-  // Records are taken as the parser pushes them, synchronously inside write(): nothing is
-  // buffered on the readable side, so a parse error cannot drop records already parsed, and
-  // there is no per-record `info` object (csv-parse's `on_record` builds one: +40% time).
-  const pushEnd = parser.push.bind(parser);
-  parser.push = (record: unknown): boolean => {
-    if (record === null) return pushEnd(null);
-    onRecord(record as string[]);
-    return true;
-  };
-  parser.on('error', () => {}); // read through parser.errored
-  parser.resume();
+  const reader = new CsvRecordReader(onRecord, { maxRecordSize: limits.maxCellBytes * CELLS_PER_RECORD_LIMIT });
 
   let offset = 0;
   let carry: Buffer | undefined;
@@ -429,11 +412,11 @@ export async function csvEntries(file: string, limits: ManifestLimits, c: Collec
         break;
       }
       carry = end === joined.length ? undefined : Buffer.from(joined.subarray(end));
-      parser.write(buf);
+      reader.write(buf);
       offset += buf.length;
-      if (parser.errored || stopped) break;
+      if (reader.errored || stopped) break;
     }
-    if (!byteFault && carry && !parser.errored && !stopped) {
+    if (!byteFault && carry && !reader.errored && !stopped) {
       byteFault = { offset: offset - carry.length, message: UTF8_MESSAGE };
     }
   } catch (err) {
@@ -445,21 +428,16 @@ export async function csvEntries(file: string, limits: ManifestLimits, c: Collec
   }
 
   if (byteFault) {
-    parser.destroy();
+    reader.destroy();
     fault(await lineOfFileOffset(file, byteFault.offset), undefined, 'file', byteFault.message);
-  } else if (!parser.errored && !stopped) {
-    await new Promise<void>((resolve) => {
-      parser.once('close', resolve);
-      parser.once('finish', resolve);
-      parser.once('error', () => resolve());
-      parser.end();
-    });
+  } else if (!reader.errored && !stopped) {
+    await reader.end();
   } else {
-    parser.destroy();
+    reader.destroy();
   }
   if (internal !== undefined) throw internal;
 
-  const err = parser.errored as (Error & { code?: string; column?: unknown }) | null;
+  const err = reader.errored;
   // After a refused header the parser may still trip on the rest of its chunk: that would only
   // echo the header's fault (a `;` file's quotes, say), so it is not reported.
   if (err && !byteFault && !stopped) {

@@ -1,9 +1,10 @@
 // Runs the built CLI as a user would: a child process, real environment variables, real files.
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll } from 'vitest';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const BIN = join(ROOT, 'bin', 'genuin-provision.js');
@@ -43,6 +44,15 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRes
   });
 }
 
+// Hooks registered while a test file imports this module belong to that file: its scratch
+// directories go when its tests are done, not left behind in /tmp by every run.
+const scratch: string[] = [];
+afterAll(() => {
+  for (const dir of scratch.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
 export function tempDir(prefix = 'genuin-test-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  scratch.push(dir);
+  return dir;
 }

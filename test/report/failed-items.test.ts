@@ -1,13 +1,13 @@
 // Which manifest items go into the error file, from the plan and a hand-written ledger: failed,
 // in flight, in doubt, exists, and the groups waiting on any of them; never what is done or
 // merely not started.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readLedger } from '../../src/ledger/replay.js';
 import { makePlan } from '../../src/plan/make-plan.js';
 import { failedItems } from '../../src/report/failed-items.js';
+import { tempDir } from '../helpers/cli.js';
 import { manifestRow } from '../../src/report/manifest-csv.js';
 
 const MANIFEST = `version: 1
@@ -29,7 +29,7 @@ const line = (event: string, kind: string, key: string, extra: Record<string, un
 
 describe('failedItems', () => {
   it('picks what needs a person, in manifest order, with a reason', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'failed-items-'));
+    const dir = tempDir();
     const manifest = join(dir, 'm.yaml');
     writeFileSync(manifest, MANIFEST);
     const ledgerPath = join(dir, 'ledger.jsonl');
