@@ -137,7 +137,8 @@ function parseJson(text: string, limits: ManifestLimits): unknown {
   return problem === undefined ? value : fail(problem);
 }
 
-function isJson(text: string): boolean {
+/** A cell written as JSON (`[…]`, `{…}`) rather than in the cell syntax. */
+export function isJson(text: string): boolean {
   const t = text.trimStart();
   return t.startsWith('[') || t.startsWith('{');
 }

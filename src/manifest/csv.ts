@@ -17,10 +17,10 @@
 import { createReadStream } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
 
-import { FAIL, cellError, cellParser } from './cells.js';
+import { FAIL, cellError, cellParser, isJson } from './cells.js';
 import { CsvRecordReader } from './csv-records.js';
 import type { Collector } from './collector.js';
-import { COMMUNITY_FIELDS, type FieldInfo, GROUP_FIELDS, type LeafKind, MANIFEST_KEYS } from './fields.js';
+import { COMMUNITY_FIELDS, type FieldInfo, type FieldMap, GROUP_FIELDS, type LeafKind, MANIFEST_KEYS } from './fields.js';
 import { formatPath } from './issues.js';
 import { CELLS_PER_RECORD_LIMIT, type ManifestLimits, limitHint } from './limits.js';
 import type { PlainObject } from './merge.js';
@@ -33,6 +33,7 @@ import {
   utf16Bom,
   utf8CompleteEnd,
 } from './source.js';
+import { type RowCheck, passes, rowCheck, valueAt } from './row-check.js';
 import { didYouMean, unknownMessage } from './suggest.js';
 import { type Defaults, type ItemContext, communityItem, groupItem, topLevelParent } from './validate.js';
 
@@ -45,6 +46,10 @@ const KIND_VALUES: Record<string, Kind> = { community: 'community', communities:
 const META_COLUMNS = ['kind', 'key', 'community_handle', 'community_id'] as const;
 const CHUNK_BYTES = 1 << 20;
 const LIST_KINDS: readonly LeafKind[] = ['list-of-int', 'list-of-string', 'actions', 'users', 'members'];
+/** Field name → its place in the schema (fields.ts lists them in the schema's key order). */
+const rankOfFields = (fields: FieldMap) => new Map([...fields.fields.keys()].map((name, i) => [name, i]));
+const COMMUNITY_RANK = rankOfFields(COMMUNITY_FIELDS);
+const GROUP_RANK = rankOfFields(GROUP_FIELDS);
 
 function fieldSetter(field: FieldInfo, limits: ManifestLimits): Setter {
   const parse = cellParser(field, limits);
@@ -139,6 +144,15 @@ interface Header {
   names: string[];
   /** Per kind, a setter per column (undefined: the column is `kind`, or ignored). */
   setters: Record<Kind, (Setter | undefined)[]>;
+  /**
+   * Per kind, the columns in the schema's field order (then the others): cells are written in
+   * this order so that a body has zod's key order without zod (see row-check.ts).
+   */
+  order: Record<Kind, number[]>;
+  /** Per kind, columns whose cell may hold JSON (lists, objects): such a row goes through zod. */
+  jsonCols: Record<Kind, boolean[]>;
+  /** Per kind, the check that lets a row skip zod; undefined: every row goes through zod. */
+  rowChecks: Record<Kind, RowCheck | undefined>;
   fileKind: Kind | undefined;
   kindCol: number;
   /** Dotted field or meta name → column index (0-based). */
@@ -267,7 +281,26 @@ export async function csvEntries(file: string, limits: ManifestLimits, c: Collec
         }
       }
     }
-    return { names, setters, fileKind, kindCol, columnOf, broken };
+    const order = { community: [] as number[], group: [] as number[] };
+    const jsonCols = { community: [] as boolean[], group: [] as boolean[] };
+    const rowChecks: Header['rowChecks'] = { community: undefined, group: undefined };
+    for (const k of kinds) {
+      const fields = k === 'community' ? COMMUNITY_FIELDS : GROUP_FIELDS;
+      const rank = k === 'community' ? COMMUNITY_RANK : GROUP_RANK;
+      const own = new Map<number, FieldInfo>();
+      for (const { name, col } of fieldsIn[k]) if (setters[k][col] !== undefined) own.set(col, fields.fields.get(name)!);
+      const rankOf = (col: number) => {
+        const field = own.get(col);
+        return field === undefined ? rank.size + col : rank.get(field.name)!;
+      };
+      order[k] = names.map((_, i) => i).sort((a, b) => rankOf(a) - rankOf(b));
+      jsonCols[k] = names.map((_, i) => {
+        const kind = own.get(i)?.kind;
+        return kind === 'object' || (kind !== undefined && LIST_KINDS.includes(kind));
+      });
+      rowChecks[k] = broken ? undefined : rowCheck(fields, own);
+    }
+    return { names, setters, order, jsonCols, rowChecks, fileKind, kindCol, columnOf, broken };
   };
 
   // ---- rows --------------------------------------------------------------------------------
@@ -320,16 +353,22 @@ export async function csvEntries(file: string, limits: ManifestLimits, c: Collec
       }
     }
     const setters = h.setters[kind!];
+    const order = h.order[kind!];
+    const jsonCols = h.jsonCols[kind!];
+    const check = h.rowChecks[kind!];
     const body: PlainObject = {};
     const meta: Meta = {};
     let any = false;
     let cellFaults = false;
-    for (let i = 0; i < ncols; i++) {
+    let trusted = check !== undefined && (kind === 'community' ? defaults.community : defaults.group) === undefined;
+    for (let o = 0; o < ncols; o++) {
+      const i = order[o];
       const cell = rec[i];
       if (isBlank(cell)) continue;
       const set = setters[i];
       if (set === undefined) continue;
       any = true;
+      if (trusted && jsonCols[i] && isJson(cell)) trusted = false;
       if (cell.length > limits.maxCellBytes) {
         cellFaults = true;
         fault(line, i + 1, h.names[i] || `column ${i + 1}`, `cell longer than ${limits.maxCellBytes} characters ${limitHint('maxCellBytes')}`);
@@ -340,6 +379,22 @@ export async function csvEntries(file: string, limits: ManifestLimits, c: Collec
     }
     if (!any && h.kindCol < 0) return; // a row of empty cells (",,,")
     rows++;
+    if (trusted && !cellFaults) {
+      for (const col of check!.required) {
+        if (isBlank(rec[col])) {
+          trusted = false;
+          break;
+        }
+      }
+      if (trusted) {
+        for (const { col, field } of check!.checked) {
+          if (!isBlank(rec[col]) && !passes(field, valueAt(body, field.path))) {
+            trusted = false;
+            break;
+          }
+        }
+      }
+    }
     const ctx: ItemContext = {
       collector: c,
       defaults,
@@ -347,6 +402,7 @@ export async function csvEntries(file: string, limits: ManifestLimits, c: Collec
       locate,
       fresh: true,
       quietAbsent: h.broken || cellFaults,
+      trusted: trusted && !cellFaults,
       requiredHint,
     };
     if (kind === 'community') {

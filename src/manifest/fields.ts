@@ -36,6 +36,8 @@ export interface FieldInfo {
   readonly keys?: readonly string[];
   /** `members`: cell tag (`phone`, `phone_number`, `user`, `user_id`) → object key. */
   readonly tags?: ReadonlyMap<string, string>;
+  /** The field's own schema (optional unwrapped): what a CSV row check runs on one cell's value. */
+  readonly schema: z.core.$ZodType;
 }
 
 export interface FieldMap {
@@ -115,19 +117,19 @@ function walk(schema: AnyZod, path: string[], required: boolean, out: Map<string
   const name = path.join('.');
   if (d.type === 'optional') return walk(d.innerType, path, false, out);
   if (d.type === 'object') {
-    if (path.length > 0) out.set(name, { path, name, kind: 'object', required });
+    if (path.length > 0) out.set(name, { path, name, kind: 'object', required, schema });
     for (const [key, child] of Object.entries(d.shape as Record<string, AnyZod>)) {
       walk(child, [...path, key], true, out);
     }
     return;
   }
   if (d.type === 'array') {
-    out.set(name, { path, name, required, ...classifyList(d.element, name) });
+    out.set(name, { path, name, required, schema, ...classifyList(d.element, name) });
     return;
   }
   const leaf = leafType(schema);
   if (leaf === undefined) throw new Error(`manifest/fields: no CSV cell type for "${name}" (zod ${d.type})`);
-  out.set(name, { path, name, kind: leaf, required });
+  out.set(name, { path, name, kind: leaf, required, schema });
 }
 
 export function fieldMap(schema: AnyZod): FieldMap {
