@@ -26,7 +26,18 @@ function fail(message: string): typeof FAIL {
   return FAIL;
 }
 
+function plainDigits(text: string): boolean {
+  const n = text.length;
+  if (n === 0 || n > 15) return false; // 15 digits: always a safe integer
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
 function parseInteger(text: string): number | typeof FAIL {
+  if (plainDigits(text)) return Number(text); // the common cell, without trim and regex
   const t = text.trim();
   if (!INT.test(t)) return fail(`expected an integer, got ${preview(text)}`);
   const n = Number(t);
@@ -41,6 +52,8 @@ function parseNumber(text: string): number | typeof FAIL {
 }
 
 function parseBoolean(text: string): boolean | typeof FAIL {
+  if (text === 'true') return true;
+  if (text === 'false') return false;
   const t = text.trim().toLowerCase();
   const b = Object.hasOwn(BOOLEANS, t) ? BOOLEANS[t] : undefined; // `constructor` is not a boolean
   if (b === undefined) return fail(`expected true/false, yes/no or 1/0, got ${preview(text)}`);

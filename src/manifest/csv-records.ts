@@ -16,7 +16,8 @@ export interface CsvRecordOptions {
   maxRecordSize: number;
 }
 
-type OnRecord = (record: string[]) => void;
+/** `newlines`: how many \n the record's fields hold, when known (0 for a record of unquoted fields). */
+type OnRecord = (record: string[], newlines?: number) => void;
 
 const LF = 10;
 const CR = 13;
@@ -140,7 +141,7 @@ export class CsvRecordReader {
         this.handOff(text, pos);
         return BAIL;
       }
-      this.onRecord(text.slice(pos, eol).split(','));
+      this.onRecord(text.slice(pos, eol).split(','), 0);
       pos = eol + 1;
       if (eol === nextCr && text.charCodeAt(pos) === LF) pos++;
     }

@@ -412,9 +412,9 @@ export async function csvEntries(file: string, limits: ManifestLimits, c: Collec
     }
   };
 
-  const onRecord = (rec: string[]): void => {
+  const onRecord = (rec: string[], newlines?: number): void => {
     line = nextLine;
-    nextLine += 1 + newlinesIn(rec);
+    nextLine += 1 + (newlines ?? newlinesIn(rec));
     if (stopped) return;
     try {
       if (header === undefined) {
