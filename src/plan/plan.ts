@@ -77,6 +77,8 @@ export interface PlanOptions {
 /** Collects manifest entries as the loader streams them, then decides each one's action. */
 export class PlanBuilder {
   readonly #items: PlanItem[] = [];
+  /** The ledger's state of each item (same index), looked up once in add(), used in build(). */
+  readonly #states: (ItemState | undefined)[] = [];
 
   constructor(
     private readonly ledger: LedgerView,
@@ -99,8 +101,10 @@ export class PlanBuilder {
         communityId: entry.communityId,
         done: undefined,
       };
-      if (entry.body && !entry.communityId) this.#setBody(item, entry.body);
+      const state = this.ledger.get('community', item.key);
+      if (entry.body && !entry.communityId) this.#setBody(item, entry.body, state);
       this.#items.push(item);
+      this.#states.push(state);
     } else {
       const parent = entry.parentHandle ?? entry.parentId!;
       const item: PlanItem = {
@@ -116,8 +120,10 @@ export class PlanBuilder {
         communityId: entry.parentHandle ? undefined : entry.parentId,
         done: undefined,
       };
-      this.#setBody(item, entry.body);
+      const state = this.ledger.get('group', item.key);
+      this.#setBody(item, entry.body, state);
       this.#items.push(item);
+      this.#states.push(state);
     }
   }
 
@@ -126,8 +132,7 @@ export class PlanBuilder {
    * is skipped by build() whatever else holds, so it only needs the drift check, done here while
    * the body is at hand; on a rerun of a big manifest that keeps almost nothing.
    */
-  #setBody(item: PlanItem, body: object): void {
-    const state = this.ledger.get(item.kind, item.key);
+  #setBody(item: PlanItem, body: object, state: ItemState | undefined): void {
     if (state?.status === 'created') {
       if (state.hash && state.hash !== bodyHash(JSON.stringify(body))) item.drift = true;
       return;
@@ -139,14 +144,17 @@ export class PlanBuilder {
 
   build(): Plan {
     // Communities first (a group's action depends on its parent's), then groups.
+    const items = this.#items;
+    const states = this.#states;
     const byHandle = new Map<string, PlanItem>();
-    for (const c of this.#items) {
+    for (let i = 0; i < items.length; i++) {
+      const c = items[i];
       if (c.kind !== 'community') continue;
-      this.#decideCommunity(c);
+      this.#decideCommunity(c, states[i]);
       byHandle.set(c.key, c);
     }
     const waiting = new Map<string, PlanItem[]>();
-    for (const g of this.#items) if (g.kind === 'group') this.#decideGroup(g, byHandle, waiting);
+    for (let i = 0; i < items.length; i++) if (items[i].kind === 'group') this.#decideGroup(items[i], states[i], byHandle, waiting);
 
     const counts: PlanCounts = { create: { community: 0, group: 0 }, adopt: 0, skip: 0, blocked: 0, in_doubt: 0, drift: 0 };
     for (const item of this.#items) {
@@ -157,8 +165,7 @@ export class PlanBuilder {
     return { items: this.#items, waiting, counts };
   }
 
-  #decideCommunity(c: PlanItem): void {
-    const state = this.ledger.get('community', c.key);
+  #decideCommunity(c: PlanItem, state: ItemState | undefined): void {
     if (c.communityId) {
       // Adopted: the manifest's id wins over anything the ledger says.
       if (state?.status === 'adopted' && state.community_id === c.communityId) skip(c, 'adopted');
@@ -182,8 +189,7 @@ export class PlanBuilder {
     // failed, in flight at a crash, or never seen: send (the unique handle makes a resend safe).
   }
 
-  #decideGroup(g: PlanItem, byHandle: Map<string, PlanItem>, waiting: Map<string, PlanItem[]>): void {
-    const state = this.ledger.get('group', g.key);
+  #decideGroup(g: PlanItem, state: ItemState | undefined, byHandle: Map<string, PlanItem>, waiting: Map<string, PlanItem[]>): void {
     if (state?.status === 'created') {
       skip(g, 'created'); // drift was checked in add()
       return;
