@@ -35,7 +35,8 @@ export async function run({ quick, log }) {
         measured: ours.wallMs,
         baseline: base.wallMs,
         ratio: ours.wallMs / base.wallMs,
-        goal: format === 'CSV' ? '<= 1.5' : undefined,
+        // The target is set at 1M rows (the largest size of a full run); smaller sizes show growth.
+        goal: format === 'CSV' && communities === sizes[sizes.length - 1] ? '<= 1.5' : undefined,
         note: `${perRow.toFixed(1)} µs/row${n > first.n ? ` (×${(perRow / first.perRow).toFixed(2)} of ${first.n.toLocaleString('en-US')} rows)` : ''}`,
       }));
       // Peak RSS: against the 500 MB budget at 1M rows; elsewhere against the parser alone.

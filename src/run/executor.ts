@@ -221,8 +221,12 @@ export class Executor extends EventEmitter {
           for (let throttles = 0; ; throttles++) {
             attempt++;
             const started = this.#o.now();
+            // Communities before groups: each one sent makes 9 or so groups ready, which keeps
+            // every slot busy to the end (groups first left the last communities' groups as a
+            // tail of half-empty rounds). The feed's backpressure counts queued groups, so
+            // communities never run more than a queue's length ahead of their groups.
             const raw = await this.#queue.add(() => this.#send(item, json, hash, attempt), {
-              priority: item.kind === 'group' ? 1 : 0,
+              priority: item.kind === 'community' ? 1 : 0,
             });
             if (raw === undefined) throw new StoppedError('stopped before sending');
             const result = classify(item.kind, raw);
