@@ -7,7 +7,8 @@
 //
 // The records are csv-parse's with these options: bom, relax_column_count, skip_empty_lines
 // off, record delimiters \r\n, \n and \r (mixed in one file), comma, double quote.
-import { Parser } from 'csv-parse';
+import { createRequire } from 'node:module';
+import type { Parser } from 'csv-parse';
 
 import { utf8CompleteEnd } from './source.js';
 
@@ -23,6 +24,13 @@ const LF = 10;
 const CR = 13;
 const QUOTE = 34;
 const COMMA = 44;
+// csv-parse is loaded when a file needs it, not at start-up: most runs never do.
+const require = createRequire(import.meta.url);
+let parserClass: typeof Parser | undefined;
+function csvParser(): typeof Parser {
+  return (parserClass ??= (require('csv-parse') as typeof import('csv-parse')).Parser);
+}
+
 /** Returned by the record scanners: the text from `pos` on must go to csv-parse. */
 const BAIL = -1;
 /** An open record longer than this goes to csv-parse: re-scanning it on every chunk would be quadratic. */
@@ -212,7 +220,7 @@ export class CsvRecordReader {
   /** From `text[pos]` on, and for every later write, csv-parse does the reading. */
   private handOff(text: string, pos: number): void {
     this.pending = '';
-    const parser = new Parser({
+    const parser = new (csvParser())({
       bom: false, // a BOM is taken off the start of the file above; one later on is data
       relax_column_count: true,
       skip_empty_lines: false,

@@ -12,7 +12,7 @@ import { type ManifestLimits, DEFAULT_LIMITS, resolveLimits } from './limits.js'
 import { type PlainObject, combineDefaults, deepFreeze } from './merge.js';
 import { type SourceFormat, checkFile, checkText, lineOfOffset } from './source.js';
 import type { Defaults } from './validate.js';
-import { type DefaultsKind, type YamlSource, parseYaml, yamlEntries } from './yaml.js';
+import type { DefaultsKind, YamlSource } from './yaml.js';
 
 export { DEFAULT_LIMITS, type ManifestLimits };
 
@@ -73,7 +73,9 @@ export async function loadManifests(files: string[], options: LoadOptions = {}):
   }
   c.counts.files = sources.length;
 
-  // 2. YAML files are parsed up front: their defaults apply to every file of the run.
+  // 2. YAML files are parsed up front: their defaults apply to every file of the run. The yaml
+  // package is loaded only then: it is a tenth of the start-up of a run of CSV files.
+  let yamlModule: typeof import('./yaml.js') | undefined;
   for (const src of sources) {
     if (src.format !== 'yaml') continue;
     let buf: Buffer;
@@ -91,7 +93,8 @@ export async function loadManifests(files: string[], options: LoadOptions = {}):
       continue;
     }
     const text = buf.toString('utf8').replace(/^\uFEFF/, '');
-    src.yaml = parseYaml(src.file, text, limits, c);
+    yamlModule ??= await import('./yaml.js');
+    src.yaml = yamlModule.parseYaml(src.file, text, limits, c);
     if (!src.yaml) c.incomplete = true;
   }
   const defaults = combineAll(sources, c);
@@ -99,7 +102,7 @@ export async function loadManifests(files: string[], options: LoadOptions = {}):
   // 3. Entries, file by file in the order given.
   for (const src of sources) {
     if (src.format === 'yaml') {
-      if (src.yaml) yamlEntries(src.yaml, defaults, limits, c);
+      if (src.yaml) yamlModule!.yamlEntries(src.yaml, defaults, limits, c);
     } else {
       if (!(await csvEntries(src.file, limits, c, defaults))) c.incomplete = true;
     }
