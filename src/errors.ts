@@ -43,10 +43,14 @@ export function formatFault(f: ManifestFault): string {
 export class ManifestError extends GenuinError {
   readonly exitCode = EXIT.usage;
   override name = 'ManifestError';
-  /** `total` counts faults beyond those listed (the loader lists up to limits.maxFaults). */
+  /**
+   * `total` counts faults beyond those listed (the loader lists up to limits.maxFaults);
+   * `warnings` are the load's warnings, which a person fixing the faults should see too.
+   */
   constructor(
     readonly faults: ManifestFault[],
     total = faults.length,
+    readonly warnings: ManifestFault[] = [],
   ) {
     super(`${total} manifest error${total === 1 ? '' : 's'}`);
   }

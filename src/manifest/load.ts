@@ -110,7 +110,7 @@ export async function loadManifests(files: string[], options: LoadOptions = {}):
 
   // 4. Run-wide checks (references to handles defined anywhere), then the verdict.
   const { faults, warnings } = c.finish();
-  if (faults.length > 0) throw new ManifestError(faults, c.faultCount);
+  if (faults.length > 0) throw new ManifestError(faults, c.faultCount, warnings);
   return { entries: c.entries, warnings, counts: { ...c.counts } };
 }
 

@@ -135,6 +135,13 @@ describe('report --failed <manifests>: the error file workflow', () => {
     expect(state.groups.map((g) => [g.community_id, (g.body.group as { name: string }).name])).toEqual([[takenId, 'Under']]);
   });
 
+  it('reads the manifests under the same GENUIN_MAX_* limits as apply', async () => {
+    const manifest = write('l.csv', `handle,name,type,actions\nl1,${'n'.repeat(200)},1,3:5\n`);
+    const r = await runCli(['report', '--failed', manifest, '--ledger', join(ws.dir, 'ledger.jsonl')], { env: { ...env(), GENUIN_MAX_CELL_BYTES: '100' }, cwd: ws.dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/l\.csv:2:2: name: cell longer than 100 characters \(limit maxCellBytes; raise it with GENUIN_MAX_CELL_BYTES\)/);
+  });
+
   it('manifests without --failed are refused with the fix', async () => {
     const r = await cli(['report', write('m.yaml', BROKEN)]);
     expect(r.code).toBe(2);
@@ -178,6 +185,19 @@ describe('--json: one JSON document on stdout, human text on stderr', () => {
     const bad = await cli(['validate', write('bad.csv', 'handle,nmae\nx,y\n'), '--json']);
     expect(bad.code).toBe(2);
     expect(JSON.parse(bad.stdout)).toMatchObject({ valid: false, errors: [expect.objectContaining({ field: 'nmae' })] });
+  });
+
+  it('a manifest with errors still shows its warnings (fixing the errors alone would hide them)', async () => {
+    // A handle that differs from another only in case is a warning; the missing name an error.
+    const manifest = write('w.csv', 'handle,name,type,actions\nw1,One,1,3:5\nW1,Two,1,3:5\nw3,,1,3:5\n');
+    const text = await cli(['validate', manifest]);
+    expect(text.code).toBe(2);
+    expect(text.stderr).toMatch(/w\.csv:4.*name/);
+    expect(text.stderr).toMatch(/warning: .*w\.csv:3.*differs only in case/);
+    const json = await cli(['validate', manifest, '--json']);
+    expect(JSON.parse(json.stdout)).toMatchObject({ valid: false, errors: [expect.objectContaining({ line: 4 })], warnings: [expect.objectContaining({ line: 3, field: 'handle' })] });
+    const plan = await cli(['plan', manifest]);
+    expect(plan.stderr).toMatch(/warning: .*differs only in case/);
   });
 });
 

@@ -3,6 +3,7 @@
 // reasons go to stderr, one line per row, since the loader reads every column of the file.
 import { EXIT, ManifestError, formatFault, type ExitCode } from '../../errors.js';
 import type { LedgerState } from '../../ledger/replay.js';
+import type { ManifestLimits } from '../../manifest/limits.js';
 import { makePlan } from '../../plan/make-plan.js';
 import { failedItems } from '../../report/failed-items.js';
 import { manifestCsv, manifestRow } from '../../report/manifest-csv.js';
@@ -22,12 +23,12 @@ export async function exportFailed(
   files: string[],
   ledger: LedgerState,
   format: 'csv' | 'json',
-  options: { bom?: boolean; target: string },
+  options: { bom?: boolean; target: string; limits?: Partial<ManifestLimits> },
   out: Output,
 ): Promise<FailedExport | ExitCode> {
   let made;
   try {
-    made = await makePlan(files, { ledger });
+    made = await makePlan(files, { ledger, limits: options.limits });
   } catch (error) {
     if (!(error instanceof ManifestError)) throw error;
     reportFaults(error, out);

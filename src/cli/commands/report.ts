@@ -11,6 +11,7 @@ import type { Environment } from '../environment.js';
 import type { Output } from '../output.js';
 import { ledgerPathFor } from './ledger-path.js';
 import { exportFailed } from './report-failed.js';
+import { limitsFromEnv } from '../../config/limits.js';
 
 export interface ReportFlags {
   ledger?: string;
@@ -30,7 +31,7 @@ export async function runReport(files: string[], flags: ReportFlags, out: Output
   const state = await readLedger(path, { onWarning: (m) => out.warn(m) });
   let chunks: Iterable<string>;
   if (files.length > 0) {
-    const exported = await exportFailed(files, state, flags.format ?? 'csv', { bom: flags.bom, target: flags.out ?? '(stdout)' }, out);
+    const exported = await exportFailed(files, state, flags.format ?? 'csv', { bom: flags.bom, target: flags.out ?? '(stdout)', limits: limitsFromEnv(flags.env) }, out);
     if (typeof exported === 'number') return exported;
     chunks = [exported.text];
   } else {

@@ -28,13 +28,14 @@ export async function runValidate(files: string[], flags: ValidateFlags, out: Ou
   } catch (error) {
     if (!(error instanceof ManifestError)) throw error;
     reportFaults(error, out);
-    if (flags.json) out.json({ valid: false, errors: error.faults });
+    if (flags.json) out.json({ valid: false, errors: error.faults, warnings: error.warnings });
     return EXIT.usage;
   }
 }
 
-/** Every fault on its own line, then the count. */
+/** Every fault on its own line, the warnings, then the count. */
 export function reportFaults(error: ManifestError, out: Output): void {
   for (const f of error.faults) process.stderr.write(`${formatFault(f)}\n`);
+  for (const w of error.warnings) out.warn(formatFault(w));
   out.error(`${error.message}; nothing was sent`);
 }
