@@ -20,7 +20,7 @@ const CHAIN = 2; // community, then its group
 
 export async function run({ quick, log }) {
   const communities = quick ? 40 : 120;
-  const repeats = quick ? 1 : 2;
+  const repeats = quick ? 1 : 3;
   const n = communities * 10;
   const csv = await csvManifest(communities, 9, 's');
   const flat = await csvManifest(n, 0, 'sf');

@@ -1,6 +1,7 @@
 // The run-wide state of one load: faults and warnings (capped), counts, and the compact
 // cross-file indexes (handles, parent references, group keys) that let a million rows be
 // checked without keeping a million entries.
+import { detach } from '../detach.js';
 import { hasUnsafe, printable } from '../printable.js';
 import type { ManifestFault } from '../errors.js';
 import type { CommunityEntry, GroupEntry, ManifestEntry, SourcePos } from './entry.js';
@@ -127,15 +128,17 @@ export class Collector {
     const lower = handle.toLowerCase();
     const first = this.handles.get(lower);
     if (first === undefined) {
-      this.handles.set(lower, this.pack(pos));
-      if (lower !== handle) this.mixedCase.set(lower, handle);
+      // Kept for the whole load: copies, not views of the file's text (see detach.ts).
+      const key = detach(lower);
+      this.handles.set(key, this.pack(pos));
+      if (lower !== handle) this.mixedCase.set(key, detach(handle));
       return;
     }
     const original = this.mixedCase.get(lower) ?? lower;
     if (original === handle || this.caseVariants.has(handle)) {
       this.fault({ ...pos, field: 'handle', message: `duplicate handle "${handle}" (first at ${this.where(first)})` });
     } else {
-      this.caseVariants.add(handle);
+      this.caseVariants.add(detach(handle));
       this.warn({
         ...pos,
         field: 'handle',
@@ -155,7 +158,7 @@ export class Collector {
     if (this.hasHandle(handle)) return;
     const pending = this.pendingRefs.get(handle);
     if (pending) pending[1]++;
-    else this.pendingRefs.set(handle, [this.pack(pos), 1]);
+    else this.pendingRefs.set(detach(handle), [this.pack(pos), 1]);
   }
 
   /** A group's identity within its parent community (given by handle or by id); false if taken. */
@@ -166,11 +169,11 @@ export class Collector {
     let keys = index.get(ref);
     if (keys === undefined) {
       keys = new Map();
-      index.set(ref, keys);
+      index.set(detach(ref), keys);
     }
     const first = keys.get(key);
     if (first === undefined) {
-      keys.set(key, this.pack(pos));
+      keys.set(detach(key), this.pack(pos));
       return true;
     }
     const label = byHandle ? `"${ref}"` : `with id ${ref}`;

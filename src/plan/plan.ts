@@ -3,6 +3,7 @@
 import type { ItemKind } from '../api/schema.js';
 import type { ManifestEntry } from '../manifest/entry.js';
 import type { ItemState } from '../ledger/event.js';
+import { detach } from '../detach.js';
 import { bodyHash } from './body-hash.js';
 
 export type PlanAction =
@@ -77,6 +78,8 @@ export interface PlanOptions {
 /** Collects manifest entries as the loader streams them, then decides each one's action. */
 export class PlanBuilder {
   readonly #items: PlanItem[] = [];
+  /** Community handles seen, each once: a million groups share their parent's handle string. */
+  readonly #handles = new Map<string, string>();
   /** The ledger's state of each item (same index), looked up once in add(), used in build(). */
   readonly #states: (ItemState | undefined)[] = [];
 
@@ -89,16 +92,19 @@ export class PlanBuilder {
     // The fields every item may get, up front and in one order: one hidden class for all items,
     // and no property store grown later when build() marks a million of them done on a rerun.
     // (`reason` and `drift` are rare: declaring them would cost every item two slots.)
+    // Strings an item keeps are copies, not views of the manifest's text (see detach.ts).
     if (entry.kind === 'community') {
+      const handle = detach(entry.handle);
+      this.#handles.set(handle, handle);
       const item: PlanItem = {
         kind: 'community',
-        key: entry.handle,
+        key: handle,
         file: entry.pos.file,
         line: entry.pos.line,
         action: 'create',
         body: undefined,
-        handle: entry.handle,
-        communityId: entry.communityId,
+        handle,
+        communityId: entry.communityId === undefined ? undefined : detach(entry.communityId),
         done: undefined,
       };
       const state = this.ledger.get('community', item.key);
@@ -116,8 +122,8 @@ export class PlanBuilder {
         line: entry.pos.line,
         action: 'create',
         body: undefined,
-        handle: entry.parentHandle,
-        communityId: entry.parentHandle ? undefined : entry.parentId,
+        handle: entry.parentHandle === undefined ? undefined : (this.#handles.get(entry.parentHandle) ?? detach(entry.parentHandle)),
+        communityId: entry.parentHandle || entry.parentId === undefined ? undefined : detach(entry.parentId),
         done: undefined,
       };
       const state = this.ledger.get('group', item.key);
