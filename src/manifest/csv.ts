@@ -1,7 +1,8 @@
 // CSV manifests, streamed: one row per community or group, columns named by API field
-// (dotted for nested ones). The header is compiled once into per-column setters typed by
-// fields.ts; each row then costs one pass over its cells and one zod parse. Lines are counted
-// here, not by csv-parse (its count is where a record ends, and it counts a quoted CRLF twice).
+// (dotted for nested ones). Records come from csv-records.ts. The header is compiled once into
+// per-column setters typed by fields.ts; each row then costs one pass over its cells, and a zod
+// parse only when row-check.ts cannot vouch for it. Lines are counted here, not by csv-parse
+// (its count is where a record ends, and it counts a quoted CRLF twice).
 //
 // Format decisions (manifests/README.md has the user-facing version):
 // - Row kind: a `kind` column (community/group) when present; otherwise a header with
