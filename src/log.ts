@@ -1,8 +1,13 @@
 // The run's logger: pino, JSON lines to stderr (or a file), pretty on a terminal. Written
 // synchronously so nothing is lost at process.exit; the token can never appear in a line, and
 // phone numbers in free text (server messages) are masked.
+import { createRequire } from 'node:module';
 import pino, { type Logger } from 'pino';
-import { prettyFactory } from 'pino-pretty';
+
+// pino-pretty is loaded only for a terminal: 35 ms of start-up that cron runs and pipes skip.
+const require = createRequire(import.meta.url);
+const prettyFactory: typeof import('pino-pretty').prettyFactory = (options) =>
+  (require('pino-pretty') as typeof import('pino-pretty')).prettyFactory(options);
 
 export type { Logger };
 
