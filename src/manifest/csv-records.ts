@@ -69,7 +69,7 @@ export class CsvRecordReader {
 
   /** Feeds bytes (UTF-8, already checked by the caller). */
   write(buf: Buffer): void {
-    for (let offset = 0; offset < buf.length; offset += PIECE_BYTES) this.writePiece(buf.subarray(offset, offset + PIECE_BYTES));
+    for (let offset = 0; offset < buf.length && !this.errored; offset += PIECE_BYTES) this.writePiece(buf.subarray(offset, offset + PIECE_BYTES));
   }
 
   private writePiece(buf: Buffer): void {
