@@ -1,5 +1,5 @@
 // The results ledger's writer: one append-only JSON Lines file. Every append resolves only once
-// its line is durable (written + fdatasync); concurrent appends share one write and one fsync.
+// its line is durable (an O_DSYNC write, or write + fdatasync); concurrent appends share one.
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
