@@ -22,7 +22,7 @@ import { FAIL, cellError, cellParser, isJson } from './cells.js';
 import { CsvRecordReader } from './csv-records.js';
 import type { Collector } from './collector.js';
 import { COMMUNITY_FIELDS, type FieldInfo, type FieldMap, GROUP_FIELDS, type LeafKind, MANIFEST_KEYS } from './fields.js';
-import { formatPath } from './issues.js';
+import { formatPath, valueAt } from './issues.js';
 import { CELLS_PER_RECORD_LIMIT, type ManifestLimits, limitHint } from './limits.js';
 import type { PlainObject } from './merge.js';
 import {
@@ -34,7 +34,7 @@ import {
   utf16Bom,
   utf8CompleteEnd,
 } from './source.js';
-import { type RowCheck, passes, rowCheck, valueAt } from './row-check.js';
+import { type RowCheck, passes, rowCheck } from './row-check.js';
 import { didYouMean, unknownMessage } from './suggest.js';
 import { type Defaults, type ItemContext, communityItem, groupItem, topLevelParent } from './validate.js';
 

@@ -87,16 +87,6 @@ export function rowCheck(fields: FieldMap, columns: ReadonlyMap<number, FieldInf
   return { required, checked };
 }
 
-/** The value a row's body holds at a field's path. */
-export function valueAt(body: Record<string, unknown>, path: readonly string[]): unknown {
-  let v: unknown = body;
-  for (const k of path) {
-    if (v === null || typeof v !== 'object') return undefined;
-    v = (v as Record<string, unknown>)[k];
-  }
-  return v;
-}
-
 /** Whether the field's own schema accepts the value. */
 export function passes(field: FieldInfo, value: unknown): boolean {
   return (field.schema as z.ZodType).safeParse(value).success;

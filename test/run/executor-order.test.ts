@@ -38,6 +38,7 @@ async function run(): Promise<{ order: string; ahead: number }> {
     runId: 'r1',
     rate: 10_000,
     concurrency: CONCURRENCY,
+    retries: 2,
   });
   const summary = await executor.run(builder.build());
   await ledger.close();
