@@ -19,6 +19,8 @@ export interface EndpointContext {
   state: State;
   newId: () => string;
   knownCategories: ReadonlySet<number>;
+  /** Keep (and enforce uniqueness of) the chat_id a client sends; false makes a fresh one every time. */
+  honourChatIds: boolean;
 }
 
 export type CreateOutcome = { created: true; response: unknown } | { created: false; answer: Answer };
@@ -90,10 +92,13 @@ export function createGroup(b: Body, ctx: EndpointContext): CreateOutcome {
   if (typeof video.video_name === 'string' && video.video_name.startsWith(TRIGGERS.missingVideo)) {
     return refused(ANSWERS.videoMissing);
   }
-  // A chat_id the client sent is used as given, even if already held: the reference does not say the
-  // server refuses it, and `duplicates()` will show a group created twice.
+  // The reference calls chat_id "the unique identifier for a Group", so a held one is refused (checked
+  // last: only a request that would otherwise create meets it). Without honouring, `duplicates()` still
+  // shows a group created twice, by its name or the chat_id in the body.
+  const clientChatId = ctx.honourChatIds && isText(b.chat_id) ? b.chat_id : undefined;
+  if (clientChatId !== undefined && ctx.state.groupByChatId(clientChatId)) return refused(ANSWERS.groupExists);
   const record = {
-    chat_id: isText(b.chat_id) ? b.chat_id : ctx.newId(),
+    chat_id: clientChatId ?? ctx.newId(),
     group_id: ctx.newId(),
     community_id: community.community_id,
     body: b,

@@ -30,6 +30,12 @@ export interface SimulatorOptions {
   hugeBodyBytes?: number;
   /** Category ids that `categories.existing` may name; others get 404 5220. Default 1..50. */
   knownCategoryIds?: readonly number[];
+  /**
+   * Act like a server that does not honour client chat_ids: every group gets a chat_id the simulator
+   * makes, and a repeated client chat_id is not refused. Default false (client chat_ids are kept, and a
+   * second group with a held chat_id is refused 409 5230).
+   */
+  ignoreClientChatIds?: boolean;
 }
 
 export type ResolvedOptions = { readonly [K in keyof SimulatorOptions]-?: Exclude<SimulatorOptions[K], undefined> };
@@ -45,6 +51,7 @@ export const DEFAULT_OPTIONS: ResolvedOptions = Object.freeze({
   dripIntervalMs: 500,
   hugeBodyBytes: 20 * 1024 * 1024,
   knownCategoryIds: Object.freeze(Array.from({ length: 50 }, (_, i) => i + 1)),
+  ignoreClientChatIds: false,
 });
 
 /** Largest request body the API endpoints accept (413 beyond). */
@@ -107,6 +114,7 @@ const CHECKS: { [K in keyof ResolvedOptions]: (v: unknown) => ResolvedOptions[K]
   hugeBodyBytes: (v) => (nonNegative(v) && Number.isInteger(v) ? v : fail('hugeBodyBytes must be an integer >= 0')),
   knownCategoryIds: (v) =>
     Array.isArray(v) && v.every((id) => Number.isInteger(id)) ? [...(v as number[])] : fail('knownCategoryIds must be an array of integers'),
+  ignoreClientChatIds: (v) => (typeof v === 'boolean' ? v : fail('ignoreClientChatIds must be true or false')),
 };
 
 /**

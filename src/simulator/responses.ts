@@ -32,6 +32,9 @@ export const ANSWERS = {
   invalidUse: error(412, '5166', 'XXXX-[Invalid Use of API]'),
   handleExists: error(500, '5216', 'XXXX-[community handle already exists.]'),
   videoMissing: error(500, '5026', 'Could not find the video.'),
+  // Not in the reference (it documents no answer for a held chat_id): a simulator choice, stated in
+  // src/simulator/README.md, so the runner has one well-known "this id exists" answer to test against.
+  groupExists: error(409, '5230', 'Group already exists.'),
   unexpected: error(500, '9999', 'XXXX-[unexpected error]'),
   unavailable: error(503, '503', 'Service Unavailable'),
   badGateway: {

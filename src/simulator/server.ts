@@ -218,7 +218,12 @@ export class Simulator {
   }
 
   private makeContext(): EndpointContext {
-    return { state: this.state, newId: () => uuidV4(this.idRandom), knownCategories: new Set(this.opts.knownCategoryIds) };
+    return {
+      state: this.state,
+      newId: () => uuidV4(this.idRandom),
+      knownCategories: new Set(this.opts.knownCategoryIds),
+      honourChatIds: !this.opts.ignoreClientChatIds,
+    };
   }
 
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -12,7 +12,7 @@ export interface CommunityRecord {
 }
 
 export interface GroupRecord {
-  /** The request's chat_id when it sent one, else one the simulator made. */
+  /** The request's chat_id when it sent one (unless `ignoreClientChatIds`), else one the simulator made. */
   chat_id: string;
   group_id: string;
   community_id: string;
@@ -84,6 +84,7 @@ export class State {
   /** By group_id (chat_id may repeat if a client sends the same one twice). */
   readonly groups = new Map<string, GroupRecord>();
   private readonly handles = new Map<string, CommunityRecord>();
+  private readonly chatIds = new Map<string, GroupRecord>();
   counts: Counts = emptyCounts();
   faultLog: FaultLogEntry[] = [];
 
@@ -98,8 +99,15 @@ export class State {
     this.communities.set(record.community_id, record);
   }
 
+  /** The first group created with this chat_id. */
+  groupByChatId(chatId: string): GroupRecord | undefined {
+    return this.chatIds.get(chatId);
+  }
+
   addGroup(record: GroupRecord): void {
     this.groups.set(record.group_id, record);
+    // Unlike handles, a repeat is recorded, not thrown: tests may build a state with duplicates on purpose.
+    if (!this.chatIds.has(record.chat_id)) this.chatIds.set(record.chat_id, record);
   }
 
   countRequest(): void {
@@ -149,6 +157,7 @@ export class State {
     this.communities.clear();
     this.groups.clear();
     this.handles.clear();
+    this.chatIds.clear();
     this.counts = emptyCounts();
     this.faultLog = [];
   }
