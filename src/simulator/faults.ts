@@ -38,6 +38,16 @@ export const FAULTS = {
   'huge-200': { phase: 'post', creates: true },
   /** Created, answered 200 one byte every `dripIntervalMs`. */
   'slow-drip': { phase: 'post', creates: true },
+  // Gateway faults: an error status although the item was created (the proxy lost the backend's answer).
+  // Listed last so that a seed keeps rolling the same faults for the kinds above.
+  /** Created, then a proxy's HTML 502 page. */
+  '502-after': { phase: 'post', creates: true },
+  /** Created, then a proxy's HTML 504 page (the backend was slower than the proxy's timeout). */
+  '504-after': { phase: 'post', creates: true },
+  /** Created, then 500 with an HTML body: not the API's JSON error. */
+  '500-html-after': { phase: 'post', creates: true },
+  /** Created, then the API's own 500 `{"code":"9999",...}`: even a JSON error does not prove nothing happened. */
+  '500-json-after': { phase: 'post', creates: true },
 } as const satisfies Record<string, { phase: 'pre' | 'post'; creates: boolean }>;
 
 export type FaultKind = keyof typeof FAULTS;

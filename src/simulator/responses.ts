@@ -17,6 +17,14 @@ const json = (status: number, value: unknown): Answer => ({
   body: Buffer.from(JSON.stringify(value)),
   contentType: JSON_TYPE,
 });
+/** The page nginx sends for an error status it generates itself. */
+const nginxPage = (status: number, reason: string): Answer => ({
+  status,
+  body: Buffer.from(
+    `<html>\r\n<head><title>${status} ${reason}</title></head>\r\n<body>\r\n<center><h1>${status} ${reason}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`,
+  ),
+  contentType: HTML_TYPE,
+});
 // The real API puts string codes in error bodies (and a number in success bodies); keep that quirk.
 const error = (status: number, code: string, message: string): Answer => json(status, { code, message, data: {} });
 
@@ -37,13 +45,9 @@ export const ANSWERS = {
   groupExists: error(409, '5230', 'Group already exists.'),
   unexpected: error(500, '9999', 'XXXX-[unexpected error]'),
   unavailable: error(503, '503', 'Service Unavailable'),
-  badGateway: {
-    status: 502,
-    body: Buffer.from(
-      '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n',
-    ),
-    contentType: HTML_TYPE,
-  },
+  badGateway: nginxPage(502, 'Bad Gateway'),
+  gatewayTimeout: nginxPage(504, 'Gateway Time-out'),
+  internalHtml: nginxPage(500, 'Internal Server Error'),
   wrongShape: json(200, { code: 200, message: 'ok', data: {} }),
   // The header claims JSON: a client must trust the bytes it parses, not the label.
   garbage: { status: 200, body: Buffer.from('<html>oops</html>'), contentType: JSON_TYPE },

@@ -319,6 +319,14 @@ export class Simulator {
         return this.sendHuge(res, full);
       case 'slow-drip':
         return this.drip(res, full);
+      case '502-after':
+        return this.answer(res, ANSWERS.badGateway);
+      case '504-after':
+        return this.answer(res, ANSWERS.gatewayTimeout);
+      case '500-html-after':
+        return this.answer(res, ANSWERS.internalHtml);
+      case '500-json-after':
+        return this.answer(res, ANSWERS.unexpected);
       default:
         throw new Error(`not a post-processing fault: ${kind}`);
     }
