@@ -5,6 +5,7 @@ import type { ManifestEntry } from '../manifest/entry.js';
 import type { ItemState } from '../ledger/event.js';
 import { detach } from '../detach.js';
 import { bodyHash } from './body-hash.js';
+import { GroupKeys } from './item-key.js';
 
 export type PlanAction =
   /** Send a create request. */
@@ -41,6 +42,13 @@ export interface PlanItem {
   done?: string;
   /** Set when the entry changed after the item was created. */
   drift?: boolean;
+  /**
+   * A group: an earlier send got no usable answer, and it is resent only because the server
+   * honours client chat_ids: with `sentChatId`, and a refusal then means "probably exists".
+   */
+  answerLost?: boolean;
+  /** A group: the chat_id its last attempt carried (from the ledger); a resend sends the same. */
+  sentChatId?: string;
 }
 
 export interface Plan {
@@ -73,6 +81,11 @@ export interface PlanOptions {
    * time (drift is still detected: a done item's body is hashed, then dropped).
    */
   keepBodies?: boolean;
+  /**
+   * The server was last seen to echo client chat_ids (the ledger's record): a group whose
+   * earlier answer was lost is then planned for a resend with the same chat_id, not in doubt.
+   */
+  chatIdsHonoured?: boolean;
 }
 
 /** Collects manifest entries as the loader streams them, then decides each one's action. */
@@ -82,6 +95,8 @@ export class PlanBuilder {
   readonly #handles = new Map<string, string>();
   /** The ledger's state of each item (same index), looked up once in add(), used in build(). */
   readonly #states: (ItemState | undefined)[] = [];
+  /** Group ledger keys and lookups under every spelling of a group (item-key.ts). */
+  #keys: GroupKeys | undefined;
 
   constructor(
     private readonly ledger: LedgerView,
@@ -108,16 +123,16 @@ export class PlanBuilder {
         done: undefined,
       };
       const state = this.ledger.get('community', item.key);
+      if (item.communityId !== undefined) (this.#keys ??= new GroupKeys(this.ledger)).community(handle, item.communityId);
       if (entry.body && !entry.communityId) this.#setBody(item, entry.body, state);
       this.#items.push(item);
       this.#states.push(state);
     } else {
-      const parent = entry.parentHandle ?? entry.parentId!;
+      // The key and the ledger's state under any spelling of this group (rule: item-key.ts).
+      const found = (this.#keys ??= new GroupKeys(this.ledger)).find(entry);
       const item: PlanItem = {
         kind: 'group',
-        // join, not a template: it makes one flat string, where concatenation keeps a chain of
-        // pieces (twice the memory on a million groups, and re-flattened at each Map lookup).
-        key: [parent, entry.key].join('/'),
+        key: found.key,
         file: entry.pos.file,
         line: entry.pos.line,
         action: 'create',
@@ -126,7 +141,7 @@ export class PlanBuilder {
         communityId: entry.parentHandle || entry.parentId === undefined ? undefined : detach(entry.parentId),
         done: undefined,
       };
-      const state = this.ledger.get('group', item.key);
+      const state = found.state;
       this.#setBody(item, entry.body, state);
       this.#items.push(item);
       this.#states.push(state);
@@ -152,6 +167,7 @@ export class PlanBuilder {
     // Communities first (a group's action depends on its parent's), then groups.
     const items = this.#items;
     const states = this.#states;
+    if (this.#keys?.late) this.#findAgain();
     const byHandle = new Map<string, PlanItem>();
     for (let i = 0; i < items.length; i++) {
       const c = items[i];
@@ -171,7 +187,28 @@ export class PlanBuilder {
     return { items: this.#items, waiting, counts };
   }
 
+  /** Groups not found in add(), looked up again now that a later adopted community tied a handle to an id. */
+  #findAgain(): void {
+    for (let i = 0; i < this.#items.length; i++) {
+      const g = this.#items[i];
+      if (g.kind !== 'group' || this.#states[i] !== undefined) continue;
+      const found = this.#keys!.refind(g);
+      g.key = found.key;
+      const state = (this.#states[i] = found.state);
+      if (state?.status === 'created') {
+        // What #setBody does for an item found in add(), from the body's JSON.
+        if (g.body !== undefined && state.hash && state.hash !== bodyHash(g.body)) g.drift = true;
+        g.body = undefined;
+      }
+    }
+  }
+
   #decideCommunity(c: PlanItem, state: ItemState | undefined): void {
+    // A person's `ledger resolve --abandon` wins over everything, the manifest's id included.
+    if (state?.status === 'abandoned') {
+      abandoned(c, state);
+      return;
+    }
     if (c.communityId) {
       // Adopted: the manifest's id wins over anything the ledger says.
       if (state?.status === 'adopted' && state.community_id === c.communityId) skip(c, 'adopted');
@@ -190,7 +227,7 @@ export class PlanBuilder {
     }
     if (state?.status === 'exists') {
       skip(c, 'exists');
-      c.reason = 'the handle already exists on the server and its id is unknown: add community_id to its manifest entry to adopt it';
+      c.reason = `the handle already exists on the server and its id is unknown: if it is ours, adopt it with genuin-provision ledger resolve ${c.key} --community-id <id> (or add community_id to its manifest entry)`;
     }
     // failed, in flight at a crash, or never seen: send (the unique handle makes a resend safe).
   }
@@ -200,11 +237,18 @@ export class PlanBuilder {
       skip(g, 'created'); // drift was checked in add()
       return;
     }
+    if (state?.status === 'abandoned') {
+      abandoned(g, state);
+      return;
+    }
+    if (state?.sent_chat_id !== undefined) g.sentChatId = state.sent_chat_id;
     // A send that crashed mid-flight is as doubtful as one that lost its answer.
     if (state && (state.status === 'in_doubt' || state.inFlight)) {
-      if (!this.options.retryInDoubt) {
+      if (this.options.chatIdsHonoured && state.sent_chat_id !== undefined && !this.options.retryInDoubt) {
+        g.answerLost = true;
+      } else if (!this.options.retryInDoubt) {
         g.action = 'in_doubt';
-        g.reason = 'an earlier send may have created it and the API cannot tell: check in Genuin, then run apply --retry-in-doubt if it does not exist';
+        g.reason = `an earlier send may have created it and the API cannot tell: look for it in Genuin, then genuin-provision ledger resolve ${g.key} --created (it exists) or --absent (it does not: the next run sends it)`;
         return;
       }
     }
@@ -222,6 +266,10 @@ export class PlanBuilder {
         list.push(g);
         return;
       }
+      if (parent.done === 'abandoned') {
+        parentAbandoned(g, handle);
+        return;
+      }
       block(g, handle);
       return;
     }
@@ -229,6 +277,10 @@ export class PlanBuilder {
     const known = this.ledger.get('community', handle);
     if (known?.community_id && (known.status === 'created' || known.status === 'adopted')) {
       g.communityId = known.community_id;
+      return;
+    }
+    if (known?.status === 'abandoned') {
+      parentAbandoned(g, handle);
       return;
     }
     block(g, handle);
@@ -239,6 +291,18 @@ export class PlanBuilder {
 function skip(item: PlanItem, done: string): void {
   item.action = 'skip';
   item.done = done;
+}
+
+/** Runs skip an item a person abandoned (`ledger resolve --abandon`): nothing left to do, exit 0. */
+function abandoned(item: PlanItem, state: ItemState): void {
+  skip(item, 'abandoned');
+  item.reason = `abandoned by a person: ${state.error_message ?? 'no reason given'}`;
+}
+
+/** A group of an abandoned community can never be sent: it is skipped with it, not blocked forever. */
+function parentAbandoned(g: PlanItem, handle: string): void {
+  skip(g, 'abandoned');
+  g.reason = `its community "${handle}" was abandoned by a person`;
 }
 
 function block(g: PlanItem, handle: string): void {
