@@ -30,6 +30,8 @@ export interface LedgerState {
   isKnownHandle(handle: string): boolean;
   /** The community id the ledger holds for a handle, whatever the item's latest status. */
   communityId(handle: string): string | undefined;
+  /** The handle of the community the ledger holds this id for (plan/item-key.ts: a group's parent by either name). */
+  handleOf(communityId: string): string | undefined;
   /** Folds one more event (e.g. the one just appended) into this state. */
   apply(event: LedgerEvent): ItemState;
 }
@@ -88,6 +90,18 @@ class State implements LedgerState {
 
   communityId(handle: string): string | undefined {
     return this.communities.get(handle)?.community_id;
+  }
+
+  /** Id → handle, built when first asked (only runs naming a parent by id ask) and after more lines. */
+  private byId: { lines: number; map: Map<string, string> } | undefined;
+
+  handleOf(communityId: string): string | undefined {
+    if (this.byId?.lines !== this.lines) {
+      const map = new Map<string, string>();
+      for (const c of this.communities.values()) if (c.community_id !== undefined) map.set(c.community_id, c.key);
+      this.byId = { lines: this.lines, map };
+    }
+    return this.byId.map.get(communityId);
   }
 
   apply(e: LedgerEvent): ItemState {
