@@ -61,15 +61,26 @@ const KNOWN_CODES: Record<string, { outcome: 'exists' | 'failed'; meaning: strin
 };
 
 /**
- * Gateway timeouts say a proxy gave up waiting, not that the backend refused: the create may
- * have happened. Other 5xx answers are the server telling us it failed, so a resend is safe.
+ * What a 5xx (or 408) proves about a create. 503 is the server declining to process: nothing
+ * was created, for either kind. Every other one may come from a gateway that lost the
+ * backend's answer after the create happened (502, 504, a 500 with an HTML page, even a 500
+ * with a JSON error whose code we do not know): a community resend is safe (its unique handle
+ * turns a duplicate into 5216), a group resend is not, so for a group it is `in_doubt`.
  */
-const AMBIGUOUS_STATUSES = new Set([504]);
+const DECLINED_STATUSES = new Set([503]);
+
+export interface ClassifyOptions {
+  /**
+   * Resend groups after 5xx answers that do not prove nothing was created (`--retry-group-5xx`).
+   * Off by default: a gateway error after the create would make a duplicate.
+   */
+  retryGroup5xx?: boolean;
+}
 
 /** Longest server message kept, in characters. */
 const MAX_SERVER_MESSAGE = 500;
 
-export function classify(kind: ItemKind, raw: RawResult): Outcome {
+export function classify(kind: ItemKind, raw: RawResult, options: ClassifyOptions = {}): Outcome {
   if (raw.type === 'network') {
     const message = `${raw.code}: ${raw.message}`;
     if (!raw.sent) return { type: 'retry', code: raw.code, message };
@@ -111,8 +122,11 @@ export function classify(kind: ItemKind, raw: RawResult): Outcome {
     return { type: 'failed', status, message: `HTTP ${status}: unexpected redirect (not followed)` };
   }
   const message = `HTTP ${status}${code ? ` code ${code}` : ''}${serverMessage ? `: ${serverMessage}` : ''}`;
-  if (AMBIGUOUS_STATUSES.has(status)) return ambiguous(kind, { status, code, message });
-  if (status >= 500 || status === 408) return { type: 'retry', status, code, message };
+  if (DECLINED_STATUSES.has(status)) return { type: 'retry', status, code, message };
+  if (status >= 500 || status === 408) {
+    if (options.retryGroup5xx) return { type: 'retry', status, code, message };
+    return ambiguous(kind, { status, code, message });
+  }
   return { type: 'failed', status, code, message };
 }
 

@@ -2,7 +2,7 @@
 // line, the outcome's message when it is not a success. Bodies are never logged (they hold
 // member phone numbers); server messages are phone-masked by the logger.
 import type { Logger } from '../log.js';
-import type { Executor, OutcomeEvent } from '../run/executor.js';
+import type { Executor, OutcomeEvent, StopReason } from '../run/executor.js';
 
 /** The HTTP status behind an outcome, or null when there was no HTTP answer (network failure). */
 function statusOf(outcome: OutcomeEvent['outcome']): number | null {
@@ -10,6 +10,15 @@ function statusOf(outcome: OutcomeEvent['outcome']): number | null {
   if (outcome.type === 'throttled') return 429;
   return outcome.status ?? null;
 }
+
+/** Why a run stops, in words: the real cause, so a full disk is not mistaken for the API's answer. */
+const STOP_WHY: Record<StopReason, string> = {
+  'max-duration': '--max-duration reached',
+  signal: 'interrupted',
+  fatal: 'the API refused the credentials',
+  ledger: 'the ledger could not be written',
+  lock: 'the ledger lock was lost',
+};
 
 /**
  * Subscribes `log` (a child logger bound to the run id) to the executor's request outcomes.
@@ -54,11 +63,11 @@ export function logRequests(executor: Executor, log: Logger): void {
     const fields = { kind: item.kind, key: item.key, attempt: attempts, status: outcome.status ?? null, outcome: 'retry', message: outcome.message };
     log.warn(fields, `failed: gave up after ${attempts - 1} retries`);
   });
-  executor.on('blocked', (item) => {
-    log.warn({ kind: item.kind, key: item.key, reason: item.reason }, 'blocked');
+  executor.on('blocked', (item, reason) => {
+    log.warn({ kind: item.kind, key: item.key, reason }, 'blocked');
   });
   executor.on('stopping', (reason) => {
-    const why = reason === 'max-duration' ? '--max-duration reached' : reason === 'signal' ? 'interrupted' : 'a fatal answer';
+    const why = STOP_WHY[reason];
     log.warn({ reason }, `stopping (${why}): finishing requests in flight, starting nothing new`);
   });
 }

@@ -26,6 +26,10 @@ export interface RunConfig {
   readonly simulate: boolean;
   /** Stop starting new work after this long (--max-duration). */
   readonly maxDurationMs?: number;
+  /** Send a derived chat_id with groups whose manifest gives none (off with --no-derived-chat-id). */
+  readonly deriveChatIds: boolean;
+  /** Resend groups after 5xx answers that do not prove nothing was created (--retry-group-5xx). */
+  readonly retryGroup5xx: boolean;
 }
 
 export const DEFAULTS = {
@@ -50,6 +54,9 @@ export interface RunFlags {
   retryInDoubt?: boolean;
   simulate?: boolean;
   maxDuration?: string;
+  /** false with --no-derived-chat-id. */
+  derivedChatId?: boolean;
+  retryGroup5xx?: boolean;
 }
 
 export function resolveRunConfig(flags: RunFlags, env: Record<string, string | undefined>, needApi: boolean): RunConfig {
@@ -75,5 +82,7 @@ export function resolveRunConfig(flags: RunFlags, env: Record<string, string | u
     retryInDoubt: Boolean(flags.retryInDoubt),
     simulate,
     maxDurationMs: flags.maxDuration !== undefined ? parseDuration(flags.maxDuration, '--max-duration') : undefined,
+    deriveChatIds: flags.derivedChatId !== false,
+    retryGroup5xx: Boolean(flags.retryGroup5xx),
   });
 }

@@ -21,7 +21,11 @@ export interface MadePlan {
 
 /** Throws ManifestError (every fault of every file) when any manifest is invalid. */
 export async function makePlan(files: string[], options: MakePlanOptions): Promise<MadePlan> {
-  const builder = new PlanBuilder(options.ledger, { retryInDoubt: options.retryInDoubt, keepBodies: options.keepBodies });
+  const builder = new PlanBuilder(options.ledger, {
+    retryInDoubt: options.retryInDoubt,
+    keepBodies: options.keepBodies,
+    chatIdsHonoured: options.ledger.chatIdsHonoured,
+  });
   const result = await loadManifests(files, {
     onEntry: (entry) => builder.add(entry),
     isKnownHandle: (handle) => options.ledger.isKnownHandle(handle),

@@ -3,8 +3,9 @@
 import { randomUUID } from 'node:crypto';
 import { GenuinClient } from '../api/client.js';
 import type { ManifestFault } from '../errors.js';
-import { acquireLock } from '../ledger/lock.js';
-import { readLedger } from '../ledger/replay.js';
+import { acquireLock, lockLostError } from '../ledger/lock.js';
+import { apiOrigin, checkOrigin, SIMULATOR_ORIGIN } from '../ledger/origin.js';
+import { readLedger, type LedgerState } from '../ledger/replay.js';
 import { LedgerWriter } from '../ledger/writer.js';
 import type { ManifestLimits } from '../manifest/load.js';
 import { makePlan } from '../plan/make-plan.js';
@@ -36,11 +37,18 @@ export interface ApplyResult {
 
 export async function applyManifests(files: string[], config: RunConfig, hooks: ApplyHooks = {}): Promise<ApplyResult> {
   const warn = hooks.onWarning ?? (() => {});
-  const release = await acquireLock(config.ledgerPath, { onWarning: warn });
+  let executor: Executor | undefined;
+  const lock = await acquireLock(config.ledgerPath, {
+    onWarning: warn,
+    // Another process may take a lost lock and use this ledger: stop sending now, not at the end.
+    onLost: () => executor?.stop('fatal'),
+  });
   let simulator: Simulator | undefined;
   let writer: LedgerWriter | undefined;
   try {
     const ledger = await readLedger(config.ledgerPath, { onWarning: warn });
+    // Before anything is sent: a ledger from another API would make its items look done here.
+    const origin = checkOrigin(config.ledgerPath, ledger, config.simulate ? SIMULATOR_ORIGIN : apiOrigin(config.apiUrl!));
     const { plan, warnings } = await makePlan(files, { ledger, retryInDoubt: config.retryInDoubt, limits: hooks.limits });
     for (const w of warnings) warn(`${w.file}:${w.line}: ${w.field}: ${w.message}`);
     hooks.onPlan?.(plan, warnings);
@@ -53,8 +61,14 @@ export async function applyManifests(files: string[], config: RunConfig, hooks: 
       apiUrl = simulator.url;
     }
     writer = await LedgerWriter.open(config.ledgerPath);
+    if (origin.action !== 'none') {
+      await writer.append(origin.line);
+      ledger.applyMeta(origin.line);
+      if (origin.action === 'adopt') warn(origin.notice);
+    }
+    await lock.assertHeld();
     const client = new GenuinClient({ baseUrl: apiUrl, token, timeoutMs: config.timeoutMs, maxSockets: config.concurrency });
-    const executor = new Executor({
+    executor = new Executor({
       client,
       ledger: writer,
       runId: randomUUID(),
@@ -62,13 +76,39 @@ export async function applyManifests(files: string[], config: RunConfig, hooks: 
       concurrency: config.concurrency,
       retries: config.retries,
       maxDurationMs: config.maxDurationMs,
+      chatIdsHonoured: ledger.chatIdsHonoured,
+      deriveChatIds: config.deriveChatIds,
+      retryGroup5xx: config.retryGroup5xx,
+      idOwner: idIndex(ledger),
     });
+    if (lock.lost !== undefined) executor.stop('fatal'); // lost between the check above and now
     hooks.onExecutor?.(executor);
     const summary = await executor.run(plan);
+    // TODO(lead): the summary is lost with this throw; the CLI could print it before exit 3.
+    if (lock.lost !== undefined) throw lockLostError(lock.lost, 'stopped sending');
     return { summary, plan, apiUrl };
   } finally {
     await writer?.close();
     await simulator?.close();
-    await release();
+    await lock.release();
   }
+}
+
+/**
+ * Which item the ledger holds each id for, built on the first question: a rerun that creates
+ * nothing never pays for it.
+ */
+function idIndex(ledger: LedgerState): (id: string) => string | undefined {
+  let index: Map<string, string> | undefined;
+  return (id) => {
+    if (!index) {
+      index = new Map();
+      for (const s of ledger.items.values()) {
+        if (s.status !== 'created' && s.status !== 'adopted') continue;
+        const owner = `${s.kind} ${s.key}`;
+        for (const held of [s.community_id, s.chat_id, s.group_id]) if (held) index.set(held, owner);
+      }
+    }
+    return index.get(id);
+  };
 }

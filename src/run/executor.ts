@@ -1,25 +1,40 @@
 // The executor: walks a plan through a concurrency-limited queue and an even pacer, retries
 // with backoff, writes every outcome to the ledger before moving on, and releases a group the
 // moment its own parent's community_id is known. It knows nothing of manifest formats.
+// Each item's state is owned by a Walk (walk.ts); what follows an answer is decided by
+// next-step.ts; this file connects them to the queue, the pacer, the sender and the ledger.
 import { EventEmitter, setMaxListeners } from 'node:events';
 import PQueue from 'p-queue';
 import pRetry from 'p-retry';
-import { classify, type Outcome, type RawResult } from '../api/outcome.js';
+import { classify, type CreatedIds, type Outcome, type RawResult } from '../api/outcome.js';
 import type { ItemKind } from '../api/schema.js';
 import type { LedgerEvent } from '../ledger/event.js';
 import { bodyHash } from '../plan/body-hash.js';
+import { deriveChatId } from '../plan/chat-id.js';
 import type { Plan, PlanItem } from '../plan/plan.js';
-import { AuthError } from '../errors.js';
+import { AuthError, GenuinError, LedgerError } from '../errors.js';
+import { gaveUp, nextStep, type RetryOutcome, type SendState } from './next-step.js';
 import { Pacer } from './pacer.js';
-import { emptyTally, type RunSummary, type Tally, type UnresolvedItem } from './summary.js';
+import { emptyTally, type IdConflict, type RunSummary, type StopReason, type Tally, type UnresolvedItem } from './summary.js';
+import { Walk } from './walk.js';
+
+export type { StopReason } from './summary.js';
 
 export interface Sender {
   send(kind: ItemKind, json: string, signal?: AbortSignal): Promise<RawResult>;
 }
 
+/** What the executor observed about the server, for the ledger (a line without kind or key). */
+export interface ObservedLine {
+  at: string;
+  run: string;
+  event: 'observed';
+  chat_id_honoured: boolean;
+}
+
 export interface LedgerSink {
   /** Resolves once the line is durable. */
-  append(event: LedgerEvent): Promise<void>;
+  append(event: LedgerEvent | ObservedLine): Promise<void>;
 }
 
 export interface ExecutorOptions {
@@ -41,6 +56,17 @@ export interface ExecutorOptions {
   maxThrottlesPerItem?: number;
   /** Stop starting new work after this long (ms); in-flight requests finish. */
   maxDurationMs?: number;
+  /**
+   * Whether the server was last seen to echo the chat_id a group create sent (the ledger's
+   * record); undefined when never seen. Only while true is a group whose answer was lost resent.
+   */
+  chatIdsHonoured?: boolean;
+  /** Send a derived chat_id with groups whose manifest gives none. Default true. */
+  deriveChatIds?: boolean;
+  /** Resend groups after 5xx answers that do not prove nothing was created (`--retry-group-5xx`). */
+  retryGroup5xx?: boolean;
+  /** The item (`kind key`) the ledger already holds an id for, if any. */
+  idOwner?: (id: string) => string | undefined;
   now?: () => number;
 }
 
@@ -58,25 +84,28 @@ export interface SettledEvent {
   outcome: Outcome;
   /** Requests sent for it in this run. */
   attempts: number;
-  /** True when retryable failures used up --retries (the outcome is then `failed`). */
+  /** True when retryable failures used up --retries (the outcome is then `failed` or `in_doubt`). */
   gaveUp: boolean;
 }
 
-/** Why the run stopped starting new work early. */
-export type StopReason = 'signal' | 'max-duration' | 'fatal';
+/** An answer whose line could not be made durable (the ledger failed): a person must keep it. */
+export interface UndurableEvent {
+  line: LedgerEvent;
+  error: Error;
+}
 
 export interface Executor {
   on(event: 'outcome', listener: (e: OutcomeEvent) => void): this;
   on(event: 'settled', listener: (e: SettledEvent) => void): this;
-  on(event: 'blocked', listener: (item: PlanItem) => void): this;
+  on(event: 'blocked', listener: (item: PlanItem, reason: string) => void): this;
   on(event: 'stopping', listener: (reason: StopReason) => void): this;
+  on(event: 'undurable', listener: (e: UndurableEvent) => void): this;
+  on(event: 'conflict', listener: (e: IdConflict) => void): this;
 }
 
 class StoppedError extends Error {
   override name = 'StoppedError';
 }
-
-type RetryOutcome = Extract<Outcome, { type: 'retry' }>;
 
 class RetryableAttempt extends Error {
   constructor(readonly outcome: RetryOutcome) {
@@ -84,8 +113,17 @@ class RetryableAttempt extends Error {
   }
 }
 
+/** One item's request: serialised once, sent the same on every attempt. */
+interface Request {
+  json: string;
+  hash: string;
+  /** A group's chat_id (the manifest's, the one sent before, or derived). */
+  chatId?: string;
+}
+
 export class Executor extends EventEmitter {
-  readonly #o: Required<Omit<ExecutorOptions, 'maxDurationMs'>> & Pick<ExecutorOptions, 'maxDurationMs'>;
+  readonly #o: Required<Omit<ExecutorOptions, 'maxDurationMs' | 'chatIdsHonoured' | 'idOwner'>> &
+    Pick<ExecutorOptions, 'maxDurationMs' | 'chatIdsHonoured' | 'idOwner'>;
   readonly #queue: PQueue;
   readonly #pacer: Pacer;
   /** Aborted on a graceful stop: nothing new starts; requests in flight finish and are recorded. */
@@ -95,6 +133,11 @@ export class Executor extends EventEmitter {
   readonly #tasks = new Set<Promise<void>>();
   readonly #tally: Tally = emptyTally();
   readonly #unresolved: UnresolvedItem[] = [];
+  readonly #conflicts: IdConflict[] = [];
+  /** Ids created in this run, by the item that got them. */
+  readonly #idsThisRun = new Map<string, string>();
+  #walk?: Walk;
+  #chatIdsHonoured: boolean | undefined;
   #stopReason?: StopReason;
   #fatal?: Error;
   #requests = 0;
@@ -107,9 +150,12 @@ export class Executor extends EventEmitter {
       minBackoffMs: 500,
       maxBackoffMs: 30_000,
       maxThrottlesPerItem: 50,
+      deriveChatIds: true,
+      retryGroup5xx: false,
       now: () => performance.now(),
       ...options,
     };
+    this.#chatIdsHonoured = options.chatIdsHonoured;
     this.#queue = new PQueue({ concurrency: options.concurrency });
     this.#pacer = new Pacer({ rate: options.rate });
     // Every request in flight and every item waiting to retry listens on these two signals:
@@ -133,6 +179,15 @@ export class Executor extends EventEmitter {
     this.emit('stopping', reason);
   }
 
+  /**
+   * Stops the run for a cause outside it (the ledger's lock lost, say): nothing new is sent,
+   * requests in flight are recorded, and run() then rejects with `error`.
+   */
+  fail(error: GenuinError, reason: StopReason): void {
+    this.#fatal ??= error;
+    this.stop(reason);
+  }
+
   /** Hard stop: cut requests in flight too (their items stay in doubt in the ledger). */
   abort(): void {
     this.stop('signal');
@@ -140,47 +195,19 @@ export class Executor extends EventEmitter {
   }
 
   async run(plan: Plan): Promise<RunSummary> {
+    if (this.#walk) throw new Error('internal: an Executor runs one plan once');
+    const walk = (this.#walk = new Walk(plan));
     const started = this.#o.now();
     const deadline = this.#o.maxDurationMs !== undefined ? setTimeout(() => this.stop('max-duration'), this.#o.maxDurationMs) : undefined;
     try {
-      for (const item of plan.items) {
-        if (this.#stopStarting.signal.aborted) {
-          this.#notStarted(item, plan);
-          continue;
-        }
-        switch (item.action) {
-          case 'create':
-            // A group whose parent is created in this run starts when that parent's id arrives.
-            if (item.kind === 'group' && !item.communityId) break;
-            // Backpressure: feed the queue only as fast as it drains, so a million-item plan
-            // does not become a million pending promises.
-            if (this.#queue.size >= this.#o.concurrency * 2) await this.#queue.onSizeLessThan(this.#o.concurrency);
-            this.#start(item, plan);
-            break;
-          case 'adopt':
-            await this.#record(item, 'adopted', { community_id: item.communityId });
-            this.#tally.adopted++;
-            break;
-          case 'skip':
-            this.#tally.skipped++;
-            if (item.done === 'exists') this.#unresolved.push({ item, status: 'exists', reason: item.reason! });
-            break;
-          case 'blocked':
-            this.#tally.blocked++;
-            this.#unresolved.push({ item, status: 'blocked', reason: item.reason! });
-            break;
-          case 'in_doubt':
-            this.#tally.in_doubt++;
-            this.#unresolved.push({ item, status: 'in_doubt', reason: item.reason! });
-            break;
-        }
-      }
+      await this.#feed(plan, walk);
       // Releases add tasks while we wait: drain until nothing is left.
       while (this.#tasks.size > 0) await Promise.all([...this.#tasks]);
     } finally {
       if (deadline) clearTimeout(deadline);
     }
     if (this.#fatal) throw this.#fatal;
+    this.#tally.not_started += walk.notStarted();
     const elapsedMs = this.#o.now() - started;
     // Pace between the first and the last send: n sends span n - 1 gaps.
     const activeMs = this.#firstRequestAt !== undefined && this.#lastRequestAt !== undefined ? this.#lastRequestAt - this.#firstRequestAt : 0;
@@ -191,59 +218,122 @@ export class Executor extends EventEmitter {
       elapsedMs,
       requestRate: activeMs > 0 ? ((this.#requests - 1) / activeMs) * 1000 : 0,
       unresolved: this.#unresolved,
+      conflicts: this.#conflicts,
       stopped: this.#stopReason,
     };
   }
 
-  #start(item: PlanItem, plan: Plan): void {
-    const task = this.#runItem(item, plan).catch((error: unknown) => {
-      // Only aborts reach here (fatal answers, ledger failures): stop everything.
-      if (!this.#fatal) this.#fatal = error instanceof Error ? error : new Error(String(error));
-      this.stop('fatal');
-    });
+  /** The plan in its own order: what was decided at plan time is counted, the rest is started. */
+  async #feed(plan: Plan, walk: Walk): Promise<void> {
+    for (const item of plan.items) {
+      switch (item.action) {
+        case 'create':
+          // A child starts when its parent's id arrives (its release), wherever it was written.
+          if (!walk.isFeedable(item)) break;
+          // Backpressure: feed the queue only as fast as it drains, so a million-item plan
+          // does not become a million pending promises.
+          if (this.#queue.size >= this.#o.concurrency * 2) await this.#queue.onSizeLessThan(this.#o.concurrency);
+          if (this.#stopping || !walk.isFeedable(item)) break;
+          this.#start(item, item.communityId);
+          break;
+        case 'adopt':
+          if (this.#stopping) break;
+          walk.start(item);
+          try {
+            await this.#append(this.#line(item, 'adopted', { community_id: item.communityId }));
+          } catch (error) {
+            this.#abortWith(error);
+            break;
+          }
+          walk.settle(item);
+          this.#tally.adopted++;
+          break;
+        case 'skip':
+          this.#tally.skipped++;
+          if (item.done === 'exists') this.#unresolved.push({ item, status: 'exists', reason: item.reason! });
+          break;
+        case 'blocked':
+          this.#tally.blocked++;
+          this.#unresolved.push({ item, status: 'blocked', reason: item.reason! });
+          break;
+        case 'in_doubt':
+          this.#tally.in_doubt++;
+          this.#unresolved.push({ item, status: 'in_doubt', reason: item.reason! });
+          break;
+      }
+    }
+  }
+
+  get #stopping(): boolean {
+    return this.#stopStarting.signal.aborted;
+  }
+
+  #start(item: PlanItem, communityId: string | undefined): void {
+    this.#walk!.start(item);
+    const task = this.#runItem(item, communityId).catch((error: unknown) => this.#abortWith(error));
     this.#tasks.add(task);
     void task.finally(() => this.#tasks.delete(task));
   }
 
-  async #runItem(item: PlanItem, plan: Plan): Promise<void> {
-    const json = item.kind === 'group' ? withCommunityId(item.communityId!, item.body!) : item.body!;
-    const hash = bodyHash(item.body!);
+  /** Only aborts reach here (fatal answers, ledger failures): stop everything, then rethrow from run(). */
+  #abortWith(error: unknown): void {
+    if (!this.#fatal) this.#fatal = error instanceof Error ? error : new Error(String(error));
+    this.stop(error instanceof LedgerError ? 'ledger' : 'fatal');
+  }
+
+  async #runItem(item: PlanItem, communityId: string | undefined): Promise<void> {
+    const walk = this.#walk!;
+    if (item.kind === 'group' && communityId === undefined) throw new Error(`internal: group ${item.key} started without its community_id`);
+    const request = this.#request(item, communityId);
+    const s: SendState = { answerLost: item.answerLost === true, resendableWithChatId: false, chatId: request.chatId };
+    // A resend of a group whose earlier answer was lost is safe only with the id sent then.
+    if (s.answerLost && (request.chatId === undefined || request.chatId !== item.sentChatId)) {
+      return this.#settle(item, { type: 'in_doubt', message: `an earlier send got no answer and this one would carry another chat_id (${item.sentChatId ?? 'none'}): not resent` }, 0, false);
+    }
     let attempt = 0;
-    let outcome: Outcome;
-    // The last answer that ends the item, once its ledger line is durable. pRetry rejects with
-    // the stop reason when the run is stopping even after such an answer came back, and that
-    // answer (created, in doubt, exists) must still be counted and acted on.
+    // The step that ended the item, once its ledger line is durable. pRetry rejects with the
+    // stop reason when the run is stopping even after such an answer came back, and that
+    // answer must still be counted and acted on.
     let settled: Outcome | undefined;
-    let gaveUp = false;
+    let outcome: Outcome;
+    let gaveUpRetries = false;
     try {
       outcome = await pRetry(
         async () => {
-          for (let throttles = 0; ; throttles++) {
+          for (let throttles = 0; ; ) {
             attempt++;
+            s.resendableWithChatId = item.kind === 'group' && request.chatId !== undefined && this.#chatIdsHonoured === true;
             const started = this.#o.now();
             // Communities before groups: each one sent makes 9 or so groups ready, which keeps
-            // every slot busy to the end (groups first left the last communities' groups as a
-            // tail of half-empty rounds). The feed's backpressure counts queued groups, so
+            // every slot busy to the end. The feed's backpressure counts queued groups, so
             // communities never run more than a queue's length ahead of their groups.
-            const raw = await this.#queue.add(() => this.#send(item, json, hash, attempt), {
-              priority: item.kind === 'community' ? 1 : 0,
-            });
+            const raw = await this.#queue.add(() => this.#send(item, request, attempt), { priority: item.kind === 'community' ? 1 : 0 });
             if (raw === undefined) throw new StoppedError('stopped before sending');
-            const result = classify(item.kind, raw);
+            const result = classify(item.kind, raw, { retryGroup5xx: this.#o.retryGroup5xx });
             const durationMs = this.#o.now() - started;
             // Rejected credentials: stop every other start now, not after this line is durable.
             if (result.type === 'fatal') this.stop('fatal');
-            await this.#recordOutcome(item, result, hash);
-            this.emit('outcome', { item, outcome: result, attempt, durationMs } satisfies OutcomeEvent);
-            if (result.type === 'throttled') {
-              this.#pacer.throttled(result.retryAfterMs);
-              if (throttles < this.#o.maxThrottlesPerItem) continue;
-              throw new RetryableAttempt({ type: 'retry', status: 429, message: result.message });
+            if (result.type === 'created' && item.kind === 'group' && request.chatId !== undefined) {
+              await this.#observe(result.ids.chat_id === request.chatId);
             }
-            if (result.type === 'retry') throw new RetryableAttempt(result);
-            this.#pacer.ok();
-            settled = result;
-            return result;
+            const step = nextStep(result, s);
+            // The ledger gets what the item now is: a refusal after a lost answer is in doubt.
+            await this.#recordOutcome(item, step.do === 'settle' ? step.outcome : result, request);
+            this.emit('outcome', { item, outcome: result, attempt, durationMs } satisfies OutcomeEvent);
+            switch (step.do) {
+              case 'throttle':
+                this.#pacer.throttled(step.outcome.retryAfterMs);
+                // A 429 is not a failed attempt: resend once the pacer's pause is over.
+                if (++throttles <= this.#o.maxThrottlesPerItem) continue;
+                throw new RetryableAttempt({ type: 'retry', status: 429, message: step.outcome.message });
+              case 'retry':
+                if (step.lost) s.answerLost = true;
+                throw new RetryableAttempt(step.outcome);
+              case 'settle':
+                this.#pacer.ok();
+                settled = step.outcome;
+                return step.outcome;
+            }
           }
         },
         {
@@ -260,45 +350,65 @@ export class Executor extends EventEmitter {
       if (settled) {
         outcome = settled;
       } else if (error instanceof RetryableAttempt) {
-        gaveUp = true;
-        outcome = { ...error.outcome, type: 'failed', message: `${error.outcome.message} (gave up after ${attempt} attempts)` } as Outcome;
+        gaveUpRetries = true;
+        outcome = gaveUp(error.outcome, attempt, s);
+        if (outcome.type === 'in_doubt') await this.#recordOutcome(item, outcome, request);
       } else if (error instanceof StoppedError) {
-        // Only a stop lands here: a ledger failure during a stop must still abort the run.
-        this.#notStarted(item, plan);
+        // Stopped before the next send. After a lost answer the ledger already says in doubt.
+        if (s.answerLost) return this.#settle(item, { type: 'in_doubt', message: `an answer was lost and the run stopped before a resend (chat_id ${request.chatId})` }, attempt, false);
+        walk.settle(item);
+        this.#tally.not_started++; // its waiting children are counted with every other unstarted item
         return;
       } else {
         throw error;
       }
     }
+    return this.#settle(item, outcome, attempt, gaveUpRetries);
+  }
 
-    this.emit('settled', { item, outcome, attempts: attempt, gaveUp } satisfies SettledEvent);
+  #settle(item: PlanItem, outcome: Outcome, attempts: number, gaveUpRetries: boolean): void {
+    this.#walk!.settle(item);
+    this.emit('settled', { item, outcome, attempts, gaveUp: gaveUpRetries } satisfies SettledEvent);
     switch (outcome.type) {
       case 'created':
         this.#tally.created++;
-        if (item.kind === 'community') this.#release(item, outcome.ids.community_id!, plan);
+        this.#checkIds(item, outcome.ids);
+        if (item.kind === 'community') this.#release(item, outcome.ids.community_id!);
         return;
       case 'exists':
         this.#tally.exists++;
-        this.#unresolvedParent(item, plan, 'exists', 'the handle already exists on the server and its id is unknown: add community_id to its manifest entry to adopt it');
+        this.#unresolvedParent(item, 'exists', 'the handle already exists on the server and its id is unknown: add community_id to its manifest entry to adopt it');
         return;
       case 'in_doubt':
         this.#tally.in_doubt++;
         this.#unresolved.push({
           item,
           status: 'in_doubt',
-          reason: `${outcome.message}: it may have been created; check in Genuin, then run apply --retry-in-doubt if it does not exist`,
+          reason: `${outcome.message}: it may have been created; check in Genuin, then record what you find with \`ledger resolve\``,
         });
         return;
       case 'fatal':
         throw new AuthError(`${outcome.message}: check GENUIN_ACCESS_TOKEN (run stopped, nothing more sent)`);
       default:
         this.#tally.failed++;
-        this.#unresolvedParent(item, plan, 'failed', failureText(outcome));
+        this.#unresolvedParent(item, 'failed', failureText(outcome));
     }
   }
 
+  /** The body to send, with the parent's id and the group's chat_id spliced in front. */
+  #request(item: PlanItem, communityId: string | undefined): Request {
+    const body = item.body!;
+    const hash = bodyHash(body);
+    if (item.kind === 'community') return { json: body, hash };
+    const own = manifestChatId(body);
+    const chatId = own ?? item.sentChatId ?? (this.#o.deriveChatIds ? deriveChatId(communityId!, groupPart(item.key)) : undefined);
+    let head = `{"community_id":${JSON.stringify(communityId)}`;
+    if (chatId !== undefined && own === undefined) head += `,"chat_id":${JSON.stringify(chatId)}`;
+    return { json: body === '{}' ? `${head}}` : `${head},${body.slice(1)}`, hash, chatId };
+  }
+
   /** One attempt, inside a queue slot: pace, leave evidence, send. Undefined if stopped first. */
-  async #send(item: PlanItem, json: string, hash: string, attempt: number): Promise<RawResult | undefined> {
+  async #send(item: PlanItem, request: Request, attempt: number): Promise<RawResult | undefined> {
     const stop = this.#stopStarting.signal;
     if (stop.aborted) return undefined;
     try {
@@ -307,94 +417,112 @@ export class Executor extends EventEmitter {
       return undefined;
     }
     if (stop.aborted) return undefined;
-    // Durable before the request leaves: after a crash, this line is the evidence of a send.
-    await this.#o.ledger.append({ at: new Date().toISOString(), run: this.#o.runId, kind: item.kind, key: item.key, event: 'attempt', attempt, hash });
+    // Durable before the request leaves: after a crash, this line is the evidence of a send,
+    // and its chat_id the id a person (or the next run) can look for.
+    await this.#append(this.#line(item, 'attempt', { attempt, hash: request.hash, chat_id: request.chatId }));
     this.#requests++;
     this.#lastRequestAt = this.#o.now();
     this.#firstRequestAt ??= this.#lastRequestAt;
-    const raw = await this.#o.client.send(item.kind, json, this.#hardAbort.signal);
-    return raw;
+    return this.#o.client.send(item.kind, request.json, this.#hardAbort.signal);
+  }
+
+  /** Writes down whether the server echoes client chat_ids, when that is news. */
+  async #observe(honoured: boolean): Promise<void> {
+    if (this.#chatIdsHonoured === honoured) return;
+    this.#chatIdsHonoured = honoured;
+    await this.#append({ at: new Date().toISOString(), run: this.#o.runId, event: 'observed', chat_id_honoured: honoured });
   }
 
   /** Every attempt line gets an outcome line, so a replay knows exactly what was in flight. */
-  async #recordOutcome(item: PlanItem, outcome: Outcome, hash: string): Promise<void> {
+  #recordOutcome(item: PlanItem, outcome: Outcome, request: Request): Promise<void> {
+    const { hash, chatId } = request;
     switch (outcome.type) {
       case 'created':
-        return this.#record(item, 'created', { ...outcome.ids, hash });
+        return this.#append(this.#line(item, 'created', { ...outcome.ids, hash }));
       case 'exists':
-        return this.#record(item, 'exists', { status: outcome.status, code: outcome.code, message: outcome.message, hash });
+        return this.#append(this.#line(item, 'exists', { status: outcome.status, code: outcome.code, message: outcome.message, hash }));
       case 'in_doubt':
-        return this.#record(item, 'in_doubt', { status: outcome.status, code: outcome.code, message: outcome.message, hash });
+        return this.#append(this.#line(item, 'in_doubt', { status: outcome.status, code: outcome.code, message: outcome.message, hash, chat_id: chatId }));
       case 'throttled':
-        return this.#record(item, 'failed', { status: 429, message: outcome.message });
+        return this.#append(this.#line(item, 'failed', { status: 429, message: outcome.message }));
       case 'fatal':
-        return this.#record(item, 'failed', { status: outcome.status, message: outcome.message });
+        return this.#append(this.#line(item, 'failed', { status: outcome.status, message: outcome.message }));
       default:
-        return this.#record(item, 'failed', { status: outcome.status, code: outcome.code, message: outcome.message });
+        return this.#append(this.#line(item, 'failed', { status: outcome.status, code: outcome.code, message: outcome.message }));
     }
   }
 
-  #record(item: PlanItem, event: LedgerEvent['event'], fields: Partial<LedgerEvent>): Promise<void> {
+  #line(item: PlanItem, event: LedgerEvent['event'], fields: Partial<LedgerEvent>): LedgerEvent {
     const line: LedgerEvent = { at: new Date().toISOString(), run: this.#o.runId, kind: item.kind, key: item.key, event };
     for (const [k, v] of Object.entries(fields)) if (v !== undefined) (line as Record<string, unknown>)[k] = v;
-    return this.#o.ledger.append(line);
+    return line;
   }
 
-  #release(community: PlanItem, communityId: string, plan: Plan): void {
-    const children = plan.waiting.get(community.key);
-    if (!children) return;
-    plan.waiting.delete(community.key);
-    for (const child of children) {
-      child.communityId = communityId;
-      if (this.#stopStarting.signal.aborted) this.#notStarted(child, plan);
-      else this.#start(child, plan);
+  /**
+   * Appends a line; if the ledger fails, an answer's ids are handed out (the `undurable` event)
+   * so they are not lost with it, and the run stops naming the ledger as the cause.
+   */
+  async #append(line: LedgerEvent | ObservedLine): Promise<void> {
+    try {
+      await this.#o.ledger.append(line);
+    } catch (error) {
+      const err = error instanceof Error ? error : new Error(String(error));
+      if (line.event === 'created' || line.event === 'adopted') this.emit('undurable', { line: line as LedgerEvent, error: err } satisfies UndurableEvent);
+      if (!this.#fatal) this.#fatal = err instanceof GenuinError ? err : new LedgerError(`cannot write the ledger: ${err.message}`);
+      this.stop('ledger');
+      throw this.#fatal;
     }
   }
 
-  #unresolvedParent(item: PlanItem, plan: Plan, status: 'exists' | 'failed', reason: string): void {
+  /** An id the server handed out that the ledger already holds for another item is reported. */
+  #checkIds(item: PlanItem, ids: CreatedIds): void {
+    const me = `${item.kind} ${item.key}`;
+    for (const id of [ids.community_id, ids.chat_id, ids.group_id]) {
+      if (!id) continue;
+      const owner = this.#o.idOwner?.(id) ?? this.#idsThisRun.get(id);
+      if (owner !== undefined && owner !== me) {
+        const conflict: IdConflict = { item, id, heldBy: owner };
+        this.#conflicts.push(conflict);
+        this.emit('conflict', conflict);
+      } else {
+        this.#idsThisRun.set(id, me);
+      }
+    }
+  }
+
+  #release(community: PlanItem, communityId: string): void {
+    for (const child of this.#walk!.release(community)) {
+      if (this.#stopping) continue; // left ready: counted as not started
+      this.#start(child, communityId);
+    }
+  }
+
+  #unresolvedParent(item: PlanItem, status: 'exists' | 'failed', reason: string): void {
     this.#unresolved.push({ item, status, reason });
     if (item.kind !== 'community') return;
-    const children = plan.waiting.get(item.key);
-    if (!children) return;
-    plan.waiting.delete(item.key);
     // Point at the parent's problem once, rather than repeating it for every child.
     const why = status === 'exists'
       ? `parent community "${item.key}" exists but its id is unknown (see that community)`
       : `parent community "${item.key}" failed (see that community)`;
-    for (const child of children) {
-      child.action = 'blocked';
-      child.reason = why;
+    for (const child of this.#walk!.release(item)) {
+      this.#walk!.settle(child);
       this.#tally.blocked++;
       this.#unresolved.push({ item: child, status: 'blocked', reason: why });
-      this.emit('blocked', child);
-    }
-  }
-
-  /** An item the run stopped before sending (its children with it): the next run does it. */
-  #notStarted(item: PlanItem, plan: Plan): void {
-    if (item.action !== 'create' && item.action !== 'adopt') {
-      // Decided at plan time: count it as the plan said.
-      if (item.action === 'skip') this.#tally.skipped++;
-      else if (item.action === 'blocked') this.#tally.blocked++;
-      else if (item.action === 'in_doubt') this.#tally.in_doubt++;
-      return;
-    }
-    if (item.kind === 'group' && !item.communityId) return; // counted with its parent below
-    this.#tally.not_started++;
-    if (item.kind === 'community') {
-      const children = plan.waiting.get(item.key);
-      if (children) {
-        plan.waiting.delete(item.key);
-        this.#tally.not_started += children.length;
-      }
+      this.emit('blocked', child, why);
     }
   }
 }
 
-/** The group body with its parent's id spliced in front: bodies are serialised once, at plan time. */
-function withCommunityId(communityId: string, json: string): string {
-  if (json === '{}') return `{"community_id":${JSON.stringify(communityId)}}`;
-  return `{"community_id":${JSON.stringify(communityId)},${json.slice(1)}`;
+/** The chat_id a group's manifest gives, read from its serialised body. */
+function manifestChatId(body: string): string | undefined {
+  if (!body.includes('"chat_id"')) return undefined;
+  const id = (JSON.parse(body) as { chat_id?: unknown }).chat_id;
+  return typeof id === 'string' ? id : undefined;
+}
+
+/** A group's own key: its ledger key after the parent part, which never holds a '/'. */
+function groupPart(key: string): string {
+  return key.slice(key.indexOf('/') + 1);
 }
 
 function failureText(outcome: Outcome): string {

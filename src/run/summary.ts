@@ -26,6 +26,17 @@ export interface UnresolvedItem {
   reason: string;
 }
 
+/** Why a run stopped starting new work early. */
+export type StopReason = 'signal' | 'max-duration' | 'fatal' | 'ledger' | 'lock';
+
+/** A created id that the ledger (or this run) already holds for another item: a person must look. */
+export interface IdConflict {
+  item: PlanItem;
+  id: string;
+  /** `kind key` of the item that holds it. */
+  heldBy: string;
+}
+
 export interface RunSummary {
   runId: string;
   tally: Tally;
@@ -35,8 +46,10 @@ export interface RunSummary {
   /** Requests per second between the first send and the last answer. */
   requestRate: number;
   unresolved: UnresolvedItem[];
+  /** Ids the server handed out twice (to two of our items): recorded, and reported here. */
+  conflicts: IdConflict[];
   /** Set when the run stopped early. */
-  stopped?: 'signal' | 'max-duration' | 'fatal';
+  stopped?: StopReason;
 }
 
 /**
@@ -45,5 +58,5 @@ export interface RunSummary {
  */
 export function isComplete(summary: RunSummary): boolean {
   const t = summary.tally;
-  return t.failed === 0 && t.in_doubt === 0 && t.blocked === 0 && t.not_started === 0 && !summary.stopped;
+  return t.failed === 0 && t.in_doubt === 0 && t.blocked === 0 && t.not_started === 0 && summary.conflicts.length === 0 && !summary.stopped;
 }

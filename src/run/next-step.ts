@@ -1,0 +1,67 @@
+// What the run does after one answer for one item: settle it, resend after a backoff, or pause
+// for a 429 and resend. The one place that knows when a group whose answer was lost may be
+// resent: only with the same chat_id, and only while the server honours client chat_ids.
+import type { Outcome } from '../api/outcome.js';
+
+export type RetryOutcome = Extract<Outcome, { type: 'retry' }>;
+type Throttled = Extract<Outcome, { type: 'throttled' }>;
+
+export type Step =
+  | { do: 'settle'; outcome: Outcome }
+  | { do: 'throttle'; outcome: Throttled }
+  /** Resend after a backoff. `lost`: this answer was lost, so what follows is a resend of a send that may have created the group. */
+  | { do: 'retry'; outcome: RetryOutcome; lost: boolean };
+
+export interface SendState {
+  /** An earlier send of this group got no usable answer (in this run, or in an earlier one). */
+  answerLost: boolean;
+  /**
+   * This group is sent with a chat_id and the server has been seen to echo client chat_ids:
+   * a resend carries the same id, so the server can refuse it instead of creating a second group.
+   */
+  resendableWithChatId: boolean;
+  /** The chat_id sent, named in what a person is told. */
+  chatId?: string;
+}
+
+export function nextStep(outcome: Outcome, s: SendState): Step {
+  switch (outcome.type) {
+    case 'created':
+    case 'fatal':
+      return { do: 'settle', outcome };
+    case 'throttled':
+      return { do: 'throttle', outcome };
+    case 'retry':
+      return { do: 'retry', outcome, lost: false };
+    case 'in_doubt':
+      if (s.resendableWithChatId) {
+        return { do: 'retry', outcome: { type: 'retry', status: outcome.status, code: outcome.code, message: outcome.message }, lost: true };
+      }
+      return { do: 'settle', outcome: withChatId(outcome, s.chatId) };
+    case 'failed':
+    case 'exists':
+      // After a lost answer, a refusal may be the server saying "this chat_id exists": ours.
+      if (s.answerLost) return { do: 'settle', outcome: lostThenRefused(outcome, s.chatId) };
+      return { do: 'settle', outcome };
+  }
+}
+
+/** The outcome of a group whose retries ran out: failed, or in doubt if an answer was lost on the way. */
+export function gaveUp(last: RetryOutcome, attempts: number, s: SendState): Outcome {
+  const message = `${last.message} (gave up after ${attempts} attempts)`;
+  if (s.answerLost) return withChatId({ type: 'in_doubt', status: last.status, code: last.code, message: `an earlier answer was lost, then ${message}` }, s.chatId);
+  return { type: 'failed', status: last.status, code: last.code, message };
+}
+
+function lostThenRefused(outcome: Extract<Outcome, { type: 'failed' | 'exists' }>, chatId: string | undefined): Outcome {
+  const said = `${outcome.status !== undefined ? `HTTP ${outcome.status}` : ''}${outcome.code ? ` code ${outcome.code}` : ''}`.trim();
+  return withChatId(
+    { type: 'in_doubt', status: outcome.status, code: outcome.code, message: `an earlier answer was lost and the resend was refused (${said || outcome.message}): it probably exists` },
+    chatId,
+  );
+}
+
+function withChatId(outcome: Extract<Outcome, { type: 'in_doubt' }>, chatId: string | undefined): Outcome {
+  if (!chatId) return outcome;
+  return { ...outcome, message: `${outcome.message} (chat_id ${chatId})` };
+}
