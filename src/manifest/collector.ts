@@ -2,6 +2,7 @@
 // cross-file indexes (handles, parent references, group keys) that let a million rows be
 // checked without keeping a million entries.
 import { detach } from '../detach.js';
+import { groupIdentity } from '../plan/item-key.js';
 import { hasUnsafe, printable } from '../printable.js';
 import type { ManifestFault } from '../errors.js';
 import type { CommunityEntry, GroupEntry, ManifestEntry, SourcePos } from './entry.js';
@@ -21,6 +22,8 @@ export interface CollectorOptions {
   limits: ManifestLimits;
   onEntry?: (entry: ManifestEntry) => void;
   isKnownHandle?: (handle: string) => boolean;
+  /** The handle of a community the ledger has this id for: a group under either name is one group. */
+  handleOfId?: (communityId: string) => string | undefined;
 }
 
 class CappedList {
@@ -57,9 +60,13 @@ export class Collector {
   private readonly caseVariants = new Set<string>();
   /** Handle references not resolved when seen: handle → [first place, count]. */
   private readonly pendingRefs = new Map<string, [number, number]>();
-  /** Parent community (by handle, by id) → group key → first place. */
+  /** Parent community (by handle, by id) → group identity (item-key.ts: NFC, trimmed) → first place. */
   private readonly keysByHandle = new Map<string, Map<string, number>>();
   private readonly keysById = new Map<string, Map<string, number>>();
+  /** `parent\0identity` → the key as first written, only where the two differ (rare). */
+  private readonly keySpelling = new Map<string, string>();
+  /** Adopted communities of these manifests: community_id → handle. */
+  private readonly adoptedIds = new Map<string, string>();
 
   /**
    * A file could not be read through (missing, unparsable, a CSV syntax error): handles it
@@ -161,7 +168,15 @@ export class Collector {
     else this.pendingRefs.set(detach(handle), [this.pack(pos), 1]);
   }
 
-  /** A group's identity within its parent community (given by handle or by id); false if taken. */
+  /** An adopted community (handle and community_id): groups under its handle and under its id are checked together. */
+  adopted(handle: string, communityId: string): void {
+    if (!this.adoptedIds.has(communityId)) this.adoptedIds.set(detach(communityId), detach(handle));
+  }
+
+  /**
+   * A group's identity within its parent community (given by handle or by id); false if taken.
+   * Keys are compared as the ledger keys them (NFC, trimmed): " Talk" and "Talk" are one group.
+   */
   groupKey(parent: { handle?: string; id?: string }, key: string, pos: SourcePos): boolean {
     const byHandle = parent.handle !== undefined;
     const index = byHandle ? this.keysByHandle : this.keysById;
@@ -171,14 +186,56 @@ export class Collector {
       keys = new Map();
       index.set(detach(ref), keys);
     }
-    const first = keys.get(key);
+    const identity = groupIdentity(key);
+    const first = keys.get(identity);
     if (first === undefined) {
-      keys.set(detach(key), this.pack(pos));
+      keys.set(detach(identity), this.pack(pos));
+      if (identity !== key) this.keySpelling.set(detach(`${byHandle ? 'h' : 'i'}${ref}\0${identity}`), detach(key));
       return true;
     }
+    const firstKey = this.keySpelling.get(`${byHandle ? 'h' : 'i'}${ref}\0${identity}`) ?? identity;
     const label = byHandle ? `"${ref}"` : `with id ${ref}`;
-    this.fault({ ...pos, field: 'key', message: `duplicate group key "${key}" in community ${label} (first at ${this.where(first)}): give each group a distinct key or group.name` });
+    this.fault({
+      ...pos,
+      field: 'key',
+      message:
+        firstKey === key
+          ? `duplicate group key "${key}" in community ${label} (first at ${this.where(first)}): give each group a distinct key or group.name`
+          : `group key ${JSON.stringify(key)} in community ${label} is the group ${JSON.stringify(firstKey)} at ${this.where(first)} (group keys are compared without surrounding spaces and in one Unicode form): give each group a distinct key or group.name`,
+    });
     return false;
+  }
+
+  /**
+   * Groups under a community named by id and under the same community named by handle (tied by
+   * an adopted entry of these manifests, or by the ledger) are one ledger item when their keys
+   * match: two entries would be sent twice. The later entry gets the fault.
+   */
+  private crossCheckParents(): void {
+    for (const [id, keys] of this.keysById) {
+      const handle = this.adoptedIds.get(id) ?? this.options.handleOfId?.(id);
+      const other = handle === undefined ? undefined : this.keysByHandle.get(handle);
+      if (other === undefined) continue;
+      for (const [identity, byId] of keys) {
+        const byHandle = other.get(identity);
+        if (byHandle === undefined) continue;
+        const idFirst = this.before(byId, byHandle);
+        const [first, later] = idFirst ? [byId, byHandle] : [byHandle, byId];
+        const [firstName, laterName] = idFirst ? [`with id ${id}`, `"${handle}"`] : [`"${handle}"`, `with id ${id}`];
+        this.fault({
+          ...this.unpack(later),
+          field: 'key',
+          message: `group key "${identity}" in community ${laterName} is the group "${identity}" of community ${firstName} at ${this.where(first)} ("${handle}" has id ${id}: both name one group): give each group a distinct key or group.name`,
+        });
+      }
+    }
+  }
+
+  /** Whether place `a` comes before place `b` in the order files were given. */
+  private before(a: number, b: number): boolean {
+    const fa = a % this.slots;
+    const fb = b % this.slots;
+    return fa !== fb ? fa < fb : a < b;
   }
 
   community(entry: CommunityEntry): void {
@@ -196,6 +253,7 @@ export class Collector {
 
   /** Final cross-file checks; returns every fault and warning, sorted by file and line. */
   finish(): { faults: ManifestFault[]; warnings: ManifestFault[] } {
+    this.crossCheckParents();
     const known = this.options.isKnownHandle;
     const manyHandles = this.handles.size > SUGGEST_HANDLES_UP_TO;
     for (const [handle, [code, count]] of this.incomplete ? [] : this.pendingRefs) {

@@ -25,6 +25,11 @@ export interface LoadOptions {
   onEntry?: (entry: ManifestEntry) => void;
   /** Handles already known (e.g. created in an earlier run, from the ledger): a top-level group's community_handle may refer to them. */
   isKnownHandle?: (handle: string) => boolean;
+  /**
+   * The handle of a community the ledger holds this id for: a group under the community's id and
+   * one of the same key under its handle are refused as one group given twice.
+   */
+  handleOfId?: (communityId: string) => string | undefined;
   /** Bounds on file size, nesting, list length, aliases and the number of faults listed. */
   limits?: Partial<ManifestLimits>;
 }
@@ -49,7 +54,7 @@ interface Source {
  */
 export async function loadManifests(files: string[], options: LoadOptions = {}): Promise<LoadResult> {
   const limits = resolveLimits(options.limits);
-  const c = new Collector({ limits, onEntry: options.onEntry, isKnownHandle: options.isKnownHandle });
+  const c = new Collector({ limits, onEntry: options.onEntry, isKnownHandle: options.isKnownHandle, handleOfId: options.handleOfId });
   for (const file of files) c.fileId(file); // faults sort in the order the files were given
 
   // 1. Each file: there, of a known kind, not twice.

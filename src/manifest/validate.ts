@@ -6,6 +6,7 @@ import type { Collector } from './collector.js';
 import type { GroupEntry, SourcePos } from './entry.js';
 import { COMMUNITY_FIELDS, GROUP_FIELDS, MANIFEST_KEYS } from './fields.js';
 import { type Locator, reportIssues } from './issues.js';
+import { groupIdentity } from '../plan/item-key.js';
 import { type PlainObject, deepMerge, fillDefaults, isPlainObject } from './merge.js';
 
 export interface Defaults {
@@ -83,6 +84,7 @@ export function communityItem(own: PlainObject, communityId: unknown, ctx: ItemC
     if (extra.length > 0) {
       warn(ctx, [extra[0]], extra[0], `community_id is given, so this community is adopted as it is: ${extra.join(', ')} ${extra.length === 1 ? 'is' : 'are'} not sent`);
     }
+    if (handle !== undefined && nonEmptyString(communityId)) c.adopted(handle, communityId);
     if (c.faultCount === before && handle !== undefined) {
       c.community({ kind: 'community', handle, communityId: communityId as string, pos: ctx.pos });
     }
@@ -156,6 +158,10 @@ export function groupItem(own: PlainObject, key: unknown, parent: Parent | undef
       Object.keys(own).some((k) => !GROUP_FIELDS.fields.has(k)) ||
       (isPlainObject(group) && Object.keys(group).some((k) => !GROUP_FIELDS.fields.has(`group.${k}`)));
     if (key === undefined && !misspelt && !ctx.quietAbsent) fault(ctx, [], false, 'key', 'a group needs key or group.name');
+  } else if (groupIdentity(identity) === '') {
+    // Keys are compared without surrounding spaces (plan/item-key.ts): nothing would be left.
+    const onKey = nonEmptyString(key);
+    fault(ctx, onKey ? ['key'] : ['group', 'name'], false, onKey ? 'key' : 'group.name', 'must have text other than spaces (it names the group in the ledger)');
   } else if (parent !== undefined) {
     c.groupKey(parent, identity, ctx.pos);
   }
