@@ -6,13 +6,14 @@ export type { RateLimit, ResolvedOptions, SimulatorOptions } from './options.js'
 export { BURST_FOLLOWERS, FAULT_KINDS, FAULTS, isFaultKind } from './faults.js';
 export type { Endpoint, FaultKind, FaultProbabilities } from './faults.js';
 export { TRIGGERS } from './endpoints.js';
-export { State, groupIdentity } from './state.js';
+export { State, groupIdentity, itemKey } from './state.js';
 export type {
   CommunityRecord,
   Counts,
   DuplicateGroups,
   FaultLogEntry,
   GroupRecord,
+  ItemRequests,
   StateSnapshot,
 } from './state.js';
 export { TokenBucket, retryAfterSeconds } from './token-bucket.js';

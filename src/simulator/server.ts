@@ -31,6 +31,7 @@ const KEEP_ALIVE_MS = 65_000;
 const PAD = Buffer.alloc(64 * 1024, 'x');
 
 type BodyRead = { ok: true; bytes: Buffer } | { ok: false; reason: 'too-large' | 'aborted' };
+type ItemRead = { ok: true; body: Record<string, unknown> | null } | { ok: false; reason: 'too-large' | 'aborted' };
 
 function readBody(req: IncomingMessage, cap: number): Promise<BodyRead> {
   return new Promise((resolve) => {
@@ -235,24 +236,38 @@ export class Simulator {
     const endpoint = ENDPOINTS.get(path);
     if (endpoint === undefined) return this.answer(res, ANSWERS.notFound);
     if (req.method !== 'POST') return this.answer(res, ANSWERS.methodNotAllowed, { allow: 'POST' });
-    if (!this.authorized(req)) return this.answer(res, ANSWERS.unauthorized);
+    this.state.countCreate();
+    // Refusals read the body too, only so the per-item request counts see every request that names an item.
+    if (!this.authorized(req)) {
+      if ((await this.readItem(req, endpoint)).ok) await this.answer(res, ANSWERS.unauthorized);
+      return;
+    }
     if (this.bucket && !this.bucket.tryTake()) {
       const wait = retryAfterSeconds(this.bucket.msUntilToken());
-      return this.answer(res, ANSWERS.tooManyRequests, { 'retry-after': String(wait) });
+      if ((await this.readItem(req, endpoint)).ok) await this.answer(res, ANSWERS.tooManyRequests, { 'retry-after': String(wait) });
+      return;
     }
     const decision = this.faults.before(endpoint);
     if (decision?.phase === 'pre') return this.preFault(req, res, endpoint, decision.kind);
 
-    if (!isJsonContent(req)) return this.answer(res, ANSWERS.badRequest);
-    const read = await readBody(req, MAX_BODY_BYTES);
+    const read = await this.readItem(req, endpoint);
     if (!read.ok) return read.reason === 'too-large' ? this.answer(res, ANSWERS.payloadTooLarge) : undefined;
-    const body = parseObject(read.bytes);
-    if (body === null) return this.answer(res, ANSWERS.badRequest);
+    const body = read.body;
+    if (body === null || !isJsonContent(req)) return this.answer(res, ANSWERS.badRequest);
     const outcome = endpoint === 'community' ? createCommunity(body, this.ctx) : createGroup(body, this.ctx);
     if (!outcome.created) return this.answer(res, outcome.answer);
     const post = this.faults.after(endpoint, decision);
     if (post !== null) return this.postFault(req, res, endpoint, post, outcome.response, refOf(endpoint, body));
     return this.answer(res, ok200(Buffer.from(JSON.stringify(outcome.response))));
+  }
+
+  /** Reads a create body; one that parses as a JSON object is counted for the item it names. */
+  private async readItem(req: IncomingMessage, endpoint: Endpoint): Promise<ItemRead> {
+    const read = await readBody(req, MAX_BODY_BYTES);
+    if (!read.ok) return read;
+    const body = parseObject(read.bytes);
+    if (body !== null) this.state.countItem(endpoint, body);
+    return { ok: true, body };
   }
 
   private authorized(req: IncomingMessage): boolean {
@@ -269,9 +284,9 @@ export class Simulator {
       this.logFault(kind, endpoint, false, null);
       return reset(req.socket);
     }
-    // Read the body only to name the item in the fault log.
-    const read = await readBody(req, MAX_BODY_BYTES);
-    this.logFault(kind, endpoint, false, read.ok ? refOf(endpoint, parseObject(read.bytes)) : null);
+    // Read the body only to name the item in the fault log and count it.
+    const read = await this.readItem(req, endpoint);
+    this.logFault(kind, endpoint, false, read.ok ? refOf(endpoint, read.body) : null);
     if (!read.ok && read.reason === 'aborted') return;
     switch (kind) {
       case '500-json':

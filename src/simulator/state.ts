@@ -1,4 +1,4 @@
-// What the simulator holds: created communities and groups, request counters and the fault log.
+// What the simulator holds: created communities and groups, request counters (overall and per item), faults.
 // Tests treat it as the truth ("what the server holds"), so it records facts and never interprets them.
 import type { Endpoint, FaultKind } from './faults.js';
 
@@ -42,6 +42,19 @@ export interface Counts {
   rateLimited: number;
   /** Faults applied (one per fault log entry). */
   faults: number;
+  /** POSTs to the two create endpoints, whatever became of them (401, 429 and resets included). */
+  creates: number;
+}
+
+/**
+ * Create requests received per item, counted whenever the body could be read as a JSON object (so not
+ * for `reset-before`, which never reads it). A client that sends an item once shows 1 here.
+ */
+export interface ItemRequests {
+  /** By community handle. */
+  communities: Record<string, number>;
+  /** By the chat_id the request carried; without one, by `<community_id> <identity>` (see `groupIdentity`). */
+  groups: Record<string, number>;
 }
 
 /** Groups that were created more than once: same community and same identity (see `groupIdentity`). */
@@ -58,6 +71,7 @@ export interface StateSnapshot {
   counts: Counts;
   faultLog: FaultLogEntry[];
   duplicates: DuplicateGroups[];
+  requestsByItem: ItemRequests;
 }
 
 /**
@@ -75,7 +89,16 @@ export function groupIdentity(body: Record<string, unknown>): string {
 }
 
 function emptyCounts(): Counts {
-  return { requests: 0, byStatus: {}, rateLimited: 0, faults: 0 };
+  return { requests: 0, byStatus: {}, rateLimited: 0, faults: 0, creates: 0 };
+}
+
+const emptyItems = (): ItemRequests => ({ communities: {}, groups: {} });
+
+/** The key a create body is counted under in `ItemRequests`, or null when it names no item. */
+export function itemKey(endpoint: Endpoint, body: Record<string, unknown>): string | null {
+  if (endpoint === 'community') return typeof body.handle === 'string' ? body.handle : null;
+  if (typeof body.chat_id === 'string' && body.chat_id !== '') return body.chat_id;
+  return typeof body.community_id === 'string' ? `${body.community_id} ${groupIdentity(body)}` : null;
 }
 
 export class State {
@@ -87,6 +110,7 @@ export class State {
   private readonly chatIds = new Map<string, GroupRecord>();
   counts: Counts = emptyCounts();
   faultLog: FaultLogEntry[] = [];
+  requestsByItem: ItemRequests = emptyItems();
 
   communityByHandle(handle: string): CommunityRecord | undefined {
     return this.handles.get(handle);
@@ -112,6 +136,23 @@ export class State {
 
   countRequest(): void {
     this.counts.requests++;
+  }
+
+  countCreate(): void {
+    this.counts.creates++;
+  }
+
+  /** One more create request for the item this body names. */
+  countItem(endpoint: Endpoint, body: Record<string, unknown>): void {
+    const key = itemKey(endpoint, body);
+    if (key === null) return;
+    const map = endpoint === 'community' ? this.requestsByItem.communities : this.requestsByItem.groups;
+    map[key] = (map[key] ?? 0) + 1;
+  }
+
+  /** Create requests received for a community handle, or for a group by the chat_id it was sent with. */
+  requestsFor(endpoint: Endpoint, key: string): number {
+    return (endpoint === 'community' ? this.requestsByItem.communities : this.requestsByItem.groups)[key] ?? 0;
   }
 
   countStatus(status: number): void {
@@ -149,6 +190,7 @@ export class State {
       counts: { ...this.counts, byStatus: { ...this.counts.byStatus } },
       faultLog: [...this.faultLog],
       duplicates: this.duplicates(),
+      requestsByItem: { communities: { ...this.requestsByItem.communities }, groups: { ...this.requestsByItem.groups } },
     };
   }
 
@@ -160,5 +202,6 @@ export class State {
     this.chatIds.clear();
     this.counts = emptyCounts();
     this.faultLog = [];
+    this.requestsByItem = emptyItems();
   }
 }

@@ -47,7 +47,8 @@ describe('/__sim/ control endpoints', () => {
       body: group(cid, 'G'),
       created_at: expect.any(String),
     });
-    expect(snap.counts).toEqual({ requests: 6, byStatus: { '200': 3, '500': 2, '404': 1 }, rateLimited: 0, faults: 1 });
+    expect(snap.counts).toEqual({ requests: 6, byStatus: { '200': 3, '500': 2, '404': 1 }, rateLimited: 0, faults: 1, creates: 5 });
+    expect(snap.requestsByItem).toEqual({ communities: { c: 2 }, groups: { [`${cid} name:G`]: 2, [`${cid} name:H`]: 1 } });
     expect(snap.faultLog).toEqual([{ kind: '500-json', endpoint: 'group', created: false, ref: 'H', at: expect.any(String) }]);
     expect(snap.duplicates).toEqual([
       { community_id: cid, identity: 'name:G', count: 2, group_ids: snap.groups.map((g) => g.group_id) },
@@ -63,9 +64,10 @@ describe('/__sim/ control endpoints', () => {
     expect(json).toEqual({
       communities: [],
       groups: [],
-      counts: { requests: 0, byStatus: {}, rateLimited: 0, faults: 0 },
+      counts: { requests: 0, byStatus: {}, rateLimited: 0, faults: 0, creates: 0 },
       faultLog: [],
       duplicates: [],
+      requestsByItem: { communities: {}, groups: {} },
     });
     // the scripted 503 went with the reset
     expect((await post(sim.url, COMMUNITY, community('c'))).status).toBe(200);
