@@ -101,6 +101,10 @@ export function summaryText(summary: RunSummary): string {
     lines.push('needs a look:');
     lines.push(...limitList(summary.unresolved.map(unresolvedLine)));
   }
+  if (summary.conflicts.length) {
+    lines.push('ids the server handed out twice (recorded for both items; check them in Genuin):');
+    lines.push(...limitList(summary.conflicts.map((c) => `  ${c.item.kind} ${printable(c.item.key)} (${where(c.item)}) got ${printable(c.id)}, which the ledger holds for ${printable(c.heldBy)}`)));
+  }
   return lines.join('\n');
 }
 
@@ -124,6 +128,7 @@ export function summaryJson(summary: RunSummary): unknown {
       line: u.item.line,
       reason: u.reason,
     })),
+    conflicts: summary.conflicts.map((c) => ({ kind: c.item.kind, key: c.item.key, id: c.id, held_by: c.heldBy })),
   };
 }
 

@@ -302,7 +302,6 @@ export class Executor extends EventEmitter {
         async () => {
           for (let throttles = 0; ; ) {
             attempt++;
-            s.resendableWithChatId = item.kind === 'group' && request.chatId !== undefined && this.#chatIdsHonoured === true;
             const started = this.#o.now();
             // Communities before groups: each one sent makes 9 or so groups ready, which keeps
             // every slot busy to the end. The feed's backpressure counts queued groups, so
@@ -316,6 +315,8 @@ export class Executor extends EventEmitter {
             if (result.type === 'created' && item.kind === 'group' && request.chatId !== undefined) {
               await this.#observe(result.ids.chat_id === request.chatId);
             }
+            // Trust as it stands when the answer is judged: other groups' answers may have earned or lost it meanwhile.
+            s.resendableWithChatId = item.kind === 'group' && request.chatId !== undefined && this.#chatIdsHonoured === true;
             const step = nextStep(result, s);
             // The ledger gets what the item now is: a refusal after a lost answer is in doubt.
             await this.#recordOutcome(item, step.do === 'settle' ? step.outcome : result, request);
