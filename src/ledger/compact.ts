@@ -1,10 +1,11 @@
 // Compaction: rewrites the ledger as one line per item (its latest state), under the lock, via a
-// temporary file renamed over the original. The one place the ledger is rewritten, so it checks
-// that the new file replays to the same state before it replaces anything.
+// temporary file renamed over the real file (a symlink to the ledger stays a symlink). The one
+// place the ledger is rewritten, so it checks that the new file replays to the same state first.
 import { open, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { LedgerError } from '../errors.js';
 import { TORN_MARKER_EVENT, type ItemState, type LedgerEvent } from './event.js';
+import { compactTempPath } from './leftovers.js';
 import { acquireLock } from './lock.js';
 import { readLedger, type LedgerState } from './replay.js';
 import { syncDirectory } from './writer.js';
@@ -63,6 +64,8 @@ const FIELDS = [
 function difference(a: LedgerState, b: LedgerState): string | undefined {
   if (a.items.size !== b.items.size) return `${a.items.size} items became ${b.items.size}`;
   if (a.torn.length !== b.torn.length) return `${a.torn.length} torn lines became ${b.torn.length}`;
+  if (a.api !== b.api) return `API ${String(a.api)} became ${String(b.api)}`;
+  if (a.chatIdsHonoured !== b.chatIdsHonoured) return `chat_id_honoured ${String(a.chatIdsHonoured)} became ${String(b.chatIdsHonoured)}`;
   for (const [k, x] of a.items) {
     const y = b.items.get(k);
     if (!y) return `${x.kind} ${x.key} is missing`;
@@ -75,22 +78,28 @@ function difference(a: LedgerState, b: LedgerState): string | undefined {
 
 const WRITE_CHUNK = 1 << 20;
 
-/** Compacts the ledger at `path` in place (atomically). Takes the ledger lock for the duration. */
+/**
+ * Compacts the ledger at `path` in place (atomically). Takes the ledger lock for the duration.
+ * Through a symlink, the file it points to is rewritten, and the temporary file lives next to it.
+ */
 export async function compactLedger(path: string, options: CompactOptions = {}): Promise<CompactResult> {
-  const release = await acquireLock(path, options);
-  const tmp = `${path}.tmp-${process.pid}`;
+  const lock = await acquireLock(path, options);
+  const real = lock.ledger;
+  const tmp = compactTempPath(real);
   let tmpCreated = false;
   try {
-    const before = await readLedger(path, options);
+    const before = await readLedger(real, options);
     if (before.lines === 0 && before.torn.length === 0) {
       return { linesBefore: 0, linesAfter: 0, items: 0, torn: 0 };
     }
-    await unlink(tmp).catch(() => undefined); // a leftover of an earlier compaction by a reused pid
     const handle = await open(tmp, 'wx', 0o600);
     tmpCreated = true;
     let linesAfter = 0;
     try {
+      // The ledger's meta lines first: its API (a new ledger's first line), then the latest observation.
       let chunk = '';
+      if (before.origin) chunk += JSON.stringify(before.origin) + '\n';
+      if (before.observed) chunk += JSON.stringify(before.observed) + '\n';
       // Torn lines first, exactly as found: they may hold half an id a person can still read.
       const at = (options.now ?? (() => new Date()))().toISOString();
       for (const t of before.torn) {
@@ -118,15 +127,17 @@ export async function compactLedger(path: string, options: CompactOptions = {}):
     if (diff !== undefined) {
       throw new LedgerError(`compacting ledger ${path} would change it (${diff}); left it untouched`);
     }
-    await rename(tmp, path);
+    // Renaming over a ledger that another process may be writing would lose its lines.
+    await lock.assertHeld();
+    await rename(tmp, real);
     tmpCreated = false;
-    await syncDirectory(dirname(path));
+    await syncDirectory(dirname(real));
     return { linesBefore: before.lines, linesAfter, items: before.items.size, torn: before.torn.length };
   } catch (error) {
     if (error instanceof LedgerError) throw error;
     throw new LedgerError(`cannot compact ledger ${path}: ${(error as Error).message}`);
   } finally {
     if (tmpCreated) await unlink(tmp).catch(() => undefined);
-    await release();
+    await lock.release();
   }
 }

@@ -2,7 +2,9 @@
 // ids the API handed out: the API has no lookup endpoint, so a lost line is a lost id.
 import { z } from 'zod';
 
-export const LEDGER_EVENTS = ['attempt', 'created', 'exists', 'failed', 'in_doubt', 'adopted'] as const;
+// `absent` and `abandoned` are written only by `ledger resolve` (a person's word): absent = an
+// in-doubt group does not exist (the next run sends it); abandoned = runs skip the item for good.
+export const LEDGER_EVENTS = ['attempt', 'created', 'exists', 'failed', 'in_doubt', 'adopted', 'absent', 'abandoned'] as const;
 export type LedgerEventName = (typeof LEDGER_EVENTS)[number];
 
 export const LedgerEventSchema = z.object({
@@ -31,8 +33,41 @@ export const LedgerEventSchema = z.object({
   status: z.number().int().optional(),
   code: z.string().optional(),
   message: z.string().optional(),
+  /** On lines a person's command wrote (`ledger resolve`): which command. Abandon's reason is in `message`. */
+  by: z.string().optional(),
 });
 export type LedgerEvent = z.infer<typeof LedgerEventSchema>;
+
+/** The ledger format whose meta lines this version writes; a higher one is from a newer version. */
+export const LEDGER_FORMAT = 2;
+
+/**
+ * Meta lines: facts about the whole ledger, not an item (no kind, no key). Replay keeps the
+ * ledger's API and the latest observation; compaction writes both back first.
+ */
+export const LedgerOriginSchema = z.object({
+  at: z.string(),
+  /** The API this ledger's ids belong to: `apiOrigin(GENUIN_API_URL)`, or `simulator`. */
+  event: z.literal('ledger'),
+  api: z.string(),
+  format: z.number().int(),
+});
+export type LedgerOrigin = z.infer<typeof LedgerOriginSchema>;
+
+export const ObservedSchema = z.object({
+  at: z.string(),
+  run: z.string(),
+  /** Whether the server echoed back the chat_id a group create sent (its latest answer). */
+  event: z.literal('observed'),
+  chat_id_honoured: z.boolean(),
+});
+export type Observed = z.infer<typeof ObservedSchema>;
+
+export const LedgerMetaSchema = z.discriminatedUnion('event', [LedgerOriginSchema, ObservedSchema]);
+export type LedgerMeta = z.infer<typeof LedgerMetaSchema>;
+
+/** Any line the writer appends. */
+export type LedgerLine = LedgerEvent | LedgerMeta;
 
 /** The statuses an item can be in after replay (an `attempt` alone is not a status). */
 export type ItemStatus = Exclude<LedgerEventName, 'attempt'>;
@@ -54,6 +89,8 @@ export interface ItemState {
   attempts: number;
   /** True when the last line for this item is an `attempt`: it was in flight when a run died. */
   inFlight: boolean;
+  /** The chat_id a group's latest `attempt` line sent: what to look for, and what a resend must carry. */
+  sent_chat_id?: string;
   hash?: string;
   updated_at: string;
   /** Run id of the item's latest line (compaction writes it back). */

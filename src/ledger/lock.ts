@@ -1,20 +1,54 @@
-// The ledger lock: one writer per ledger, across processes and overlapping cron jobs. An O_EXCL
-// lock file names its holder; a holder that is provably gone (dead pid on this host) is replaced.
+// The ledger lock: one writer per ledger file, across processes and overlapping cron jobs. An
+// O_EXCL lock file next to the ledger's real file names its holder; a holder that is provably
+// gone (dead pid on this host) is replaced; a holder whose lock is taken from it is told at once.
 import { randomUUID } from 'node:crypto';
 import { open, readFile, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LedgerError } from '../errors.js';
+import { removeCompactLeftovers } from './leftovers.js';
+import { realLedgerPath } from './real-path.js';
 
 export interface LockOptions {
   /** Told when a stale lock is taken over, or when ours was replaced before release. */
   onWarning?: (message: string) => void;
   /** Clock for `started` and for the age of a garbled lock file. Default: `() => new Date()`. */
   now?: () => Date;
+  /**
+   * Told once, as soon as a periodic check sees the lock lost while held: the lock file removed
+   * or replaced, or the ledger file moved or replaced. The holder must stop writing at once:
+   * another process may now take the lock and use the ledger. Giving it starts the check.
+   */
+  onLost?: (reason: string) => void;
+  /** How often the check runs while `onLost` is given. Default 500 ms. */
+  watchIntervalMs?: number;
 }
 
 /** Releases the lock; removes the lock file only if it is still ours. Safe to call twice. */
 export type ReleaseLock = () => Promise<void>;
+
+/** A held lock. Calling it releases it (as `release` does). */
+export interface LedgerLock extends ReleaseLock {
+  readonly release: ReleaseLock;
+  /** The lock file: `<real path of the ledger>.lock`. */
+  readonly file: string;
+  /** The ledger's real path (symlinks and `..` resolved): the file to read, rewrite and sync. */
+  readonly ledger: string;
+  /** Rejects with a LedgerError naming what happened if the lock is lost (checks now). */
+  assertHeld(): Promise<void>;
+  /** Why the lock was lost, once a check has seen it; undefined while held. */
+  readonly lost: string | undefined;
+}
+
+/** The LedgerError for a lost lock: `reason`, what the holder did about it, and the danger. */
+export function lockLostError(reason: string, consequence?: string): LedgerError {
+  return new LedgerError(`${reason}${consequence ? `: ${consequence}` : ''}; another process may be using this ledger`);
+}
+
+interface FileId {
+  dev: number;
+  ino: number;
+}
 
 interface LockInfo {
   pid: number;
@@ -62,12 +96,26 @@ type Seen =
   | { state: 'garbled'; text: string };
 
 /**
- * Takes the exclusive lock `${ledgerPath}.lock`, or throws a LedgerError naming who holds it.
- * A lock left by a process that no longer exists on this host (or a garbled lock file older
- * than 10 s) is taken over, with a warning.
+ * Takes the exclusive lock of the ledger at `ledgerPath`, or throws a LedgerError naming who
+ * holds it. A lock left by a process that no longer exists on this host (or a garbled lock file
+ * older than 10 s) is taken over, with a warning. Once held, temporary files left by an
+ * interrupted compaction are removed.
+ *
+ * The lock belongs to the ledger's real file, not to the path text: it is `<real path>.lock`
+ * (see realLedgerPath), so a symlink, a relative path or a `..` spelling of one ledger all meet
+ * at one lock file, also across hosts sharing the file system. A hard link is the one name no
+ * path leads back from (the other names of an inode cannot be found), so a ledger file with more
+ * than one link is refused outright: any run through any of its names then stops before sending,
+ * even one whose link was made while another run held the lock.
  */
-export async function acquireLock(ledgerPath: string, options: LockOptions = {}): Promise<ReleaseLock> {
-  const file = `${ledgerPath}.lock`;
+export async function acquireLock(ledgerPath: string, options: LockOptions = {}): Promise<LedgerLock> {
+  let real: string;
+  try {
+    real = await realLedgerPath(ledgerPath);
+  } catch (error) {
+    throw new LedgerError(`cannot lock ledger ${ledgerPath}: ${(error as Error).message}`);
+  }
+  const file = `${real}.lock`;
   const now = options.now ?? (() => new Date());
   const host = hostname();
   // The token makes "is it still ours?" exact even for a pid reused after a crash.
@@ -115,9 +163,19 @@ export async function acquireLock(ledgerPath: string, options: LockOptions = {})
 
   let tookOver: string | undefined;
   for (let attempt = 0; ; attempt++) {
-    if (await create(file, content)) {
+    const id = await create(file, content);
+    if (id) {
       if (tookOver) options.onWarning?.(tookOver);
-      return releaser(file, content, options);
+      const lock = held({ ledgerPath, real, file, content, id }, options);
+      try {
+        await refuseHardLinks(ledgerPath, real);
+        await lock.assertHeld(); // notes which file the ledger is now, so replacing it later shows
+        await removeCompactLeftovers(real, options.onWarning);
+      } catch (error) {
+        await lock.release().catch(() => undefined);
+        throw error;
+      }
+      return lock;
     }
     const seen = await inspect();
     if (seen.state === 'missing' && attempt < 3) continue; // released between our open and read
@@ -128,17 +186,36 @@ export async function acquireLock(ledgerPath: string, options: LockOptions = {})
   }
 }
 
-/** Creates the lock file with O_EXCL; false if it exists. */
-async function create(file: string, content: string): Promise<boolean> {
+/** Refuses a ledger file that has other names (hard links): the lock could not cover them. */
+async function refuseHardLinks(ledgerPath: string, real: string): Promise<void> {
+  let links: number;
+  try {
+    links = (await stat(real)).nlink;
+  } catch (error) {
+    if (errno(error) === 'ENOENT') return; // a new ledger: nothing links to it yet
+    throw new LedgerError(`cannot read ledger ${ledgerPath}: ${(error as Error).message}`);
+  }
+  if (links > 1) {
+    throw new LedgerError(
+      `ledger ${ledgerPath} has ${links} names (hard links), and a lock covers one name: two runs could share it; keep one name (make the others symlinks, or copy the file) and run again`,
+    );
+  }
+}
+
+/** Creates the lock file with O_EXCL; undefined if it exists, else the new file's identity. */
+async function create(file: string, content: string): Promise<FileId | undefined> {
   let handle;
   try {
     handle = await open(file, 'wx', 0o600);
   } catch (error) {
-    if (errno(error) === 'EEXIST') return false;
+    if (errno(error) === 'EEXIST') return undefined;
     throw new LedgerError(`cannot create lock file ${file}: ${(error as Error).message}`);
   }
+  let id: FileId;
   try {
     await handle.writeFile(content, 'utf8');
+    const { dev, ino } = await handle.stat();
+    id = { dev, ino };
     await handle.close();
   } catch (error) {
     // Do not leave an empty lock behind: it would block every run for 10 s.
@@ -146,7 +223,7 @@ async function create(file: string, content: string): Promise<boolean> {
     await unlink(file).catch(() => undefined);
     throw new LedgerError(`cannot write lock file ${file}: ${(error as Error).message}`);
   }
-  return true;
+  return id;
 }
 
 /**
@@ -199,23 +276,99 @@ async function breakStaleLock(file: string, staleText: string): Promise<void> {
   }
 }
 
-function releaser(file: string, content: string, options: LockOptions): ReleaseLock {
+interface Held {
+  ledgerPath: string;
+  real: string;
+  file: string;
+  content: string;
+  /** The lock file we created: a file with our content but another identity is a copy, not ours. */
+  id: FileId;
+}
+
+const sameFile = (a: FileId, b: FileId): boolean => a.dev === b.dev && a.ino === b.ino;
+
+/** The held lock: its release, its check, and (with `onLost`) the periodic check. */
+function held(h: Held, options: LockOptions): LedgerLock {
+  const { ledgerPath, real, file, content } = h;
   let released = false;
-  return async () => {
+  let lost: string | undefined;
+  /** The ledger file under the lock, once it exists: replacing or moving it loses the lock too. */
+  let ledgerId: FileId | undefined;
+  let timer: NodeJS.Timeout | undefined;
+
+  /** Whether the lock file is still the one we created, with our text. */
+  const lockFile = async (): Promise<'ours' | 'removed' | 'replaced'> => {
+    let handle;
+    try {
+      handle = await open(file, 'r');
+    } catch (error) {
+      if (errno(error) === 'ENOENT') return 'removed';
+      throw error;
+    }
+    try {
+      const [{ dev, ino }, text] = await Promise.all([handle.stat(), handle.readFile('utf8')]);
+      return text === content && sameFile({ dev, ino }, h.id) ? 'ours' : 'replaced';
+    } finally {
+      await handle.close();
+    }
+  };
+
+  /** Why the lock is lost, or undefined if it is still ours. Throws on errors that prove nothing. */
+  const check = async (): Promise<string | undefined> => {
+    const seen = await lockFile();
+    if (seen !== 'ours') return `lock file ${file} was ${seen} while this run held it`;
+    let now: FileId;
+    try {
+      const { dev, ino } = await stat(real);
+      now = { dev, ino };
+    } catch (error) {
+      if (errno(error) !== 'ENOENT') throw error;
+      // Not created yet is fine; gone after it existed means moved or removed under us.
+      return ledgerId === undefined ? undefined : `ledger ${ledgerPath} was moved or removed while this run held its lock`;
+    }
+    ledgerId ??= now;
+    return sameFile(now, ledgerId) ? undefined : `ledger ${ledgerPath} was replaced by another file while this run held its lock`;
+  };
+
+  const markLost = (reason: string): void => {
+    if (lost !== undefined || released) return;
+    lost = reason;
+    if (timer) clearInterval(timer);
+    options.onLost?.(reason);
+  };
+
+  if (options.onLost) {
+    let checking = false;
+    timer = setInterval(() => {
+      if (checking || lost !== undefined || released) return;
+      checking = true;
+      check()
+        .then((reason) => reason !== undefined && markLost(reason))
+        // A read error proves nothing (a full table of open files, a slow network mount): look again next time.
+        .catch(() => undefined)
+        .finally(() => (checking = false));
+    }, options.watchIntervalMs ?? 500);
+    timer.unref();
+  }
+
+  const release = async (): Promise<void> => {
     if (released) return;
     released = true;
-    let current: string;
+    if (timer) clearInterval(timer);
+    // A lost lock was reported when it was seen: say nothing more here.
+    const warn = lost === undefined ? options.onWarning : undefined;
+    let seen;
     try {
-      current = await readFile(file, 'utf8');
+      seen = await lockFile();
     } catch (error) {
-      if (errno(error) === 'ENOENT') {
-        options.onWarning?.(`lock file ${file} was removed while this run held it`);
-        return;
-      }
       throw new LedgerError(`cannot read lock file ${file}: ${(error as Error).message}`);
     }
-    if (current !== content) {
-      options.onWarning?.(`lock file ${file} was replaced by another process while this run held it; leaving it`);
+    if (seen === 'removed') {
+      warn?.(`lock file ${file} was removed while this run held it`);
+      return;
+    }
+    if (seen === 'replaced') {
+      warn?.(`lock file ${file} was replaced by another process while this run held it; leaving it`);
       return;
     }
     try {
@@ -226,4 +379,22 @@ function releaser(file: string, content: string, options: LockOptions): ReleaseL
       }
     }
   };
+
+  const assertHeld = async (): Promise<void> => {
+    if (lost === undefined) {
+      let reason: string | undefined;
+      try {
+        reason = await check();
+      } catch (error) {
+        throw new LedgerError(`cannot check lock file ${file}: ${(error as Error).message}`);
+      }
+      if (reason !== undefined) markLost(reason);
+      lost ??= reason; // also after release, so the answer is the truth
+    }
+    if (lost !== undefined) throw lockLostError(lost);
+  };
+
+  return Object.defineProperties(Object.assign(() => release(), { release, assertHeld, file, ledger: real }), {
+    lost: { get: () => lost, enumerable: true },
+  }) as LedgerLock;
 }

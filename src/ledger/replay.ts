@@ -3,7 +3,16 @@
 // the time it takes to read and JSON.parse them.
 import { open, type FileHandle } from 'node:fs/promises';
 import { LedgerError } from '../errors.js';
-import { stateKey, TORN_MARKER_EVENT, type ItemState, type LedgerEvent } from './event.js';
+import {
+  LEDGER_FORMAT,
+  stateKey,
+  TORN_MARKER_EVENT,
+  type ItemState,
+  type LedgerEvent,
+  type LedgerMeta,
+  type LedgerOrigin,
+  type Observed,
+} from './event.js';
 
 type Kind = 'community' | 'group';
 
@@ -18,12 +27,20 @@ export interface TornLine {
 export interface LedgerState {
   /** Latest state per item, keyed by `stateKey(kind, key)`, in order of first appearance. */
   readonly items: Map<string, ItemState>;
-  /** Event lines folded (blank lines, torn lines and torn-line markers are not counted). */
+  /** Item lines folded (blank lines, torn lines, torn-line markers and meta lines are not counted). */
   readonly lines: number;
   /** Distinct run ids seen. */
   readonly runs: number;
   /** Torn lines found (and ignored). */
   readonly torn: readonly TornLine[];
+  /** The API the ledger belongs to (its `ledger` meta line); undefined for a ledger older than that line. */
+  readonly api?: string;
+  /** The `ledger` meta line itself (compaction writes it back first). */
+  readonly origin?: LedgerOrigin;
+  /** Whether the server was last seen to honour client chat_ids (the latest `observed` line). */
+  readonly chatIdsHonoured?: boolean;
+  /** The latest `observed` line itself. */
+  readonly observed?: Observed;
   get(kind: Kind, key: string): ItemState | undefined;
   /** Handles of communities that exist on the server (status created, exists or adopted). */
   handles(): string[];
@@ -34,6 +51,8 @@ export interface LedgerState {
   handleOf(communityId: string): string | undefined;
   /** Folds one more event (e.g. the one just appended) into this state. */
   apply(event: LedgerEvent): ItemState;
+  /** Folds one more meta line (e.g. the one just appended) into this state. */
+  applyMeta(line: LedgerMeta): void;
 }
 
 export interface ReadLedgerOptions {
@@ -54,6 +73,8 @@ class State implements LedgerState {
   private view: Map<string, ItemState> | undefined;
   readonly torn: TornLine[] = [];
   lines = 0;
+  origin: LedgerOrigin | undefined;
+  observed: Observed | undefined;
   private readonly runIds = new Set<string>();
   private lastRun: string | undefined;
 
@@ -65,6 +86,19 @@ class State implements LedgerState {
       this.view = view;
     }
     return this.view;
+  }
+
+  get api(): string | undefined {
+    return this.origin?.api;
+  }
+
+  get chatIdsHonoured(): boolean | undefined {
+    return this.observed?.chat_id_honoured;
+  }
+
+  applyMeta(line: LedgerMeta): void {
+    if (line.event === 'ledger') this.origin ??= line;
+    else this.observed = line;
   }
 
   get runs(): number {
@@ -132,6 +166,7 @@ class State implements LedgerState {
         error_message: undefined,
         attempts: 0,
         inFlight: false,
+        sent_chat_id: undefined,
         hash: undefined,
         updated_at: e.at,
         run,
@@ -143,6 +178,7 @@ class State implements LedgerState {
     if (e.event === 'attempt') {
       s.attempts += e.attempts ?? 1;
       s.inFlight = true;
+      if (e.chat_id != null) s.sent_chat_id = e.chat_id;
     } else {
       s.status = e.event;
       s.inFlight = false;
@@ -169,6 +205,19 @@ export function emptyLedgerState(): LedgerState {
   return new State();
 }
 
+/** Why a parsed meta line (`ledger` or `observed`) is malformed, or undefined if it is fine. */
+function metaProblem(o: any): string | undefined {
+  if (typeof o.at !== 'string') return '"at" is not a string';
+  if (o.event === 'ledger') {
+    if (typeof o.api !== 'string' || o.api.length === 0) return '"api" is not a non-empty string';
+    if (typeof o.format !== 'number' || !Number.isInteger(o.format)) return '"format" is not an integer';
+    return undefined;
+  }
+  if (typeof o.run !== 'string') return '"run" is not a string';
+  if (typeof o.chat_id_honoured !== 'boolean') return '"chat_id_honoured" is not true or false';
+  return undefined;
+}
+
 /** Why a parsed line is not a ledger event, or undefined if it is one. Cheap: no allocation on success. */
 function shapeProblem(o: any): string | undefined {
   if (typeof o !== 'object' || o === null || Array.isArray(o)) return 'not a JSON object';
@@ -179,6 +228,8 @@ function shapeProblem(o: any): string | undefined {
     case 'failed':
     case 'in_doubt':
     case 'adopted':
+    case 'absent':
+    case 'abandoned':
       break;
     default:
       return `unknown event ${JSON.stringify(o.event)}`;
@@ -218,6 +269,8 @@ export async function readLedger(path: string, options: ReadLedgerOptions = {}):
   }
 
   let lineNo = 0;
+  /** Line of the `ledger` meta line, once seen. */
+  let originLine: number | undefined;
   /** An unparseable line: torn if it is the last one or a marker follows it, corrupt otherwise. */
   let suspect: { line: number; text: string; why: string } | undefined;
 
@@ -248,6 +301,25 @@ export async function readLedger(path: string, options: ReadLedgerOptions = {}):
         return;
       }
       throw corrupt(suspect.line, suspect.why);
+    }
+    if (o !== null && typeof o === 'object' && (o.event === 'ledger' || o.event === 'observed')) {
+      const problem = metaProblem(o);
+      if (problem !== undefined) throw corrupt(lineNo, problem);
+      if (o.event === 'ledger') {
+        if (o.format > LEDGER_FORMAT) {
+          throw new LedgerError(
+            `ledger ${path}:${lineNo}: written in format ${o.format} by a newer genuin-provision (this one reads up to ${LEDGER_FORMAT}); upgrade it`,
+          );
+        }
+        if (state.origin !== undefined && state.origin.api !== o.api) {
+          throw new LedgerError(
+            `ledger ${path}:${lineNo}: names API ${o.api}, but line ${originLine} names ${state.origin.api}; a ledger belongs to one API: split it by hand`,
+          );
+        }
+        originLine ??= lineNo;
+      }
+      state.applyMeta(o as LedgerMeta);
+      return;
     }
     const problem = shapeProblem(o);
     if (problem !== undefined) {

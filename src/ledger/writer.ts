@@ -4,7 +4,7 @@ import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { LedgerError } from '../errors.js';
-import { TORN_MARKER_EVENT, type LedgerEvent } from './event.js';
+import { TORN_MARKER_EVENT, type LedgerLine } from './event.js';
 
 /** The three file operations the writer needs; a `FileHandle` is one. Tests wrap it to inject faults. */
 export interface LedgerSink {
@@ -117,7 +117,7 @@ export class LedgerWriter {
    * LedgerError if the write fails, and so does every later append: a gap in the ledger is
    * never papered over.
    */
-  append(event: LedgerEvent): Promise<void> {
+  append(event: LedgerLine): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
     if (this.closed) return Promise.reject(new LedgerError(`cannot write ledger ${this.path}: it is closed`));
     const line = JSON.stringify(event);

@@ -1,5 +1,5 @@
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { lstat, readdir, readFile, readlink, stat, symlink, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LedgerError } from '../../src/errors.js';
 import { compactLedger } from '../../src/ledger/compact.js';
@@ -96,5 +96,30 @@ describe('compactLedger', () => {
     const path = await tempLedger();
     expect(await compactLedger(path)).toEqual({ linesBefore: 0, linesAfter: 0, items: 0, torn: 0 });
     expect(await readdir(dirname(path))).toEqual([]);
+  });
+
+  it('through a symlink: rewrites the file it points to, and the link stays a link', async () => {
+    const real = await tempLedger();
+    await writeFile(real, history());
+    const linkDir = dirname(await tempLedger());
+    const alias = join(linkDir, 'ledger.jsonl');
+    await symlink(real, alias);
+    const result = await compactLedger(alias);
+    expect(result).toMatchObject({ linesBefore: 13, linesAfter: 6 });
+    expect((await lstat(alias)).isSymbolicLink()).toBe(true);
+    expect(await readlink(alias)).toBe(real);
+    expect((await readLedger(real)).lines).toBe(6);
+    expect(await readdir(linkDir)).toEqual(['ledger.jsonl']); // no temp file or lock next to the link
+    expect(await readdir(dirname(real))).toEqual(['ledger.jsonl']);
+  });
+
+  it('the temporary file of an interrupted compaction is removed by the next one', async () => {
+    const path = await tempLedger();
+    await writeFile(path, history());
+    await writeFile(`${path}.compact-999999-deadbeef.tmp`, history().slice(0, 100)); // killed mid-write
+    const warnings: string[] = [];
+    await compactLedger(path, { onWarning: (m) => warnings.push(m) });
+    expect(warnings).toEqual([`removed ${path}.compact-999999-deadbeef.tmp, left by an interrupted compaction of this ledger`]);
+    expect(await readdir(dirname(path))).toEqual(['ledger.jsonl']);
   });
 });
