@@ -6,6 +6,7 @@ export type { RateLimit, ResolvedOptions, SimulatorOptions } from './options.js'
 export { BURST_FOLLOWERS, FAULT_KINDS, FAULTS, isFaultKind } from './faults.js';
 export type { Endpoint, FaultKind, FaultProbabilities } from './faults.js';
 export { TRIGGERS } from './endpoints.js';
+export { AUTH_PATH, TOKEN_HEADER } from './auth.js';
 export { State, groupIdentity, itemKey } from './state.js';
 export type {
   CommunityRecord,

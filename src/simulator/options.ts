@@ -12,8 +12,17 @@ export interface RateLimit {
 export interface SimulatorOptions {
   /** TCP port on 127.0.0.1; 0 picks a free one. Cannot change after start. Default 0. */
   port?: number;
-  /** The bearer token the API endpoints accept. Default `'sim-token'`. */
+  /** A bearer token the create endpoints always accept (besides those issued by the auth endpoint). Default `'sim-token'`. */
   token?: string;
+  /** The `api_key` that `POST /api/thirdparty/auth` accepts. Default `'sim-key'`. */
+  apiKey?: string;
+  /** The `api_secret` that goes with `apiKey`. Default `'sim-secret'`. */
+  apiSecret?: string;
+  /**
+   * How many create requests a token issued by the auth endpoint authorizes; the next one gets 401 and
+   * the token stays expired. null for no limit. The static `token` never expires. Default null.
+   */
+  tokenTtlRequests?: number | null;
   /** Seed for ids, fault rolls and latency. Default 1. */
   seed?: number;
   /** Token-bucket limit on the API endpoints; null for none. Default null. */
@@ -43,6 +52,9 @@ export type ResolvedOptions = { readonly [K in keyof SimulatorOptions]-?: Exclud
 export const DEFAULT_OPTIONS: ResolvedOptions = Object.freeze({
   port: 0,
   token: 'sim-token',
+  apiKey: 'sim-key',
+  apiSecret: 'sim-secret',
+  tokenTtlRequests: null,
   seed: 1,
   rateLimit: null,
   latencyMs: 0,
@@ -105,6 +117,10 @@ function checkFaults(v: unknown): FaultProbabilities {
 const CHECKS: { [K in keyof ResolvedOptions]: (v: unknown) => ResolvedOptions[K] } = {
   port: (v) => (Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 65535 ? (v as number) : fail('port must be an integer 0..65535')),
   token: (v) => (typeof v === 'string' && v !== '' ? v : fail('token must be a non-empty string')),
+  apiKey: (v) => (typeof v === 'string' && v !== '' ? v : fail('apiKey must be a non-empty string')),
+  apiSecret: (v) => (typeof v === 'string' && v !== '' ? v : fail('apiSecret must be a non-empty string')),
+  tokenTtlRequests: (v) =>
+    v === null || (Number.isInteger(v) && (v as number) >= 0) ? (v as number | null) : fail('tokenTtlRequests must be null or an integer >= 0'),
   seed: (v) => (Number.isInteger(v) ? (v as number) : fail('seed must be an integer')),
   rateLimit: checkRateLimit,
   latencyMs: checkLatency,

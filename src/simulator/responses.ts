@@ -44,6 +44,12 @@ export const ANSWERS = {
   // src/simulator/README.md, so the runner has one well-known "this id exists" answer to test against.
   groupExists: error(409, '5230', 'Group already exists.'),
   unexpected: error(500, '9999', 'XXXX-[unexpected error]'),
+  // The Authentication API's errors, as its reference words them.
+  authInvalid: error(400, '1099', 'An unexpected error occurred processing the request'),
+  brandMissing: error(404, '5235', 'Brand not exists.'),
+  authInvalidUse: error(412, '5166', 'Invalid Use of API'),
+  // The reference shows no success body (the token is in a header); this one is the simulator's.
+  authenticated: json(200, { code: 200, message: 'Token generated successfully.', data: {} }),
   unavailable: error(503, '503', 'Service Unavailable'),
   badGateway: nginxPage(502, 'Bad Gateway'),
   gatewayTimeout: nginxPage(504, 'Gateway Time-out'),

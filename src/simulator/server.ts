@@ -2,6 +2,7 @@
 // faults, and the /__sim/ control endpoints through which another process can inspect and steer it.
 import http, { type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { AUTH_PATH, TOKEN_HEADER, TokenIssuer, checkCredentials } from './auth.js';
 import { createCommunity, createGroup, refOf, type EndpointContext } from './endpoints.js';
 import { FaultInjector, isFaultKind, type Endpoint, type FaultKind } from './faults.js';
 import { MAX_BODY_BYTES, SimulatorOptionsError, resolveOptions, type ResolvedOptions, type SimulatorOptions } from './options.js';
@@ -98,6 +99,7 @@ export class Simulator {
   private opts: ResolvedOptions;
   private bucket: TokenBucket | null = null;
   private readonly faults: FaultInjector;
+  private readonly tokens = new TokenIssuer();
   private idRandom!: Random;
   private latencyRandom!: Random;
   private ctx!: EndpointContext;
@@ -144,7 +146,7 @@ export class Simulator {
     return `http://${HOST}:${this.opts.port}`;
   }
 
-  /** The bearer token the API endpoints accept. */
+  /** The static bearer token the create endpoints accept (issued tokens come from the auth endpoint). */
   get token(): string {
     return this.opts.token;
   }
@@ -186,9 +188,15 @@ export class Simulator {
     }
   }
 
+  /** Every token the auth endpoint has issued answers 401 from now on (the static `token` is unaffected). */
+  expireTokens(): void {
+    this.tokens.expireAll();
+  }
+
   /**
    * Back to an empty state: items, counters, fault log, scripted faults, and a full rate-limit bucket.
-   * The id stream is not restarted, so ids stay unique for the simulator's whole life.
+   * The id stream is not restarted, so ids stay unique for the simulator's whole life; issued tokens
+   * stay valid, so a client mid-run is not logged out by a test's reset.
    */
   reset(): void {
     this.state.reset();
@@ -233,6 +241,7 @@ export class Simulator {
     const path = q === -1 ? url : url.slice(0, q);
     if (path.startsWith('/__sim/')) return this.control(req, res, path);
     this.state.countRequest();
+    if (path === AUTH_PATH) return this.authenticate(req, res);
     const endpoint = ENDPOINTS.get(path);
     if (endpoint === undefined) return this.answer(res, ANSWERS.notFound);
     if (req.method !== 'POST') return this.answer(res, ANSWERS.methodNotAllowed, { allow: 'POST' });
@@ -270,12 +279,32 @@ export class Simulator {
     return { ok: true, body };
   }
 
+  /** Counts one use of an issued token: call once per create request. */
   private authorized(req: IncomingMessage): boolean {
     const header = req.headers.authorization;
     if (header === undefined) return false;
     const space = header.indexOf(' ');
     // The scheme name is case-insensitive (RFC 9110); the token is compared exactly.
-    return space > 0 && header.slice(0, space).toLowerCase() === 'bearer' && header.slice(space + 1).trim() === this.opts.token;
+    if (space <= 0 || header.slice(0, space).toLowerCase() !== 'bearer') return false;
+    const token = header.slice(space + 1).trim();
+    return token === this.opts.token || this.tokens.use(token, this.opts.tokenTtlRequests);
+  }
+
+  /**
+   * POST /api/thirdparty/auth. Neither rate limited nor faulted: a test of token refresh should meet
+   * exactly the 401 it arranged, not a 429 on the way to a new token.
+   */
+  private async authenticate(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    this.state.countAuth();
+    if (req.method !== 'POST') return this.answer(res, ANSWERS.methodNotAllowed, { allow: 'POST' });
+    const read = await readBody(req, MAX_BODY_BYTES);
+    if (!read.ok) return read.reason === 'too-large' ? this.answer(res, ANSWERS.payloadTooLarge) : undefined;
+    const body = isJsonContent(req) ? parseObject(read.bytes) : null;
+    const outcome = checkCredentials(body, this.opts.apiKey, this.opts.apiSecret);
+    if (!outcome.ok) return this.answer(res, outcome.answer);
+    const token = this.tokens.issue();
+    this.state.countTokenIssued();
+    return this.answer(res, ANSWERS.authenticated, { [TOKEN_HEADER]: token });
   }
 
   /** Faults that replace processing: nothing is created. */
@@ -449,6 +478,9 @@ export class Simulator {
         return reply(200, this.opts);
       case 'POST /__sim/reset':
         this.reset();
+        return reply(200, { ok: true });
+      case 'POST /__sim/expire-tokens':
+        this.expireTokens();
         return reply(200, { ok: true });
       case 'POST /__sim/config':
       case 'POST /__sim/inject': {

@@ -44,6 +44,10 @@ export interface Counts {
   faults: number;
   /** POSTs to the two create endpoints, whatever became of them (401, 429 and resets included). */
   creates: number;
+  /** Requests to the auth endpoint (also in `requests`), answered or not. */
+  auth: number;
+  /** Tokens the auth endpoint handed out. */
+  tokensIssued: number;
 }
 
 /**
@@ -89,7 +93,7 @@ export function groupIdentity(body: Record<string, unknown>): string {
 }
 
 function emptyCounts(): Counts {
-  return { requests: 0, byStatus: {}, rateLimited: 0, faults: 0, creates: 0 };
+  return { requests: 0, byStatus: {}, rateLimited: 0, faults: 0, creates: 0, auth: 0, tokensIssued: 0 };
 }
 
 const emptyItems = (): ItemRequests => ({ communities: {}, groups: {} });
@@ -136,6 +140,14 @@ export class State {
 
   countRequest(): void {
     this.counts.requests++;
+  }
+
+  countAuth(): void {
+    this.counts.auth++;
+  }
+
+  countTokenIssued(): void {
+    this.counts.tokensIssued++;
   }
 
   countCreate(): void {

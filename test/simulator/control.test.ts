@@ -47,7 +47,7 @@ describe('/__sim/ control endpoints', () => {
       body: group(cid, 'G'),
       created_at: expect.any(String),
     });
-    expect(snap.counts).toEqual({ requests: 6, byStatus: { '200': 3, '500': 2, '404': 1 }, rateLimited: 0, faults: 1, creates: 5 });
+    expect(snap.counts).toEqual({ requests: 6, byStatus: { '200': 3, '500': 2, '404': 1 }, rateLimited: 0, faults: 1, creates: 5, auth: 0, tokensIssued: 0 });
     expect(snap.requestsByItem).toEqual({ communities: { c: 2 }, groups: { [`${cid} name:G`]: 2, [`${cid} name:H`]: 1 } });
     expect(snap.faultLog).toEqual([{ kind: '500-json', endpoint: 'group', created: false, ref: 'H', at: expect.any(String) }]);
     expect(snap.duplicates).toEqual([
@@ -64,7 +64,7 @@ describe('/__sim/ control endpoints', () => {
     expect(json).toEqual({
       communities: [],
       groups: [],
-      counts: { requests: 0, byStatus: {}, rateLimited: 0, faults: 0, creates: 0 },
+      counts: { requests: 0, byStatus: {}, rateLimited: 0, faults: 0, creates: 0, auth: 0, tokensIssued: 0 },
       faultLog: [],
       duplicates: [],
       requestsByItem: { communities: {}, groups: {} },
@@ -119,7 +119,8 @@ describe('close()', () => {
 
     const t = performance.now();
     await sim.close();
-    expect(performance.now() - t).toBeLessThan(1000);
+    // Far below the 60 s the late answer holds, with room for a loaded machine.
+    expect(performance.now() - t).toBeLessThan(10_000);
     await hangingClosed;
     expect((await late).ok).toBe(false);
     await sim.close(); // idempotent
