@@ -62,6 +62,12 @@ export class LedgerError extends GenuinError {
   override name = 'LedgerError';
 }
 
+/** The API cannot be reached as configured: TLS not trusted, a URL that is not the API (exit 3). */
+export class ConnectionError extends GenuinError {
+  readonly exitCode = EXIT.aborted;
+  override name = 'ConnectionError';
+}
+
 /** The API rejected the credentials (exit 3). */
 export class AuthError extends GenuinError {
   readonly exitCode = EXIT.aborted;

@@ -47,8 +47,14 @@ export type Outcome =
    * lookup, so a resend could make a duplicate: a person must check.
    */
   | { type: 'in_doubt'; status?: number; code?: string; message: string }
-  /** The whole run must stop (credentials rejected). */
-  | { type: 'fatal'; status: number; message: string };
+  /**
+   * The whole run must stop: the answer says nothing about the item, only about the setup
+   * (credentials rejected, a TLS certificate not trusted, a URL that is not the API).
+   */
+  | { type: 'fatal'; status?: number; code?: string; reason: FatalReason; message: string };
+
+/** What a fatal answer is about, which decides the words and the fix a person is given. */
+export type FatalReason = 'auth' | 'tls' | 'api-url';
 
 export type OutcomeType = Outcome['type'];
 
@@ -77,12 +83,33 @@ export interface ClassifyOptions {
   retryGroup5xx?: boolean;
 }
 
+/** Node's TLS verification failures (OpenSSL's X509 codes, as Node names them). */
+const TLS_VERIFY_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_REVOKED',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'CERT_SIGNATURE_FAILURE',
+  'INVALID_CA',
+  'HOSTNAME_MISMATCH',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
 /** Longest server message kept, in characters. */
 const MAX_SERVER_MESSAGE = 500;
 
 export function classify(kind: ItemKind, raw: RawResult, options: ClassifyOptions = {}): Outcome {
   if (raw.type === 'network') {
     const message = `${raw.code}: ${raw.message}`;
+    // A certificate the machine does not trust says nothing about the item: retrying every item
+    // for minutes would only hide the one fix there is.
+    if (TLS_VERIFY_CODES.has(raw.code)) return { type: 'fatal', code: raw.code, reason: 'tls', message };
     if (!raw.sent) return { type: 'retry', code: raw.code, message };
     return ambiguous(kind, { code: raw.code, message });
   }
@@ -100,7 +127,7 @@ export function classify(kind: ItemKind, raw: RawResult, options: ClassifyOption
     return ambiguous(kind, { status, message: `HTTP ${status} without the expected ${kind} data` });
   }
   if (status === 401 || status === 403) {
-    return { type: 'fatal', status, message: `HTTP ${status}: the API rejected the access token` };
+    return { type: 'fatal', status, reason: 'auth', message: `HTTP ${status}: the API rejected the access token` };
   }
   if (status === 429) {
     return { type: 'throttled', retryAfterMs: parseRetryAfter(raw.retryAfter), message: 'HTTP 429: rate limited' };

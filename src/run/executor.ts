@@ -12,7 +12,7 @@ import type { LedgerEvent } from '../ledger/event.js';
 import { bodyHash } from '../plan/body-hash.js';
 import { deriveChatId } from '../plan/chat-id.js';
 import type { Plan, PlanItem } from '../plan/plan.js';
-import { AuthError, GenuinError, LedgerError } from '../errors.js';
+import { AuthError, ConnectionError, GenuinError, LedgerError } from '../errors.js';
 import { gaveUp, nextStep, type RetryOutcome, type SendState } from './next-step.js';
 import { Pacer } from './pacer.js';
 import { emptyTally, type IdConflict, type RunSummary, type StopReason, type Tally, type UnresolvedItem } from './summary.js';
@@ -67,6 +67,11 @@ export interface ExecutorOptions {
   retryGroup5xx?: boolean;
   /** The item (`kind key`) the ledger already holds an id for, if any. */
   idOwner?: (id: string) => string | undefined;
+  /**
+   * Gets a new token into the client (GENUIN_API_KEY/SECRET, GENUIN_ACCESS_TOKEN_COMMAND). A
+   * request refused with 401 is then resent once with it; without this a 401 stops the run.
+   */
+  refreshToken?: () => Promise<void>;
   now?: () => number;
 }
 
@@ -122,8 +127,8 @@ interface Request {
 }
 
 export class Executor extends EventEmitter {
-  readonly #o: Required<Omit<ExecutorOptions, 'maxDurationMs' | 'chatIdsHonoured' | 'idOwner'>> &
-    Pick<ExecutorOptions, 'maxDurationMs' | 'chatIdsHonoured' | 'idOwner'>;
+  readonly #o: Required<Omit<ExecutorOptions, 'maxDurationMs' | 'chatIdsHonoured' | 'idOwner' | 'refreshToken'>> &
+    Pick<ExecutorOptions, 'maxDurationMs' | 'chatIdsHonoured' | 'idOwner' | 'refreshToken'>;
   readonly #queue: PQueue;
   readonly #pacer: Pacer;
   /** Aborted on a graceful stop: nothing new starts; requests in flight finish and are recorded. */
@@ -141,6 +146,15 @@ export class Executor extends EventEmitter {
   #stopReason?: StopReason;
   #fatal?: Error;
   #requests = 0;
+  /** Bumped by each token refresh: a 401 for a request sent with an older token needs none. */
+  #tokenGeneration = 0;
+  #refreshing: Promise<void> | undefined;
+  /** The current token came from a refresh after a 401 ... */
+  #freshFrom401 = false;
+  /** ... and some request has since been answered with something other than 401. */
+  #tokenWorked = false;
+  /** Some answer looked like the Genuin API (a success, or its JSON error). */
+  #apiSeen = false;
   #firstRequestAt?: number;
   #lastRequestAt?: number;
 
@@ -306,11 +320,17 @@ export class Executor extends EventEmitter {
             // Communities before groups: each one sent makes 9 or so groups ready, which keeps
             // every slot busy to the end. The feed's backpressure counts queued groups, so
             // communities never run more than a queue's length ahead of their groups.
-            const raw = await this.#queue.add(() => this.#send(item, request, attempt), { priority: item.kind === 'community' ? 1 : 0 });
-            if (raw === undefined) throw new StoppedError('stopped before sending');
-            const result = classify(item.kind, raw, { retryGroup5xx: this.#o.retryGroup5xx });
+            const sent = await this.#queue.add(() => this.#send(item, request, attempt), { priority: item.kind === 'community' ? 1 : 0 });
+            if (sent === undefined) throw new StoppedError('stopped before sending');
+            const result = this.#judgeSetup(classify(item.kind, sent.raw, { retryGroup5xx: this.#o.retryGroup5xx }));
             const durationMs = this.#o.now() - started;
-            // Rejected credentials: stop every other start now, not after this line is durable.
+            // A 401 refused the request, so nothing was created: with a fresh token, send it again.
+            if (result.type === 'fatal' && result.status === 401 && (await this.#tokenRefreshed(sent.tokenGeneration))) {
+              await this.#recordOutcome(item, { type: 'failed', status: 401, message: 'HTTP 401: token expired; sent again with a new one' }, request);
+              this.emit('outcome', { item, outcome: result, attempt, durationMs } satisfies OutcomeEvent);
+              continue;
+            }
+            // Nothing more can succeed: stop every other start now, not after this line is durable.
             if (result.type === 'fatal') this.stop('fatal');
             if (result.type === 'created' && item.kind === 'group' && request.chatId !== undefined) {
               await this.#observe(result.ids.chat_id === request.chatId);
@@ -389,7 +409,7 @@ export class Executor extends EventEmitter {
         });
         return;
       case 'fatal':
-        throw new AuthError(`${outcome.message}: check GENUIN_ACCESS_TOKEN (run stopped, nothing more sent)`);
+        throw fatalError(outcome);
       default:
         this.#tally.failed++;
         this.#unresolvedParent(item, 'failed', failureText(outcome));
@@ -409,7 +429,7 @@ export class Executor extends EventEmitter {
   }
 
   /** One attempt, inside a queue slot: pace, leave evidence, send. Undefined if stopped first. */
-  async #send(item: PlanItem, request: Request, attempt: number): Promise<RawResult | undefined> {
+  async #send(item: PlanItem, request: Request, attempt: number): Promise<{ raw: RawResult; tokenGeneration: number } | undefined> {
     const stop = this.#stopStarting.signal;
     if (stop.aborted) return undefined;
     try {
@@ -424,7 +444,54 @@ export class Executor extends EventEmitter {
     this.#requests++;
     this.#lastRequestAt = this.#o.now();
     this.#firstRequestAt ??= this.#lastRequestAt;
-    return this.#o.client.send(item.kind, request.json, this.#hardAbort.signal);
+    const tokenGeneration = this.#tokenGeneration;
+    return { raw: await this.#o.client.send(item.kind, request.json, this.#hardAbort.signal), tokenGeneration };
+  }
+
+  /**
+   * After a 401: true once a new token is in place to resend with. Many requests refused at
+   * once share one refresh; a request refused with a token that a 401 just brought, before any
+   * request got through with it, means the new token is refused too: false, and the run stops.
+   */
+  async #tokenRefreshed(sentWith: number): Promise<boolean> {
+    const refresh = this.#o.refreshToken;
+    if (!refresh) return false;
+    if (sentWith < this.#tokenGeneration) return true; // another request refreshed it meanwhile
+    if (this.#refreshing) {
+      await this.#refreshing;
+      return true;
+    }
+    if (this.#freshFrom401 && !this.#tokenWorked) return false;
+    this.#refreshing = (async () => {
+      try {
+        await refresh();
+      } finally {
+        this.#refreshing = undefined;
+      }
+    })();
+    await this.#refreshing;
+    this.#tokenGeneration++;
+    this.#freshFrom401 = true;
+    this.#tokenWorked = false;
+    return true;
+  }
+
+  /**
+   * Answers that are about the setup, not the item. A 404 without the API's own error body,
+   * before anything has looked like the API, says the base URL is wrong: every item would fail.
+   */
+  #judgeSetup(outcome: Outcome): Outcome {
+    if (outcome.type === 'failed' && outcome.status === 404 && outcome.code === undefined && !this.#apiSeen) {
+      return {
+        type: 'fatal',
+        status: 404,
+        reason: 'api-url',
+        message: 'HTTP 404 without the API\'s error body: GENUIN_API_URL does not look like the Genuin API base (give the scheme and host only, such as https://api.example.com, without /api/thirdparty)',
+      };
+    }
+    if (outcome.type === 'created' || outcome.type === 'exists' || outcome.type === 'throttled' || ('code' in outcome && outcome.code !== undefined)) this.#apiSeen = true;
+    if (outcome.type !== 'fatal' || outcome.status !== 401) this.#tokenWorked = true;
+    return outcome;
   }
 
   /** Writes down whether the server echoes client chat_ids, when that is news. */
@@ -511,6 +578,20 @@ export class Executor extends EventEmitter {
       this.#unresolved.push({ item: child, status: 'blocked', reason: why });
       this.emit('blocked', child, why);
     }
+  }
+}
+
+/** The error a fatal answer stops the run with: what happened, and the one fix. */
+function fatalError(outcome: Extract<Outcome, { type: 'fatal' }>): GenuinError {
+  switch (outcome.reason) {
+    case 'auth':
+      return new AuthError(`${outcome.message}: check the credentials (GENUIN_ACCESS_TOKEN, GENUIN_API_KEY and GENUIN_API_SECRET, or GENUIN_ACCESS_TOKEN_COMMAND); run stopped, nothing more sent`);
+    case 'tls':
+      return new ConnectionError(
+        `TLS certificate not trusted (${outcome.message}): this machine does not trust the certificate the API (or a proxy) presents. If a private CA signs it, give that CA: NODE_EXTRA_CA_CERTS=/path/ca.pem; run stopped, nothing more sent`,
+      );
+    case 'api-url':
+      return new ConnectionError(`${outcome.message}; run stopped, nothing more sent`);
   }
 }
 

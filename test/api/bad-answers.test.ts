@@ -47,7 +47,7 @@ describe('client + classifier: what each bad answer becomes', () => {
   // unique, a duplicate becomes 5216), so "no usable answer" is retry; for a group it is in_doubt.
   const table: [FaultKind, ItemKind, Partial<Record<string, unknown>>, Outcome['type']][] = [
     ['502-html', 'community', { type: 'response', status: 502, body: undefined }, 'retry'],
-    ['502-html', 'group', { type: 'response', status: 502, body: undefined }, 'retry'],
+    ['502-html', 'group', { type: 'response', status: 502, body: undefined }, 'in_doubt'],
     ['empty-200', 'community', { type: 'response', status: 200, body: undefined }, 'retry'],
     ['empty-200', 'group', { type: 'response', status: 200, body: undefined }, 'in_doubt'],
     ['truncated-200', 'community', { type: 'response', status: 200, body: undefined }, 'retry'],
@@ -216,12 +216,25 @@ describe('whole runs: the defined outcome, and no wrong or missing id recorded a
     expect(r.lines.filter((l) => l.kind === 'group' && l.event === 'attempt')).toHaveLength(1);
     expect(r.summary.tally).toMatchObject({ created: 1, in_doubt: 1 });
     // The server did create it: exactly once, and the ledger says "check", not "created".
-    expect(sim.state.snapshot().groups).toHaveLength(1);
-    expect(r.lines.find((l) => l.kind === 'group' && l.chat_id !== undefined)).toBeUndefined();
+    const held = sim.state.snapshot().groups;
+    expect(held).toHaveLength(1);
+    expect(r.lines.find((l) => l.kind === 'group' && l.event === 'created')).toBeUndefined();
+    // What a person looks for: the in-doubt line names the chat_id sent, the one the server holds.
+    const sent = r.lines.find((l) => l.kind === 'group' && l.event === 'attempt')!.chat_id;
+    expect(r.lines.find((l) => l.kind === 'group' && l.event === 'in_doubt')!.chat_id).toBe(sent);
+    expect(held[0]!.chat_id).toBe(sent);
     createdLinesAreTrue(r.lines);
   });
 
-  it.each(['community', 'group'] as const)('an HTML 502 page on the %s: retried, then created once', async (kind) => {
+  it('an HTML 502 page on the group: in doubt, not resent (a gateway may have lost the create)', async () => {
+    sim.injectNext('502-html', { endpoint: 'group' });
+    const r = await run();
+    expect(r.events('group')).toEqual(['in_doubt']);
+    expect(r.lines.filter((l) => l.kind === 'group' && l.event === 'attempt')).toHaveLength(1);
+    expect(r.summary.tally).toMatchObject({ created: 1, in_doubt: 1 });
+  });
+
+  it.each(['community'] as const)('an HTML 502 page on the %s: retried, then created once', async (kind) => {
     sim.injectNext('502-html', { endpoint: kind });
     const r = await run();
     expect(r.events(kind)).toEqual(['failed', 'created']);
