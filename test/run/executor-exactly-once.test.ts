@@ -206,3 +206,55 @@ describe('an id the ledger already holds for another item', () => {
     expect(isComplete(summary)).toBe(false);
   });
 });
+
+describe('answers about the setup, not the item', () => {
+  it('a 401 refreshes the token once for all requests refused together, and resends them', async () => {
+    let generation = 0;
+    let refreshes = 0;
+    // Tokens of generation 0 are refused: every request sent before the refresh gets a 401.
+    const server = new FakeServer(() => (generation === 0 ? response(401, {}) : 'ok'));
+    const ex = executor(server, new MemoryLedger(), {
+      refreshToken: async () => {
+        refreshes++;
+        await new Promise((r) => setImmediate(r));
+        generation++;
+      },
+    });
+    const summary = await ex.run(plan(6, 1, false));
+    expect(summary.tally.created).toBe(12);
+    expect(refreshes).toBe(1);
+  });
+
+  it('a 401 with the token a refresh just brought stops the run', async () => {
+    const ex = executor(new FakeServer(() => response(401, {})), new MemoryLedger(), { refreshToken: async () => undefined });
+    await expect(ex.run(plan(2, 0, false))).rejects.toMatchObject({ name: 'AuthError', exitCode: 3 });
+  });
+
+  it('a 401 without a way to refresh stops the run', async () => {
+    const server = new FakeServer(() => response(401, {}));
+    await expect(executor(server, new MemoryLedger()).run(plan(3, 0, false))).rejects.toMatchObject({ name: 'AuthError' });
+    expect(server.sent.length).toBeLessThanOrEqual(3);
+  });
+
+  it('a TLS verification failure stops the run at once, naming the fix', async () => {
+    const server = new FakeServer(() => ({ type: 'network', code: 'SELF_SIGNED_CERT_IN_CHAIN', message: 'self-signed certificate in certificate chain', sent: false }));
+    const run = executor(server, new MemoryLedger(), { concurrency: 2 }).run(plan(20, 0, false));
+    await expect(run).rejects.toThrow(/SELF_SIGNED_CERT_IN_CHAIN.*NODE_EXTRA_CA_CERTS/);
+    expect(server.sent.length).toBeLessThanOrEqual(2);
+  });
+
+  it('404s without the API error body before anything looked like the API: the base URL is wrong', async () => {
+    const server = new FakeServer(() => response(404, undefined));
+    await expect(executor(server, new MemoryLedger(), { concurrency: 2 }).run(plan(20, 0, false))).rejects.toMatchObject({
+      name: 'ConnectionError',
+      message: expect.stringMatching(/GENUIN_API_URL does not look like the Genuin API base/),
+    });
+    expect(server.sent.length).toBeLessThanOrEqual(2);
+  });
+
+  it('a 404 with the API error body is the item\'s own failure', async () => {
+    const server = new FakeServer((kind, body) => (kind === 'community' && body.handle === 'c0' ? response(404, { code: '5220', message: 'no such category' }) : 'ok'));
+    const summary = await executor(server, new MemoryLedger()).run(plan(3, 0, false));
+    expect(summary.tally).toMatchObject({ created: 2, failed: 1 });
+  });
+});
