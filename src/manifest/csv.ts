@@ -15,6 +15,8 @@
 //   list separator inside cells (`1;2`), so guessing would silently misread list cells.
 // - Ragged rows are one fault each and reading goes on; a syntax error (quotes) is one fault
 //   and ends the file, since nothing after it can be placed reliably.
+// - A column whose name starts with `_` is ignored (notes for people, e.g. the `_reason` column
+//   of `report --failed`'s error file), so a fixed error file applies as it is.
 import { createReadStream } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
 
@@ -247,6 +249,8 @@ export async function csvEntries(file: string, limits: ManifestLimits, c: Collec
       }
       columnOf.set(name, i);
       if (name === 'kind') continue;
+      // Notes for people, not fields: `report --failed` writes `_status` and `_reason` columns.
+      if (name.startsWith('_')) continue;
       let known = false;
       for (const k of ['community', 'group'] as const) {
         const meta = (MANIFEST_KEYS[k] as readonly string[]).includes(name) && name !== 'groups' ? (name as keyof Meta) : undefined;

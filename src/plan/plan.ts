@@ -244,7 +244,10 @@ export class PlanBuilder {
     if (state?.sent_chat_id !== undefined) g.sentChatId = state.sent_chat_id;
     // A send that crashed mid-flight is as doubtful as one that lost its answer.
     if (state && (state.status === 'in_doubt' || state.inFlight)) {
-      if (this.options.chatIdsHonoured && state.sent_chat_id !== undefined && !this.options.retryInDoubt) {
+      // Resent by itself only while nothing has answered for the id: a refusal of an earlier
+      // resend (a 4xx on the in-doubt line) most likely says it exists, and that needs a person.
+      const refused = state.status === 'in_doubt' && state.status_code !== undefined && state.status_code < 500 && state.status_code !== 429;
+      if (this.options.chatIdsHonoured && state.sent_chat_id !== undefined && !refused && !this.options.retryInDoubt) {
         g.answerLost = true;
       } else if (!this.options.retryInDoubt) {
         g.action = 'in_doubt';
@@ -307,5 +310,5 @@ function parentAbandoned(g: PlanItem, handle: string): void {
 
 function block(g: PlanItem, handle: string): void {
   g.action = 'blocked';
-  g.reason = `community "${handle}" exists but its id is unknown: add its community_id to the community's manifest entry (it is then adopted)`;
+  g.reason = `community "${handle}" exists but its id is unknown: adopt it (genuin-provision ledger resolve ${handle} --community-id <id>, or community_id in its manifest entry) and the next run creates this group`;
 }

@@ -7,7 +7,7 @@ import { cellParser, FAIL, LIST_SEPARATOR } from '../manifest/cells.js';
 import { COMMUNITY_FIELDS, GROUP_FIELDS, type FieldInfo, type FieldMap } from '../manifest/fields.js';
 import { DEFAULT_LIMITS } from '../manifest/limits.js';
 import type { PlanItem } from '../plan/plan.js';
-import { quoteCell } from './csv.js';
+import { csvCell, quoteCell } from './csv.js';
 
 const FIELDS: Record<ItemKind, FieldMap> = { community: COMMUNITY_FIELDS, group: GROUP_FIELDS };
 
@@ -119,7 +119,16 @@ function leafCells(fields: FieldMap, prefix: string, value: unknown, out: Map<st
 
 export interface ManifestCsvOptions {
   bom?: boolean;
+  /**
+   * Per row (same order): why it is in the file. Written in the last columns, `_status` and
+   * `_reason`, which the CSV loader ignores (every column starting with `_`), so the fixed file
+   * applies as it is. Formula-neutralised like a report cell: nothing reads it back.
+   */
+  notes?: readonly { status: string; reason: string }[];
 }
+
+/** The note columns: names start with `_`, so the loader skips them. */
+export const NOTE_COLUMNS = ['_status', '_reason'] as const;
 
 export interface ManifestCsv {
   /** The CSV document (RFC 4180, CRLF). */
@@ -182,11 +191,13 @@ export function manifestCsv(rows: ManifestRow[], options: ManifestCsvOptions = {
     for (const name of fields.fields.keys()) if (used.has(name) && !columns.includes(name)) columns.push(name);
   }
 
-  let text = (options.bom ? '\uFEFF' : '') + columns.join(',') + '\r\n';
+  const notes = options.notes;
+  let text = (options.bom ? '\uFEFF' : '') + [...columns, ...(notes ? NOTE_COLUMNS : [])].join(',') + '\r\n';
   let line = 2;
   const lines: number[] = [];
   let formulaCells = 0;
-  for (const cells of cellsOf) {
+  for (let r = 0; r < cellsOf.length; r++) {
+    const cells = cellsOf[r]!;
     lines.push(line);
     const out: string[] = [];
     for (const c of columns) {
@@ -194,6 +205,8 @@ export function manifestCsv(rows: ManifestRow[], options: ManifestCsvOptions = {
       if (FORMULA.test(v) && !PLAIN_NUMBER.test(v)) formulaCells++;
       out.push(quoteCell(v));
     }
+    const note = notes?.[r];
+    if (notes) out.push(csvCell(note?.status), csvCell(note?.reason));
     const record = out.join(',');
     text += record + '\r\n';
     line += 1 + (record.match(/\n/g)?.length ?? 0);

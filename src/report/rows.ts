@@ -1,7 +1,8 @@
-// Report rows: one flat row per ledger item, the shape both exports (CSV, JSON) print. The
-// column list is defined here once.
-import type { ItemStatus } from '../ledger/event.js';
+// Report rows: one flat row per ledger item (plus, given the plan, the items only the plan
+// knows about: blocked groups), the shape both exports (CSV, JSON) print. Columns defined once.
+import { stateKey, type ItemStatus } from '../ledger/event.js';
 import type { LedgerState } from '../ledger/replay.js';
+import type { Plan, PlanItem } from '../plan/plan.js';
 
 /** The report's columns, in order: the CSV header and the keys of every JSON row. */
 export const REPORT_COLUMNS = [
@@ -19,8 +20,11 @@ export const REPORT_COLUMNS = [
 ] as const;
 export type ReportColumn = (typeof REPORT_COLUMNS)[number];
 
-/** An item's status, or `in_flight` when its latest line is an unanswered attempt (a run died). */
-export type ReportStatus = ItemStatus | 'in_flight';
+/**
+ * An item's status, `in_flight` when its latest line is an unanswered attempt (a run died), or
+ * `blocked` (from the plan: a group whose parent's id is unknown; never a ledger status).
+ */
+export type ReportStatus = ItemStatus | 'in_flight' | 'blocked';
 
 export interface ReportRow {
   kind: 'community' | 'group';
@@ -33,11 +37,12 @@ export interface ReportRow {
   error_code: string | null;
   error_message: string | null;
   attempts: number;
-  updated_at: string;
+  /** Null for a row only the plan knows (nothing was ever written for it). */
+  updated_at: string | null;
 }
 
 /** The statuses `--failed` keeps: everything a re-run may still change. */
-export const UNRESOLVED_STATUSES: ReadonlySet<ReportStatus> = new Set<ReportStatus>(['failed', 'in_doubt', 'in_flight']);
+export const UNRESOLVED_STATUSES: ReadonlySet<ReportStatus> = new Set<ReportStatus>(['failed', 'in_doubt', 'in_flight', 'blocked']);
 
 /**
  * One row per item, in ledger order (first appearance). An item whose latest line is an attempt
@@ -66,7 +71,52 @@ export function isUnresolved(row: ReportRow): boolean {
   return UNRESOLVED_STATUSES.has(row.status);
 }
 
-/** The rows `--failed` prints: failed, in doubt, or in flight. */
+/** The rows `--failed` prints: failed, in doubt, in flight (or blocked, in rows made with the plan). */
 export function* unresolvedRows(rows: Iterable<ReportRow>): Generator<ReportRow> {
   for (const row of rows) if (isUnresolved(row)) yield row;
+}
+
+/** A plan item that has a report row even without a ledger line, or that overrides its ledger row. */
+function planStatus(item: PlanItem): 'blocked' | 'abandoned' | undefined {
+  if (item.action === 'blocked') return 'blocked';
+  // A group skipped with its abandoned community has no line of its own.
+  if (item.action === 'skip' && item.done === 'abandoned') return 'abandoned';
+  return undefined;
+}
+
+/**
+ * The ledger's rows, with what only the manifests' plan knows: a blocked group (its parent's id
+ * is unknown) gets status `blocked` and the plan's reason as its error_message, whether or not
+ * the ledger has a line for it; a group skipped because its community was abandoned is
+ * `abandoned`. Ledger rows come first in ledger order, then plan-only rows in manifest order.
+ */
+export function* reportRowsWithPlan(state: LedgerState, plan: Plan): Generator<ReportRow> {
+  const fromPlan = new Map<string, PlanItem>();
+  for (const item of plan.items) if (planStatus(item) !== undefined) fromPlan.set(stateKey(item.kind, item.key), item);
+  for (const row of reportRows(state)) {
+    const item = fromPlan.get(stateKey(row.kind, row.key));
+    if (item === undefined) {
+      yield row;
+      continue;
+    }
+    fromPlan.delete(stateKey(row.kind, row.key));
+    // A ledger line of its own (an abandoned group, say) says more than its parent's fate.
+    if (planStatus(item) === 'abandoned' && row.status === 'abandoned') yield row;
+    else yield { ...row, status: planStatus(item)!, error_code: null, error_message: item.reason ?? null };
+  }
+  for (const item of fromPlan.values()) {
+    yield {
+      kind: item.kind,
+      key: item.key,
+      status: planStatus(item)!,
+      community_id: item.communityId ?? null,
+      chat_id: null,
+      group_id: null,
+      share_url: null,
+      error_code: null,
+      error_message: item.reason ?? null,
+      attempts: 0,
+      updated_at: null,
+    };
+  }
 }

@@ -142,10 +142,10 @@ describe('report --failed <manifests>: the error file workflow', () => {
     expect(r.stderr).toMatch(/l\.csv:2:2: name: cell longer than 100 characters \(limit maxCellBytes; raise it with GENUIN_MAX_CELL_BYTES\)/);
   });
 
-  it('manifests without --failed are refused with the fix', async () => {
+  it('manifests without --failed give the ledger report, with the blocked groups of the plan (test/cli/report-plan.test.ts)', async () => {
     const r = await cli(['report', write('m.yaml', BROKEN)]);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/only read with --failed/);
+    expect(r.code).toBe(0);
+    expect(r.stdout.split('\r\n')[0]).toBe('kind,key,status,community_id,chat_id,group_id,share_url,error_code,error_message,attempts,updated_at');
   });
 });
 

@@ -1,6 +1,6 @@
 // `report --failed <manifests...>`: the items that need a person, joined to their manifest
-// entries, as a manifest CSV to fix and feed back to `apply` (or as JSON for scripts). The
-// reasons go to stderr, one line per row, since the loader reads every column of the file.
+// entries, as a manifest CSV to fix and feed back to `apply` (or as JSON for scripts). Each
+// row's reason is in its `_reason` column (the loader ignores `_` columns) and on stderr.
 import { EXIT, ManifestError, formatFault, type ExitCode } from '../../errors.js';
 import type { LedgerState } from '../../ledger/replay.js';
 import type { ManifestLimits } from '../../manifest/limits.js';
@@ -48,7 +48,7 @@ export async function exportFailed(
     return { text: `${JSON.stringify(doc, null, 2)}\n`, rows: items.length };
   }
 
-  const csv = manifestCsv(rows, { bom: options.bom });
+  const csv = manifestCsv(rows, { bom: options.bom, notes: items.map((f) => ({ status: f.status, reason: f.reason })) });
   // Why each row is there, by the line it has in the file: the spreadsheet cannot hold it.
   const reasons = items.map((f, i) => `  ${options.target}:${csv.lines[i]}: ${f.status}: ${f.item.kind} ${f.item.key}: ${f.reason}`);
   if (reasons.length > 0) {

@@ -1,12 +1,17 @@
 // `report`: the ledger's latest state, one row per item, as CSV or JSON, to stdout or a file.
-// With --failed and the run's manifests: the items that need a person, as manifest rows.
+// With the run's manifests: blocked groups too (only the plan knows them); with --failed and
+// the manifests: the items that need a person, as manifest rows.
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { ConfigError, EXIT, type ExitCode } from '../../errors.js';
+import { EXIT, ManifestError, formatFault, type ExitCode } from '../../errors.js';
 import { readLedger } from '../../ledger/replay.js';
 import { csvChunks } from '../../report/csv.js';
 import { jsonChunks } from '../../report/json.js';
-import { reportRows, unresolvedRows } from '../../report/rows.js';
+import { reportRows, reportRowsWithPlan, unresolvedRows, type ReportRow } from '../../report/rows.js';
+import { makePlan } from '../../plan/make-plan.js';
+import type { LedgerState } from '../../ledger/replay.js';
+import type { ManifestLimits } from '../../manifest/limits.js';
+import { reportFaults } from './validate.js';
 import type { Environment } from '../environment.js';
 import type { Output } from '../output.js';
 import { ledgerPathFor } from './ledger-path.js';
@@ -24,13 +29,14 @@ export interface ReportFlags {
 }
 
 export async function runReport(files: string[], flags: ReportFlags, out: Output): Promise<ExitCode> {
-  if (files.length > 0 && !flags.failed) {
-    throw new ConfigError('manifests are only read with --failed (report --failed --out fix.csv <manifests...>); without --failed, report the whole ledger: genuin-provision report');
-  }
   const path = ledgerPathFor(flags);
   const state = await readLedger(path, { onWarning: (m) => out.warn(m) });
   let chunks: Iterable<string>;
-  if (files.length > 0) {
+  if (files.length > 0 && !flags.failed) {
+    const rows = await rowsWithPlan(files, state, limitsFromEnv(flags.env), out);
+    if (typeof rows === 'number') return rows;
+    chunks = flags.format === 'json' ? jsonChunks(rows) : csvChunks(rows, { bom: flags.bom });
+  } else if (files.length > 0) {
     const exported = await exportFailed(files, state, flags.format ?? 'csv', { bom: flags.bom, target: flags.out ?? '(stdout)', limits: limitsFromEnv(flags.env) }, out);
     if (typeof exported === 'number') return exported;
     chunks = [exported.text];
@@ -51,4 +57,18 @@ export async function runReport(files: string[], flags: ReportFlags, out: Output
     out.note(`wrote ${flags.out} from ${path}`);
   }
   return EXIT.ok;
+}
+
+/** The ledger's rows plus the blocked (and abandoned-with-their-community) items of the manifests' plan. */
+async function rowsWithPlan(files: string[], ledger: LedgerState, limits: Partial<ManifestLimits>, out: Output): Promise<Iterable<ReportRow> | ExitCode> {
+  let made;
+  try {
+    made = await makePlan(files, { ledger, limits, keepBodies: false });
+  } catch (error) {
+    if (!(error instanceof ManifestError)) throw error;
+    reportFaults(error, out);
+    return EXIT.usage;
+  }
+  for (const w of made.warnings) out.warn(formatFault(w));
+  return reportRowsWithPlan(ledger, made.plan);
 }
