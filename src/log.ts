@@ -1,8 +1,10 @@
 // The run's logger: pino, JSON lines to stderr (or a file), pretty on a terminal. Written
 // synchronously so nothing is lost at process.exit; the token can never appear in a line, and
-// phone numbers in free text (server messages) are masked.
+// phone numbers in free text (server messages) are masked. A log nobody can read any more (a
+// closed pipe, a full disk under --log-file) drops lines; it never stops the run.
 import { createRequire } from 'node:module';
 import pino, { type Logger } from 'pino';
+import { writeIfOpen } from './stdio.js';
 
 // pino-pretty is loaded only for a terminal: 35 ms of start-up that cron runs and pipes skip.
 const require = createRequire(import.meta.url);
@@ -63,9 +65,19 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     // ISO times: the log is read by people the morning after, not only by machines.
     timestamp: pino.stdTimeFunctions.isoTime,
   };
-  if (options.file) return pino(base, pino.destination({ dest: options.file, append: true, sync: true, mkdir: true, mode: 0o600 }));
+  if (options.file) {
+    const destination = pino.destination({ dest: options.file, append: true, sync: true, mkdir: true, mode: 0o600 });
+    // pino already swallows EPIPE (a FIFO whose reader left); any other write error would be
+    // thrown out of the logging call into the run. Say it once and carry on without the lines.
+    let told = false;
+    destination.on('error', (error: NodeJS.ErrnoException) => {
+      if (!told) writeIfOpen(process.stderr, `warning: cannot write to log file ${options.file} (${error.code ?? error.message}); log lines are lost until it can be written\n`);
+      told = true;
+    });
+    return pino(base, destination);
+  }
   const usePretty = options.pretty ?? Boolean(process.stderr.isTTY);
-  const write = options.write ?? ((line: string) => void process.stderr.write(line));
+  const write = options.write ?? ((line: string) => void writeIfOpen(process.stderr, line));
   if (usePretty) {
     // The formatter itself, not pino-pretty's stream: its stream is asynchronous, and a
     // line must be out before the next bar frame (and before process.exit). The run id is

@@ -5,6 +5,7 @@ import { EXIT, GenuinError, type ExitCode } from '../errors.js';
 import { DEFAULTS } from '../config/run-config.js';
 import { loadEnvironment } from './environment.js';
 import { Output } from './output.js';
+import { guardStdio, isGone, isReaderGone, writeIfOpen } from '../stdio.js';
 
 // Each command is imported when it runs: start-up stays quick (a cron run with nothing to do,
 // or --help) instead of loading got, the loaders and the simulator for every invocation.
@@ -37,16 +38,29 @@ Environment (or a .env file in the working directory):
 Exit codes: 0 all done · 1 some items failed, blocked or in doubt · 2 bad usage or invalid manifest (nothing sent) · 3 aborted (credentials rejected, ledger locked or unreadable, interrupted)`;
 
 export async function main(argv: string[]): Promise<ExitCode> {
-  // `plan --detail | head`: the reader has what it wanted; stop quietly, like any Unix tool.
-  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code === 'EPIPE') process.exit(EXIT.ok);
-    throw error;
-  });
   const out = new Output();
+  // A closed stdout or stderr (`| head -1`, `2>&1 | head`, a dropped SSH session) is written no
+  // more, and a run goes on: losing a reader is no reason to lose work. Only a command whose
+  // whole job is its output stops when stdout goes (`plan --detail | head`: the reader has what
+  // it wanted), quietly, like any Unix tool.
+  let outputOnly = false;
+  const onStdioError = (name: 'stdout' | 'stderr', error: NodeJS.ErrnoException) => {
+    if (name === 'stdout' && outputOnly) {
+      if (isReaderGone(error)) process.exit(EXIT.ok);
+      out.error(`cannot write to stdout: ${error.message}`);
+      process.exit(EXIT.aborted);
+    }
+    if (!isReaderGone(error)) out.warn(`cannot write to ${name} (${error.code ?? error.message}); going on without it`);
+  };
+  guardStdio(onStdioError);
+  const stopWhenStdoutGoes = () => {
+    outputOnly = true;
+    if (isGone(process.stdout)) process.exit(EXIT.ok);
+  };
   let code: ExitCode = EXIT.ok;
   const program = buildProgram(out, (c) => {
     code = c;
-  });
+  }, stopWhenStdoutGoes);
   try {
     await program.parseAsync(argv);
   } catch (error) {
@@ -71,14 +85,14 @@ function handleError(error: unknown, out: Output): ExitCode {
   return EXIT.aborted;
 }
 
-function buildProgram(out: Output, setCode: (c: ExitCode) => void): Command {
+function buildProgram(out: Output, setCode: (c: ExitCode) => void, outputOnly: () => void): Command {
   const program = new Command('genuin-provision')
     .description('Provision Genuin communities and their groups in bulk from YAML/CSV manifests: validate, plan, apply (rate-limited, retried, crash-safe), report.')
     .version(process.env.npm_package_version ?? '0.1.0')
     .showSuggestionAfterError(true)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) })
+    .configureOutput({ writeErr: (s) => void writeIfOpen(process.stderr, s), writeOut: (s) => void writeIfOpen(process.stdout, s) })
     .addHelpText('after', EXAMPLES);
 
   const env = () => loadEnvironment(out);
@@ -105,7 +119,10 @@ function buildProgram(out: Output, setCode: (c: ExitCode) => void): Command {
     .option('--retry-in-doubt', 'plan to re-send groups whose earlier send is in doubt')
     .option('--simulate', 'plan against the simulator ledger')
     .addHelpText('after', '\nExample:\n  $ genuin-provision plan manifests/example.yaml --detail')
-    .action(async (files: string[], opts) => setCode(await (await commands.plan()).runPlan(files, { ...opts, env: env() }, out)));
+    .action(async (files: string[], opts) => {
+      outputOnly();
+      setCode(await (await commands.plan()).runPlan(files, { ...opts, env: env() }, out));
+    });
 
   program
     .command('apply')
@@ -159,7 +176,10 @@ Examples:
       # fix.csv holds the failed rows as manifest rows: fix them, then
   $ genuin-provision apply fix.csv`,
     )
-    .action(async (files: string[], opts) => setCode(await (await commands.report()).runReport(files, { ...opts, env: env() }, out)));
+    .action(async (files: string[], opts) => {
+      outputOnly();
+      setCode(await (await commands.report()).runReport(files, { ...opts, env: env() }, out));
+    });
 
   program
     .command('simulate')

@@ -29,7 +29,25 @@ export interface PacerOptions {
   recoverFactor?: number;
   now?: () => number;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /**
+   * Told when a 429 starts a pause, once per pause: not for the 429s that answer requests sent
+   * before it, unless one lengthens the pause by a minute or more (a long Retry-After).
+   */
+  onPause?: (pause: PauseEvent) => void;
 }
+
+/** A pause of all requests that a 429 started. */
+export interface PauseEvent {
+  /** From now until the first request may start again. */
+  pauseMs: number;
+  /** The server's Retry-After, when it sent one. */
+  retryAfterMs?: number;
+  /** Requests per second once the pause ends. */
+  rate: number;
+}
+
+/** A pause that grows by this much is news even while an earlier one runs. */
+const LONGER_PAUSE_MS = 60_000;
 
 export class Pacer {
   readonly maxRate: number;
@@ -40,6 +58,7 @@ export class Pacer {
   readonly #recoverFactor: number;
   readonly #now: () => number;
   readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  readonly #onPause?: (pause: PauseEvent) => void;
   /** Time the next request may start. */
   #next = 0;
   #clean = 0;
@@ -58,6 +77,7 @@ export class Pacer {
     this.#recoverFactor = options.recoverFactor ?? 1.1;
     this.#now = options.now ?? (() => performance.now());
     this.#sleep = options.sleep ?? sleep;
+    this.#onPause = options.onPause;
   }
 
   get rate(): number {
@@ -100,7 +120,11 @@ export class Pacer {
     }
     this.#clean = 0;
     const until = now + (retryAfterMs ?? 1000 / this.#rate);
+    const before = this.#pausedUntil;
     this.#pausedUntil = Math.max(this.#pausedUntil, until);
+    if (now >= before || this.#pausedUntil - before >= LONGER_PAUSE_MS) {
+      this.#onPause?.({ pauseMs: this.#pausedUntil - now, retryAfterMs, rate: this.#rate });
+    }
     // Restart the schedule at the end of the pause: waiting takers re-queue at the new rate.
     this.#next = this.#pausedUntil;
     this.#epoch++;

@@ -30,6 +30,7 @@ const DRAIN_LIMIT = 16 * MAX_BODY_BYTES;
 const KEEP_ALIVE_MS = 65_000;
 
 const PAD = Buffer.alloc(64 * 1024, 'x');
+const HIDDEN = '(hidden)';
 
 type BodyRead = { ok: true; bytes: Buffer } | { ok: false; reason: 'too-large' | 'aborted' };
 type ItemRead = { ok: true; body: Record<string, unknown> | null } | { ok: false; reason: 'too-large' | 'aborted' };
@@ -461,6 +462,11 @@ export class Simulator {
     step();
   }
 
+  /** The options as the control endpoints show them: `simulate` may hold real credentials from the environment. */
+  private shownOptions(): ResolvedOptions {
+    return { ...this.opts, token: HIDDEN, apiSecret: HIDDEN };
+  }
+
   /** /__sim/: no auth, loopback callers only, not counted in the API's counters. */
   private async control(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     const reply = (status: number, value: unknown) => {
@@ -475,7 +481,7 @@ export class Simulator {
       case 'GET /__sim/state':
         return reply(200, this.state.snapshot());
       case 'GET /__sim/config':
-        return reply(200, this.opts);
+        return reply(200, this.shownOptions());
       case 'POST /__sim/reset':
         this.reset();
         return reply(200, { ok: true });
@@ -491,7 +497,7 @@ export class Simulator {
         try {
           if (route === 'POST /__sim/config') {
             this.configure(body as SimulatorOptions);
-            return reply(200, { ok: true, options: this.opts });
+            return reply(200, { ok: true, options: this.shownOptions() });
           }
           const { kind, count, endpoint } = body;
           if (!isFaultKind(kind)) throw new SimulatorOptionsError(`unknown fault kind: ${String(kind)}`);

@@ -115,6 +115,12 @@ describe('token expiry', () => {
     expect(() => sim.configure({ apiSecret: 7 as unknown as string })).toThrow(/apiSecret/);
   });
 
+  it('GET /__sim/config never shows the secret or the static token', async () => {
+    const shown = await (await fetch(`${sim.url}/__sim/config`)).json();
+    expect(shown).toMatchObject({ apiKey: 'key-1', apiSecret: '(hidden)', token: '(hidden)', tokenTtlRequests: null });
+    expect(JSON.stringify(shown)).not.toContain('secret-1');
+  });
+
   it('defaults to sim-key / sim-secret', async () => {
     const other = await startSimulator();
     try {

@@ -1,6 +1,6 @@
 // `apply`: run the plan against the API (or the simulator), then print the summary. Signals:
-// the first SIGINT/SIGTERM stops starting work and lets requests in flight finish; a second
-// exits at once. Progress: a live bar on a terminal, periodic log lines elsewhere.
+// the first SIGINT/SIGTERM/SIGHUP stops starting work and lets requests in flight finish; a
+// second exits at once. Progress: a live bar on a terminal, periodic log lines elsewhere.
 import { EXIT, ManifestError, type ExitCode } from '../../errors.js';
 import { parseDuration } from '../../config/parse.js';
 import { DEFAULTS, resolveRunConfig, type RunFlags } from '../../config/run-config.js';
@@ -17,6 +17,9 @@ import { logRequests } from '../request-log.js';
 import type { Environment } from '../environment.js';
 import type { Output } from '../output.js';
 import { reportFaults } from './validate.js';
+
+/** After a second signal, how long the run may take to record what it cut before the process just exits. */
+const HARD_EXIT_MS = 500;
 
 export interface ApplyFlags extends RunFlags {
   json?: boolean;
@@ -48,21 +51,34 @@ export async function runApply(files: string[], flags: ApplyFlags, out: Output):
   // --quiet means the summary only: on the terminal, errors alone (a log file keeps its level).
   const level = flags.logLevel ?? flags.env.LOG_LEVEL ?? (flags.quiet && !flags.logFile ? 'error' : 'info');
   const logger = createLogger({ level, file: flags.logFile, write: region ? (line) => region.write(process.stderr, line) : undefined });
+  // A closed stdout or stderr does not stop the run (see main.ts); what it would have shown
+  // goes to the log file, if there is one.
+  if (flags.logFile) out.whenDropped((lvl, text) => logger[lvl]({ stream: 'dropped' }, text));
 
+  // SIGHUP is a dropped SSH session: like SIGINT and SIGTERM, nobody asked to lose requests in
+  // flight. The first signal stops starting work (at once if the executor exists yet, else as
+  // soon as it does); the second cuts requests in flight and lets the run unwind, which records
+  // them and releases the lock, with process.exit as a backstop; a third exits at once.
   let executor: Executor | undefined;
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     signals++;
-    if (signals === 1 && executor) {
+    if (signals === 1) {
       out.warn(`${signal}: finishing requests in flight, starting nothing new (send ${signal} again to exit at once)`);
-      executor.stop('signal');
+      executor?.stop('signal');
       return;
     }
     out.warn(`${signal}: exiting now; requests in flight are left in doubt in the ledger`);
+    if (signals === 2 && executor) {
+      executor.abort();
+      setTimeout(() => process.exit(EXIT.aborted), HARD_EXIT_MS).unref();
+      return;
+    }
     process.exit(EXIT.aborted);
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onSignal);
 
   let planned: Plan | undefined;
   try {
@@ -81,6 +97,8 @@ export async function runApply(files: string[], flags: ApplyFlags, out: Output):
         const log = logger.child({ run: ex.runId });
         logRequests(ex, log);
         display.start(ProgressModel.forPlan(planned!).attach(ex), log);
+        // A signal that came while the plan was made: stop before anything is sent.
+        if (signals > 0) ex.stop('signal');
       },
     });
     display.finish();
@@ -108,5 +126,6 @@ export async function runApply(files: string[], flags: ApplyFlags, out: Output):
     out.route(undefined);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    process.off('SIGHUP', onSignal);
   }
 }

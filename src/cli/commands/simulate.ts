@@ -10,6 +10,10 @@ export interface SimulateFlags {
   port?: string;
   rate?: string;
   latency?: string;
+  /** Act like a server that makes its own chat_id for every group (and never refuses a repeated one). */
+  ignoreClientChatIds?: boolean;
+  /** Create requests each token from the auth endpoint authorizes before it answers 401. */
+  authTtl?: string;
   env: Environment;
 }
 
@@ -17,6 +21,10 @@ export async function runSimulate(flags: SimulateFlags, out: Output): Promise<Ex
   const token = flags.env.GENUIN_ACCESS_TOKEN?.trim() || 'sim-token';
   const port = flags.port !== undefined ? parseCount(flags.port, '--port', { min: 0, max: 65535 }) : 0;
   const rate = flags.rate !== undefined ? parseRate(flags.rate) : undefined;
+  const tokenTtl = flags.authTtl !== undefined ? parseCount(flags.authTtl, '--auth-ttl', { min: 1 }) : null;
+  // The auth endpoint accepts the key and secret the tool itself would send, so native auth can be rehearsed.
+  const apiKey = flags.env.GENUIN_API_KEY?.trim() || 'sim-key';
+  const apiSecret = flags.env.GENUIN_API_SECRET?.trim() || 'sim-secret';
   let simulator;
   try {
     simulator = await startSimulator({
@@ -24,6 +32,10 @@ export async function runSimulate(flags: SimulateFlags, out: Output): Promise<Ex
       token,
       rateLimit: rate ? { rate } : null,
       latencyMs: flags.latency !== undefined ? parseDuration(flags.latency, '--latency') : 0,
+      ignoreClientChatIds: flags.ignoreClientChatIds === true,
+      apiKey,
+      apiSecret,
+      tokenTtlRequests: tokenTtl,
     });
   } catch (error) {
     throw new ConfigError(`cannot start the simulator: ${(error as Error).message}`);
@@ -31,6 +43,9 @@ export async function runSimulate(flags: SimulateFlags, out: Output): Promise<Ex
   out.info(`Genuin API simulator listening on ${simulator.url}${rate ? ` (rate limit ${rate}/s)` : ''}`);
   out.info(`  export GENUIN_API_URL=${simulator.url}`);
   if (!flags.env.GENUIN_ACCESS_TOKEN) out.info('  export GENUIN_ACCESS_TOKEN=sim-token');
+  if (!flags.env.GENUIN_API_KEY) out.info('  or, for tokens from POST /api/thirdparty/auth: export GENUIN_API_KEY=sim-key GENUIN_API_SECRET=sim-secret');
+  if (tokenTtl !== null) out.info(`  each token from the auth endpoint expires after ${tokenTtl} create requests`);
+  if (flags.ignoreClientChatIds) out.info('  client chat_ids are ignored: every group gets a chat_id made by the simulator');
   out.info(`  state: curl ${simulator.url}/__sim/state    stop: Ctrl-C`);
   await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);
   await simulator.close();

@@ -1,6 +1,7 @@
 // The few lines at the bottom of a terminal that a live display redraws in place. Every other
 // write to the terminal (log lines, warnings) goes through `write`, which lifts the display,
 // writes the text above it and puts the display back, so neither corrupts the other.
+import { writeIfOpen } from '../../stdio.js';
 
 /** Cursor to the start of the line, then `n` lines up, then erase to the end of the screen. */
 const lift = (n: number) => (n > 0 ? `\r\x1b[${n}A\x1b[0J` : '\r\x1b[0J');
@@ -18,24 +19,19 @@ export class LiveRegion {
     const frame = lines.length ? `${lines.join('\n')}\n` : '';
     if (frame === this.#frame) return;
     // One write per redraw: lifting and drawing separately flickers.
-    this.stream.write(this.#erase() + frame);
+    writeIfOpen(this.stream, this.#erase() + frame);
     this.#frame = frame;
     this.#lines = lines.length;
   }
 
-  /** Writes text (whole lines) to `target` above the display. */
-  write(target: NodeJS.WritableStream, text: string): void {
-    if (this.#closed || this.#lines === 0) {
-      target.write(text);
-      return;
-    }
-    if (target === this.stream) {
-      this.stream.write(this.#erase() + text + this.#frame);
-      return;
-    }
-    this.stream.write(this.#erase());
-    target.write(text);
-    this.stream.write(this.#frame);
+  /** Writes text (whole lines) to `target` above the display; false if `target`'s reader is gone. */
+  write(target: NodeJS.WritableStream, text: string): boolean {
+    if (this.#closed || this.#lines === 0) return writeIfOpen(target, text);
+    if (target === this.stream) return writeIfOpen(this.stream, this.#erase() + text + this.#frame);
+    writeIfOpen(this.stream, this.#erase());
+    const written = writeIfOpen(target, text);
+    writeIfOpen(this.stream, this.#frame);
+    return written;
   }
 
   /** Leaves the last frame on screen as ordinary text; later writes pass straight through. */
