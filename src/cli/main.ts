@@ -187,6 +187,8 @@ Examples:
     .option('--port <n>', 'port on 127.0.0.1 (default: a free one)')
     .option('--rate <rate>', 'answer 429 above this rate (token bucket), e.g. 20/s')
     .option('--latency <duration>', 'delay every answer, e.g. 50ms')
+    .option('--ignore-client-chat-ids', 'make a new chat_id for every group instead of keeping the one sent (and refusing a held one)')
+    .option('--auth-ttl <n>', 'each token from POST /api/thirdparty/auth answers 401 after n create requests')
     .addHelpText('after', '\nExample:\n  $ genuin-provision simulate --port 8080 --rate 20/s')
     .action(async (opts) => setCode(await (await commands.simulate()).runSimulate({ ...opts, env: env() }, out)));
 
