@@ -159,7 +159,7 @@ Re-running is always safe: the ledger skips what was already created.`,
   program
     .command('report')
     .description("export the ledger's latest state: one row per item; with --failed and the manifests, a manifest CSV of what needs fixing")
-    .argument('[manifests...]', 'with --failed: the manifests of the run, to write the failed items back as manifest rows')
+    .argument('[manifests...]', 'the manifests of the run: adds the groups they block (the ledger has no line for them); with --failed, writes the items that need a person back as manifest rows')
     .addOption(ledgerOption())
     .addOption(new Option('--format <format>', 'csv or json').choices(['csv', 'json']).default('csv'))
     .option('--out <file>', 'write to this file (mode 0600) instead of stdout')
@@ -199,6 +199,43 @@ Examples:
     .addOption(ledgerOption())
     .addHelpText('after', '\nExample:\n  $ genuin-provision ledger compact --ledger /var/lib/genuin/ledger.jsonl   # refused (exit 3) while an apply holds the lock')
     .action(async (opts) => setCode(await (await commands.ledger()).runCompact({ ...opts, env: env() }, out)));
+  const kindOption = () => new Option('--kind <kind>', 'the item\'s kind, when the key names both a community and a group').choices(['community', 'group']);
+  ledger
+    .command('resolve')
+    .description("record what a person found out about an item, instead of editing the ledger by hand (appended under the lock, durable)")
+    .argument('<key>', 'the ledger key: a community handle, or <parent>/<group key> (as report and ledger show print it)')
+    .option('--created [chat_id]', 'an in-doubt group exists: record it as created, with this chat_id (default: the one its last attempt sent)')
+    .option('--absent', 'an in-doubt group does not exist: the next apply sends it')
+    .option('--community-id <id>', 'a community that "exists" is ours: adopt it with this id; its groups go ahead on the next apply')
+    .option('--abandon', 'keep the item in the manifest, but runs skip it (and exit 0); report shows it as abandoned')
+    .option('--reason <text>', 'with --abandon: why (shown by report and ledger show)')
+    .addOption(kindOption())
+    .addOption(ledgerOption())
+    .option('--simulate', 'resolve in the simulator ledger')
+    .addHelpText(
+      'after',
+      `
+Each refuses (exit 2) an item that is not in the state it applies to, naming the state it is in.
+Examples:
+  $ genuin-provision ledger show alpha/Welcome                 # its history, and what can be done
+  $ genuin-provision ledger resolve alpha/Welcome --created    # found in Genuin with the chat_id it was sent
+  $ genuin-provision ledger resolve alpha/Welcome --absent     # not in Genuin: the next apply sends it
+  $ genuin-provision ledger resolve alpha --community-id 6f0c2a   # the handle exists and is ours
+  $ genuin-provision ledger resolve beta --abandon --reason "handle taken by another brand"`,
+    )
+    .action(async (key: string, opts) => setCode(await (await commands.ledger()).runResolve(key, { ...opts, env: env() }, out)));
+  ledger
+    .command('show')
+    .description("print an item's whole history, one line per ledger line, and what can be done about it")
+    .argument('<key>', 'the ledger key: a community handle, or <parent>/<group key>')
+    .addOption(kindOption())
+    .addOption(ledgerOption())
+    .option('--simulate', 'read the simulator ledger')
+    .addHelpText('after', '\nExample:\n  $ genuin-provision ledger show alpha/Welcome')
+    .action(async (key: string, opts) => {
+      outputOnly();
+      setCode(await (await commands.ledger()).runShow(key, { ...opts, env: env() }, out));
+    });
 
   program
     .command('demo')
