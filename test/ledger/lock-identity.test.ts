@@ -49,7 +49,9 @@ describe('acquireLock: one lock per real ledger file', () => {
     await lock();
   });
 
-  it('other spellings of the same path: relative, `..`, through a symlinked directory', async () => {
+  // The kernel already resolved these for a lock named `${path}.lock`; kept so naming the lock
+  // after the real path never loses them.
+  it('other spellings of the same path: `..`, through a symlinked directory', async () => {
     const real = await tempLedger();
     const dir = dirname(real);
     await mkdir(join(dir, 'sub'));
