@@ -152,7 +152,11 @@ Examples:
   $ genuin-provision apply fixed.csv --retry-in-doubt                       # after checking in Genuin
 
 Progress: a live bar per kind on a terminal; elsewhere a log line every --progress-interval.
-Re-running is always safe: the ledger skips what was already created.`,
+Re-running is always safe: the ledger skips what was already created.
+Ending early: Ctrl-C, SIGTERM or SIGHUP (a dropped SSH session) finish the requests in flight,
+record them, release the ledger and exit 3; a second signal cuts them short. A closed stdout or
+stderr (| head) never stops a run: it goes on without them (with --log-file, what they would have
+shown goes to the file) and exits with its usual code.`,
     )
     .action(async (files: string[], opts) => setCode(await (await commands.apply()).runApply(files, { ...opts, env: env() }, out)));
 
