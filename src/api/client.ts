@@ -2,21 +2,27 @@
 // reports what happened as a RawResult. It never throws for an HTTP status or a network fault.
 import http from 'node:http';
 import https from 'node:https';
-import got, { RequestError, TimeoutError, type Got } from 'got';
+import got, { RequestError, TimeoutError, type Agents, type Got } from 'got';
+import { proxyAgents } from './proxy.js';
 import { ENDPOINTS, type ItemKind } from './schema.js';
 import type { RawResult } from './outcome.js';
 
 export interface ClientOptions {
   /** Base URL of the API, e.g. `https://api.begenuin.com`. */
   baseUrl: string;
-  /** The gn-access-token. Held only inside the got instance's headers. */
-  token: string;
+  /**
+   * The gn-access-token, or a getter read for every request (a token source that refreshes
+   * after a 401). Only ever placed in the Authorization header.
+   */
+  token: string | (() => string);
   /** Whole-request timeout in ms (connect, send, wait and read). */
   timeoutMs: number;
   /** Sockets kept alive per host; match the run's concurrency. */
   maxSockets: number;
   /** Largest response body read, in bytes; anything longer counts as no usable answer. */
   maxResponseBytes?: number;
+  /** Tunnel every request through this proxy (see `proxyFor`); direct when undefined. */
+  proxy?: URL;
 }
 
 const DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024;
@@ -33,7 +39,31 @@ const IDLE_SOCKET_MS = 1_000;
 
 /** Transport failures that happen before the request could have reached the server. */
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ERR_INVALID_URL']);
+/**
+ * Certificate verification fails during the TLS handshake, before a byte of the request is
+ * written: nothing was sent, and the code is what the run's stop message names.
+ */
+export const TLS_VERIFY_CODES: ReadonlySet<string> = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_DECRYPT_CERT_SIGNATURE',
+  'UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY', 'CERT_SIGNATURE_FAILURE', 'CERT_NOT_YET_VALID', 'CERT_HAS_EXPIRED',
+  'ERROR_IN_CERT_NOT_BEFORE_FIELD', 'ERROR_IN_CERT_NOT_AFTER_FIELD', 'CERT_CHAIN_TOO_LONG', 'CERT_REVOKED',
+  'INVALID_CA', 'PATH_LENGTH_EXCEEDED', 'INVALID_PURPOSE', 'CERT_UNTRUSTED', 'CERT_REJECTED',
+  'HOSTNAME_MISMATCH', 'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+/** The proxy would not open a tunnel (hpagent's error carries no code of its own). */
+const PROXY_REFUSED = /^(Bad response: \d+|Proxy timeout)$/;
 const NOT_SENT_TIMEOUT_EVENTS = new Set(['lookup', 'connect', 'secureConnect', 'socket']);
+
+/**
+ * The agents of requests to the API: kept alive, `maxSockets` per host, idle sockets closed
+ * early, through `proxy` when given. Exported so the auth request travels the same way.
+ */
+export function clientAgents(maxSockets: number, proxy?: URL): Agents {
+  const agentOptions = { keepAlive: true, maxSockets, scheduling: 'lifo' as const, timeout: IDLE_SOCKET_MS };
+  if (proxy) return proxyAgents(proxy, agentOptions);
+  return { http: new http.Agent(agentOptions), https: new https.Agent(agentOptions) };
+}
 
 export class GenuinClient {
   readonly #got: Got;
@@ -47,13 +77,21 @@ export class GenuinClient {
       group: new URL(ENDPOINTS.group.slice(1), base).href,
     };
     this.#maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
-    const agentOptions = { keepAlive: true, maxSockets: options.maxSockets, scheduling: 'lifo' as const, timeout: IDLE_SOCKET_MS };
+    const token = options.token;
+    const tokenOf = typeof token === 'function' ? token : () => token;
     this.#got = got.extend({
       headers: {
-        authorization: `Bearer ${options.token}`,
         'content-type': 'application/json',
         accept: 'application/json',
         'user-agent': 'genuin-provision',
+      },
+      hooks: {
+        // Read per request, so a request after a refresh carries the new token.
+        beforeRequest: [
+          (request) => {
+            request.headers.authorization = `Bearer ${tokenOf()}`;
+          },
+        ],
       },
       timeout: { request: options.timeoutMs },
       // Retries are ours (the executor's), with one policy for every failure.
@@ -62,7 +100,7 @@ export class GenuinClient {
       // A redirect could carry the Authorization header to another host: never follow.
       followRedirect: false,
       responseType: 'text',
-      agent: { http: new http.Agent(agentOptions), https: new https.Agent(agentOptions) },
+      agent: clientAgents(options.maxSockets, options.proxy),
     });
   }
 
@@ -106,9 +144,13 @@ function networkResult(error: unknown): RawResult {
   if (error.name === 'CancelError') {
     return { type: 'network', code: 'ERR_BODY_TOO_LARGE', message: 'response body too large', sent: true };
   }
+  if (error.code === 'ERR_GOT_REQUEST_ERROR' && PROXY_REFUSED.test(error.message)) {
+    // No tunnel, so the request never left this machine.
+    return { type: 'network', code: 'ERR_PROXY_CONNECT', message: `the proxy did not open a tunnel to the API (${error.message})`, sent: false };
+  }
   const code = error.code || 'EUNKNOWN';
   let sent = error.timings?.upload !== undefined;
-  if (NOT_SENT_CODES.has(code)) sent = false;
+  if (NOT_SENT_CODES.has(code) || TLS_VERIFY_CODES.has(code)) sent = false;
   if (error instanceof TimeoutError && NOT_SENT_TIMEOUT_EVENTS.has(error.event) && error.timings?.upload === undefined) {
     sent = false;
   }

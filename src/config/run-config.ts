@@ -2,14 +2,20 @@
 // environment, the environment overrides `.env`. The token is only ever read from the
 // environment or `.env`: there is no flag for it, so it never lands in shell history or `ps`.
 import { ConfigError } from '../errors.js';
+import { credentialsFromEnv, type Credentials } from '../api/token-source.js';
 import { checkApiUrl } from './api-target.js';
 import { parseCount, parseDuration, parseRate } from './parse.js';
 
 export interface RunConfig {
   /** API base URL (GENUIN_API_URL); undefined with --simulate until the simulator starts. */
   readonly apiUrl?: string;
-  /** gn-access-token (GENUIN_ACCESS_TOKEN). Never logged. */
+  /** gn-access-token (GENUIN_ACCESS_TOKEN), when that is how the token is obtained. Never logged. */
   readonly token?: string;
+  /**
+   * How tokens are obtained: GENUIN_ACCESS_TOKEN, GENUIN_API_KEY + GENUIN_API_SECRET, or
+   * GENUIN_ACCESS_TOKEN_COMMAND (exactly one). Undefined with --simulate. Never logged.
+   */
+  readonly credentials?: Credentials;
   /** Results ledger path (--ledger, GENUIN_LEDGER). */
   readonly ledgerPath: string;
   /** Requests per second at most (--rate). */
@@ -62,18 +68,18 @@ export interface RunFlags {
 export function resolveRunConfig(flags: RunFlags, env: Record<string, string | undefined>, needApi: boolean): RunConfig {
   const simulate = Boolean(flags.simulate);
   let apiUrl: string | undefined;
-  let token: string | undefined;
+  let credentials: Credentials | undefined;
   if (!simulate && needApi) {
     apiUrl = env.GENUIN_API_URL?.trim();
     if (!apiUrl) throw new ConfigError('GENUIN_API_URL is not set: set it (in the environment or .env), or use --simulate to rehearse against the built-in simulator');
     checkApiUrl(apiUrl);
-    token = env.GENUIN_ACCESS_TOKEN?.trim();
-    if (!token) throw new ConfigError('GENUIN_ACCESS_TOKEN is not set: put the gn-access-token in the environment or in .env (never on the command line)');
+    credentials = credentialsFromEnv(env);
   }
   const ledgerPath = flags.ledger ?? (simulate ? DEFAULTS.simulateLedger : env.GENUIN_LEDGER?.trim() || DEFAULTS.ledger);
   return Object.freeze({
     apiUrl,
-    token,
+    token: credentials?.source === 'token' ? credentials.token : undefined,
+    credentials,
     ledgerPath,
     rate: parseRate(flags.rate ?? DEFAULTS.rate),
     concurrency: parseCount(flags.concurrency ?? DEFAULTS.concurrency, '--concurrency', { min: 1, max: 1024 }),

@@ -1,7 +1,9 @@
 // `apply` as one call: lock the ledger, replay it, plan, run, close. The CLI and embedding
 // services both use this; they observe the run through the executor's events.
 import { randomUUID } from 'node:crypto';
-import { GenuinClient } from '../api/client.js';
+import { clientAgents, GenuinClient } from '../api/client.js';
+import { proxyDisplay, proxyFor } from '../api/proxy.js';
+import { createTokenSource, type TokenSource } from '../api/token-source.js';
 import type { ManifestFault } from '../errors.js';
 import { acquireLock, lockLostError } from '../ledger/lock.js';
 import { apiOrigin, checkOrigin, SIMULATOR_ORIGIN } from '../ledger/origin.js';
@@ -26,6 +28,10 @@ export interface ApplyHooks {
   /** Called with the executor before it starts: subscribe to its events, keep it to stop it. */
   onExecutor?: (executor: Executor) => void;
   limits?: Partial<ManifestLimits>;
+  /** Facts worth one line at info (the proxy in use). */
+  onNotice?: (message: string) => void;
+  /** Where HTTPS_PROXY, HTTP_PROXY and NO_PROXY are read (default process.env); the CLI passes its environment, .env included. */
+  env?: Record<string, string | undefined>;
 }
 
 export interface ApplyResult {
@@ -37,6 +43,9 @@ export interface ApplyResult {
 
 export async function applyManifests(files: string[], config: RunConfig, hooks: ApplyHooks = {}): Promise<ApplyResult> {
   const warn = hooks.onWarning ?? (() => {});
+  // A malformed proxy variable stops the run before the ledger is touched; the simulator is in-process.
+  const proxy = config.simulate ? undefined : proxyFor(config.apiUrl!, hooks.env ?? process.env);
+  if (proxy) hooks.onNotice?.(`requests to the API go through the proxy ${proxyDisplay(proxy)}`);
   let executor: Executor | undefined;
   const lock = await acquireLock(config.ledgerPath, {
     onWarning: warn,
@@ -54,11 +63,17 @@ export async function applyManifests(files: string[], config: RunConfig, hooks: 
     hooks.onPlan?.(plan, warnings);
 
     let apiUrl = config.apiUrl!;
-    let token = config.token!;
+    let tokens: TokenSource;
     if (config.simulate) {
-      token = SIMULATOR_TOKEN;
-      simulator = await startSimulator({ token });
+      simulator = await startSimulator({ token: SIMULATOR_TOKEN });
       apiUrl = simulator.url;
+      tokens = createTokenSource({ source: 'token', token: SIMULATOR_TOKEN }, { baseUrl: apiUrl, timeoutMs: config.timeoutMs });
+    } else {
+      const credentials = config.credentials ?? { source: 'token' as const, token: config.token! };
+      tokens = createTokenSource(credentials, { baseUrl: apiUrl, timeoutMs: config.timeoutMs, agent: clientAgents(1, proxy?.url) });
+      // The first token before anything is sent (an auth error writes nothing), and only when
+      // something will be: a run with nothing to do stays off the network.
+      if (tokens.refreshable && plan.counts.create.community + plan.counts.create.group > 0) await tokens.refresh();
     }
     writer = await LedgerWriter.open(config.ledgerPath);
     if (origin.action !== 'none') {
@@ -67,7 +82,7 @@ export async function applyManifests(files: string[], config: RunConfig, hooks: 
       if (origin.action === 'adopt') warn(origin.notice);
     }
     await lock.assertHeld();
-    const client = new GenuinClient({ baseUrl: apiUrl, token, timeoutMs: config.timeoutMs, maxSockets: config.concurrency });
+    const client = new GenuinClient({ baseUrl: apiUrl, token: () => tokens.current(), timeoutMs: config.timeoutMs, maxSockets: config.concurrency, proxy: proxy?.url });
     executor = new Executor({
       client,
       ledger: writer,
@@ -80,6 +95,8 @@ export async function applyManifests(files: string[], config: RunConfig, hooks: 
       deriveChatIds: config.deriveChatIds,
       retryGroup5xx: config.retryGroup5xx,
       idOwner: idIndex(ledger),
+      // On a 401: one new token, then the refused request again (a fixed token has none: the 401 stops the run).
+      refreshToken: tokens.refreshable ? () => tokens.refresh() : undefined,
     });
     if (lock.lost !== undefined) executor.stop('fatal'); // lost between the check above and now
     hooks.onExecutor?.(executor);
