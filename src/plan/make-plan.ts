@@ -29,6 +29,7 @@ export async function makePlan(files: string[], options: MakePlanOptions): Promi
   const result = await loadManifests(files, {
     onEntry: (entry) => builder.add(entry),
     isKnownHandle: (handle) => options.ledger.isKnownHandle(handle),
+    handleOfId: (id) => options.ledger.handleOf(id),
     limits: options.limits,
   });
   return { plan: builder.build(), warnings: result.warnings, files: result.counts.files };

@@ -21,7 +21,7 @@ export type PlanAction =
 
 export interface PlanItem {
   kind: ItemKind;
-  /** Ledger key: the handle, or `<handle or community_id>/<group key>`. */
+  /** Ledger key: the handle, or `<parent handle or community_id, %-encoded>/<group key, NFC-trimmed>` (plan/item-key.ts). */
   key: string;
   file: string;
   line: number;

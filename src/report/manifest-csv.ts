@@ -6,6 +6,7 @@ import type { ItemKind } from '../api/schema.js';
 import { cellParser, FAIL, LIST_SEPARATOR } from '../manifest/cells.js';
 import { COMMUNITY_FIELDS, GROUP_FIELDS, type FieldInfo, type FieldMap } from '../manifest/fields.js';
 import { DEFAULT_LIMITS } from '../manifest/limits.js';
+import { parseGroupKey } from '../plan/item-key.js';
 import type { PlanItem } from '../plan/plan.js';
 import { csvCell, quoteCell } from './csv.js';
 
@@ -26,9 +27,8 @@ export interface ManifestRow {
 export function manifestRow(item: PlanItem): ManifestRow {
   const body = item.body ? (JSON.parse(item.body) as Record<string, unknown>) : {};
   if (item.kind === 'community') return { kind: 'community', body };
-  // The key is `<parent>/<group key>`; the parent is the handle, or the id for a group given by id.
-  const parent = item.handle ?? item.communityId!;
-  const key = item.key.slice(parent.length + 1);
+  // The group's own key, whichever name of its parent the ledger key uses (item-key.ts).
+  const key = parseGroupKey(item.key)!.key;
   return item.handle !== undefined
     ? { kind: 'group', key, community_handle: item.handle, body }
     : { kind: 'group', key, community_id: item.communityId, body };

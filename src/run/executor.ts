@@ -11,6 +11,7 @@ import type { ItemKind } from '../api/schema.js';
 import type { LedgerEvent } from '../ledger/event.js';
 import { bodyHash } from '../plan/body-hash.js';
 import { deriveChatId } from '../plan/chat-id.js';
+import { parseGroupKey } from '../plan/item-key.js';
 import type { Plan, PlanItem } from '../plan/plan.js';
 import { AuthError, ConnectionError, GenuinError, LedgerError } from '../errors.js';
 import { gaveUp, nextStep, type RetryOutcome, type SendState } from './next-step.js';
@@ -602,9 +603,9 @@ function manifestChatId(body: string): string | undefined {
   return typeof id === 'string' ? id : undefined;
 }
 
-/** A group's own key: its ledger key after the parent part, which never holds a '/'. */
+/** A group's own key, whichever name of its parent its ledger key uses. */
 function groupPart(key: string): string {
-  return key.slice(key.indexOf('/') + 1);
+  return parseGroupKey(key)!.key;
 }
 
 function failureText(outcome: Outcome): string {

@@ -19,7 +19,7 @@ export async function runValidate(files: string[], flags: ValidateFlags, out: Ou
   try {
     // Top-level groups may name a community created by an earlier run: the ledger knows it.
     const ledger = await readLedger(ledgerPathFor(flags), { onWarning: (m) => out.warn(m) });
-    const result = await loadManifests(files, { onEntry: () => {}, isKnownHandle: (h) => ledger.isKnownHandle(h), limits: limitsFromEnv(flags.env) });
+    const result = await loadManifests(files, { onEntry: () => {}, isKnownHandle: (h) => ledger.isKnownHandle(h), handleOfId: (id) => ledger.handleOf(id), limits: limitsFromEnv(flags.env) });
     for (const w of result.warnings) out.warn(formatFault(w));
     const { communities, groups } = result.counts;
     out.info(`valid: ${files.length} file${files.length === 1 ? '' : 's'}, ${communities} communities, ${groups} groups`);
