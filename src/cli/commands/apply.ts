@@ -84,6 +84,8 @@ export async function runApply(files: string[], flags: ApplyFlags, out: Output):
   try {
     const result = await applyManifests(files, config, {
       onWarning: (m) => out.warn(m),
+      onNotice: (m) => logger.info(m),
+      env: flags.env,
       limits,
       onPlan: (plan) => {
         planned = plan;
