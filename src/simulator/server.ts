@@ -247,15 +247,10 @@ export class Simulator {
     if (endpoint === undefined) return this.answer(res, ANSWERS.notFound);
     if (req.method !== 'POST') return this.answer(res, ANSWERS.methodNotAllowed, { allow: 'POST' });
     this.state.countCreate();
-    // Refusals read the body too, only so the per-item request counts see every request that names an item.
-    if (!this.authorized(req)) {
-      if ((await this.readItem(req, endpoint)).ok) await this.answer(res, ANSWERS.unauthorized);
-      return;
-    }
+    if (!this.authorized(req)) return this.refuse(req, res, endpoint, ANSWERS.unauthorized);
     if (this.bucket && !this.bucket.tryTake()) {
       const wait = retryAfterSeconds(this.bucket.msUntilToken());
-      if ((await this.readItem(req, endpoint)).ok) await this.answer(res, ANSWERS.tooManyRequests, { 'retry-after': String(wait) });
-      return;
+      return this.refuse(req, res, endpoint, ANSWERS.tooManyRequests, { 'retry-after': String(wait) });
     }
     const decision = this.faults.before(endpoint);
     if (decision?.phase === 'pre') return this.preFault(req, res, endpoint, decision.kind);
@@ -269,6 +264,15 @@ export class Simulator {
     const post = this.faults.after(endpoint, decision);
     if (post !== null) return this.postFault(req, res, endpoint, post, outcome.response, refOf(endpoint, body));
     return this.answer(res, ok200(Buffer.from(JSON.stringify(outcome.response))));
+  }
+
+  /**
+   * Answers a create request refused before processing (401, 429). The body is read anyway, only so the
+   * per-item request counts see every request that names an item.
+   */
+  private async refuse(req: IncomingMessage, res: ServerResponse, endpoint: Endpoint, a: Answer, headers?: OutgoingHttpHeaders): Promise<void> {
+    const read = await this.readItem(req, endpoint);
+    if (read.ok || read.reason === 'too-large') return this.answer(res, a, headers);
   }
 
   /** Reads a create body; one that parses as a JSON object is counted for the item it names. */

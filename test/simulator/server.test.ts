@@ -185,6 +185,9 @@ describe('transport rules', () => {
     const r = await raw(sim.url, COMMUNITY, { body: big });
     expect(r.ok && r.status).toBe(413);
     expect(sim.state.communities.size).toBe(0);
+    // refused before processing: still answered, whatever the body's size
+    const denied = await raw(sim.url, COMMUNITY, { body: big, headers: { authorization: 'Bearer nope' } });
+    expect(denied.ok && denied.status).toBe(401);
   });
 
   it('applies latency before answering', async () => {
