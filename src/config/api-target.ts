@@ -22,3 +22,21 @@ export function checkApiUrl(url: string): URL {
   }
   return parsed;
 }
+
+/**
+ * The base URL an operator probably meant, when `url` has a path the tool appends itself
+ * (`/api/thirdparty`, or an endpoint after it): for the message of a run whose first answers
+ * say the URL is not the API. Undefined when the path does not show such a mistake.
+ */
+export function suggestApiBase(url: string): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return undefined;
+  }
+  const at = parsed.pathname.toLowerCase().indexOf('/api/thirdparty');
+  if (at === -1) return undefined;
+  const base = `${parsed.protocol}//${parsed.host}${parsed.pathname.slice(0, at)}`;
+  return base.replace(/\/+$/, '');
+}
