@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, LedgerError } from '../../src/errors.js';
 import { emptyLedgerState, readLedger } from '../../src/ledger/replay.js';
 import { acquireLock } from '../../src/ledger/lock.js';
+import { compactLedger } from '../../src/ledger/compact.js';
 import { refusal, resolveItem, type Resolution } from '../../src/ledger/resolve.js';
 import { historyLine, itemHistory } from '../../src/ledger/show.js';
 import type { LedgerEvent } from '../../src/ledger/event.js';
@@ -128,5 +129,16 @@ describe('resolveItem: the append', () => {
     const history = await itemHistory(path, 'x');
     expect(history.map((e) => `${e.kind} ${e.event}`)).toEqual(['community failed', 'group failed', 'group abandoned']);
     expect(historyLine(history[2]!)).toMatch(/abandoned +reason: why {2}run resolve-\S+ {2}by ledger resolve$/);
+  });
+
+  it('verdicts survive compaction (absent stays absent, abandoned keeps its reason)', async () => {
+    const path = await tempLedger();
+    await writeFile(path, lines(c({ event: 'failed', status: 412 }), g({ event: 'in_doubt' })));
+    await resolveItem(path, 'a', ABANDON);
+    await resolveItem(path, 'a/g', ABSENT);
+    await compactLedger(path);
+    const s = await readLedger(path);
+    expect(s.get('community', 'a')).toMatchObject({ status: 'abandoned', error_message: 'why' });
+    expect(s.get('group', 'a/g')).toMatchObject({ status: 'absent', inFlight: false });
   });
 });
