@@ -1,7 +1,7 @@
 // End to end, as an operator's network would have it: the built CLI through a real CONNECT proxy
 // on loopback to an HTTPS front (committed test certificate) before the simulator; an untrusted
 // certificate and a wrong base URL stop the run at once instead of failing item by item.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
@@ -86,6 +86,14 @@ describe('apply through an HTTP CONNECT proxy', () => {
 
   it('lowercase https_proxy wins over HTTPS_PROXY', async () => {
     const r = await apply({ GENUIN_API_URL: front.url, https_proxy: proxy.url, HTTPS_PROXY: 'http://127.0.0.1:9', NODE_EXTRA_CA_CERTS: TEST_CA });
+    expect(r.code).toBe(0);
+    expectAllCreated();
+    expect(proxy.connects.length).toBeGreaterThan(0);
+  });
+
+  it('reads the proxy variables from .env too, like the rest of the configuration', async () => {
+    writeFileSync(join(ws.dir, '.env'), `HTTPS_PROXY=${proxy.url}\n`, { mode: 0o600 });
+    const r = await apply({ GENUIN_API_URL: front.url, NODE_EXTRA_CA_CERTS: TEST_CA });
     expect(r.code).toBe(0);
     expectAllCreated();
     expect(proxy.connects.length).toBeGreaterThan(0);
