@@ -72,7 +72,9 @@ export interface AgentOptions {
 /**
  * One agent per scheme, with the pool options of a direct connection. Both tunnel with
  * CONNECT, plain http included, so the proxy carries bytes and never sees a request header:
- * the Authorization header reaches the API alone.
+ * the Authorization header reaches the API alone. hpagent also bounds the wait for the
+ * proxy's answer to CONNECT by the idle `timeout`: a proxy silent that long fails the request
+ * as not sent (`ERR_PROXY_CONNECT`, "Proxy timeout"), which is safe to retry.
  */
 export function proxyAgents(proxy: URL, options: AgentOptions): { http: http.Agent; https: https.Agent } {
   return {
