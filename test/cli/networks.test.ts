@@ -84,6 +84,22 @@ describe('apply through an HTTP CONNECT proxy', () => {
     expect(readFileSync(ledger(), 'utf8')).not.toContain(PROXY_PASSWORD);
   });
 
+  it('the Authentication API request (GENUIN_API_KEY + GENUIN_API_SECRET) goes through the proxy too, the secret inside TLS', async () => {
+    const r = await runCli(['apply', ws.write('m.yaml', manifest(1)), '--ledger', ledger(), '--no-progress'], {
+      env: { GENUIN_API_URL: front.url, GENUIN_API_KEY: 'sim-key', GENUIN_API_SECRET: 'sim-secret', HTTPS_PROXY: proxy.url, NODE_EXTRA_CA_CERTS: TEST_CA },
+      cwd: ws.dir,
+    });
+    expect(r.code).toBe(0);
+    const state = ws.sim.state.snapshot();
+    expect(state.counts.auth).toBeGreaterThan(0);
+    expect(state.communities).toHaveLength(1);
+    expect(new Set(proxy.connects)).toEqual(new Set([`127.0.0.1:${front.port}`]));
+    // Every connection the API's front accepted was a tunnel: none came direct.
+    expect(front.connections()).toBe(proxy.connects.length);
+    expect(JSON.stringify(proxy.headers)).not.toContain('sim-secret');
+    expect(proxy.tunnelText()).not.toContain('sim-secret');
+  });
+
   it('lowercase https_proxy wins over HTTPS_PROXY', async () => {
     const r = await apply({ GENUIN_API_URL: front.url, https_proxy: proxy.url, HTTPS_PROXY: 'http://127.0.0.1:9', NODE_EXTRA_CA_CERTS: TEST_CA });
     expect(r.code).toBe(0);
