@@ -101,6 +101,11 @@ const TLS_VERIFY_CODES = new Set([
   'ERR_TLS_CERT_ALTNAME_INVALID',
 ]);
 
+/** True for an error code the API documents: proof that an answer came from the Genuin API. */
+export function isDocumentedCode(code: string | undefined): boolean {
+  return code !== undefined && Object.hasOwn(KNOWN_CODES, code);
+}
+
 /** Longest server message kept, in characters. */
 const MAX_SERVER_MESSAGE = 500;
 

@@ -13,6 +13,7 @@ import type { ManifestLimits } from '../manifest/load.js';
 import { makePlan } from '../plan/make-plan.js';
 import type { Plan } from '../plan/plan.js';
 import type { RunConfig } from '../config/run-config.js';
+import { suggestApiBase } from '../config/api-target.js';
 import { startSimulator, type Simulator } from '../simulator/index.js';
 import { Executor } from './executor.js';
 import type { RunSummary } from './summary.js';
@@ -23,8 +24,8 @@ const SIMULATOR_TOKEN = 'sim-token';
 export interface ApplyHooks {
   /** Warnings (stale lock taken over, torn ledger line, manifest warnings). */
   onWarning?: (message: string) => void;
-  /** Called with the plan before anything is sent. */
-  onPlan?: (plan: Plan, warnings: ManifestFault[]) => void;
+  /** Called with the plan before anything is sent, and the ledger as it was before this run (its `runs`, `lines`). */
+  onPlan?: (plan: Plan, warnings: ManifestFault[], ledger: LedgerState) => void;
   /** Called with the executor before it starts: subscribe to its events, keep it to stop it. */
   onExecutor?: (executor: Executor) => void;
   limits?: Partial<ManifestLimits>;
@@ -60,7 +61,7 @@ export async function applyManifests(files: string[], config: RunConfig, hooks: 
     const origin = checkOrigin(config.ledgerPath, ledger, config.simulate ? SIMULATOR_ORIGIN : apiOrigin(config.apiUrl!));
     const { plan, warnings } = await makePlan(files, { ledger, retryInDoubt: config.retryInDoubt, limits: hooks.limits });
     for (const w of warnings) warn(`${w.file}:${w.line}: ${w.field}: ${w.message}`);
-    hooks.onPlan?.(plan, warnings);
+    hooks.onPlan?.(plan, warnings, ledger);
 
     let apiUrl = config.apiUrl!;
     let tokens: TokenSource;
@@ -70,7 +71,13 @@ export async function applyManifests(files: string[], config: RunConfig, hooks: 
       tokens = createTokenSource({ source: 'token', token: SIMULATOR_TOKEN }, { baseUrl: apiUrl, timeoutMs: config.timeoutMs });
     } else {
       const credentials = config.credentials ?? { source: 'token' as const, token: config.token! };
-      tokens = createTokenSource(credentials, { baseUrl: apiUrl, timeoutMs: config.timeoutMs, agent: clientAgents(1, proxy?.url) });
+      tokens = createTokenSource(credentials, {
+        baseUrl: apiUrl,
+        timeoutMs: config.timeoutMs,
+        agent: clientAgents(1, proxy?.url),
+        onObtained: (n, variable) =>
+          hooks.onNotice?.(n === 1 ? `access token obtained through ${variable}` : `access token renewed through ${variable} after a 401 (token ${n} of this run)`),
+      });
       // The first token before anything is sent (an auth error writes nothing), and only when
       // something will be: a run with nothing to do stays off the network.
       if (tokens.refreshable && plan.counts.create.community + plan.counts.create.group > 0) await tokens.refresh();
@@ -97,6 +104,7 @@ export async function applyManifests(files: string[], config: RunConfig, hooks: 
       idOwner: idIndex(ledger),
       // On a 401: one new token, then the refused request again (a fixed token has none: the 401 stops the run).
       refreshToken: tokens.refreshable ? () => tokens.refresh() : undefined,
+      apiBaseHint: config.simulate ? undefined : suggestApiBase(apiUrl),
     });
     if (lock.lost !== undefined) executor.stop('fatal'); // lost between the check above and now
     hooks.onExecutor?.(executor);

@@ -6,7 +6,7 @@
 import { EventEmitter, setMaxListeners } from 'node:events';
 import PQueue from 'p-queue';
 import pRetry from 'p-retry';
-import { classify, type CreatedIds, type Outcome, type RawResult } from '../api/outcome.js';
+import { classify, isDocumentedCode, type CreatedIds, type Outcome, type RawResult } from '../api/outcome.js';
 import type { ItemKind } from '../api/schema.js';
 import type { LedgerEvent } from '../ledger/event.js';
 import { bodyHash } from '../plan/body-hash.js';
@@ -15,7 +15,7 @@ import { parseGroupKey } from '../plan/item-key.js';
 import type { Plan, PlanItem } from '../plan/plan.js';
 import { AuthError, ConnectionError, GenuinError, LedgerError } from '../errors.js';
 import { gaveUp, nextStep, type RetryOutcome, type SendState } from './next-step.js';
-import { Pacer } from './pacer.js';
+import { Pacer, type PauseEvent } from './pacer.js';
 import { emptyTally, type IdConflict, type RunSummary, type StopReason, type Tally, type UnresolvedItem } from './summary.js';
 import { Walk } from './walk.js';
 
@@ -73,6 +73,8 @@ export interface ExecutorOptions {
    * request refused with 401 is then resent once with it; without this a 401 stops the run.
    */
   refreshToken?: () => Promise<void>;
+  /** The base URL to suggest when the configured one answers like a web server, not the API. */
+  apiBaseHint?: string;
   now?: () => number;
 }
 
@@ -107,6 +109,8 @@ export interface Executor {
   on(event: 'stopping', listener: (reason: StopReason) => void): this;
   on(event: 'undurable', listener: (e: UndurableEvent) => void): this;
   on(event: 'conflict', listener: (e: IdConflict) => void): this;
+  /** The pacer paused every request (a 429): once per pause, with its length and the rate after it. */
+  on(event: 'paused', listener: (e: PauseEvent) => void): this;
 }
 
 class StoppedError extends Error {
@@ -128,8 +132,8 @@ interface Request {
 }
 
 export class Executor extends EventEmitter {
-  readonly #o: Required<Omit<ExecutorOptions, 'maxDurationMs' | 'chatIdsHonoured' | 'idOwner' | 'refreshToken'>> &
-    Pick<ExecutorOptions, 'maxDurationMs' | 'chatIdsHonoured' | 'idOwner' | 'refreshToken'>;
+  readonly #o: Required<Omit<ExecutorOptions, 'maxDurationMs' | 'chatIdsHonoured' | 'idOwner' | 'refreshToken' | 'apiBaseHint'>> &
+    Pick<ExecutorOptions, 'maxDurationMs' | 'chatIdsHonoured' | 'idOwner' | 'refreshToken' | 'apiBaseHint'>;
   readonly #queue: PQueue;
   readonly #pacer: Pacer;
   /** Aborted on a graceful stop: nothing new starts; requests in flight finish and are recorded. */
@@ -172,7 +176,7 @@ export class Executor extends EventEmitter {
     };
     this.#chatIdsHonoured = options.chatIdsHonoured;
     this.#queue = new PQueue({ concurrency: options.concurrency });
-    this.#pacer = new Pacer({ rate: options.rate });
+    this.#pacer = new Pacer({ rate: options.rate, onPause: (pause) => this.emit('paused', pause) });
     // Every request in flight and every item waiting to retry listens on these two signals:
     // more than Node's default of 10 is the normal case, not a leak (the warning was noise).
     setMaxListeners(0, this.#stopStarting.signal, this.#hardAbort.signal);
@@ -325,13 +329,16 @@ export class Executor extends EventEmitter {
             if (sent === undefined) throw new StoppedError('stopped before sending');
             const result = this.#judgeSetup(classify(item.kind, sent.raw, { retryGroup5xx: this.#o.retryGroup5xx }));
             const durationMs = this.#o.now() - started;
+            // Nothing more can succeed: stop every other start now, before anything is awaited
+            // (the queue hands this slot to the next request as soon as the answer is in).
+            const refreshable = result.type === 'fatal' && result.status === 401 && this.#o.refreshToken !== undefined;
+            if (result.type === 'fatal' && !refreshable) this.stop('fatal');
             // A 401 refused the request, so nothing was created: with a fresh token, send it again.
-            if (result.type === 'fatal' && result.status === 401 && (await this.#tokenRefreshed(sent.tokenGeneration))) {
+            if (refreshable && (await this.#tokenRefreshed(sent.tokenGeneration))) {
               await this.#recordOutcome(item, { type: 'failed', status: 401, message: 'HTTP 401: token expired; sent again with a new one' }, request);
               this.emit('outcome', { item, outcome: result, attempt, durationMs } satisfies OutcomeEvent);
               continue;
             }
-            // Nothing more can succeed: stop every other start now, not after this line is durable.
             if (result.type === 'fatal') this.stop('fatal');
             if (result.type === 'created' && item.kind === 'group' && request.chatId !== undefined) {
               await this.#observe(result.ids.chat_id === request.chatId);
@@ -399,14 +406,18 @@ export class Executor extends EventEmitter {
         return;
       case 'exists':
         this.#tally.exists++;
-        this.#unresolvedParent(item, 'exists', 'the handle already exists on the server and its id is unknown: add community_id to its manifest entry to adopt it');
+        this.#unresolvedParent(
+          item,
+          'exists',
+          `the handle already exists on the server and its id is unknown: if it is yours, adopt it with genuin-provision ledger resolve ${item.key} --community-id <id> (or community_id in its manifest entry)`,
+        );
         return;
       case 'in_doubt':
         this.#tally.in_doubt++;
         this.#unresolved.push({
           item,
           status: 'in_doubt',
-          reason: `${outcome.message}: it may have been created; check in Genuin, then record what you find with \`ledger resolve\``,
+          reason: `${outcome.message}: it may have been created; look for it in Genuin, then genuin-provision ledger resolve ${item.key} --created (it exists) or --absent (it does not: the next run sends it)`,
         });
         return;
       case 'fatal':
@@ -482,15 +493,17 @@ export class Executor extends EventEmitter {
    * before anything has looked like the API, says the base URL is wrong: every item would fail.
    */
   #judgeSetup(outcome: Outcome): Outcome {
-    if (outcome.type === 'failed' && outcome.status === 404 && outcome.code === undefined && !this.#apiSeen) {
+    if (outcome.type === 'failed' && outcome.status === 404 && !isDocumentedCode(outcome.code) && !this.#apiSeen) {
+      const hint = this.#o.apiBaseHint ? `: try ${this.#o.apiBaseHint}` : ' (give the scheme and host only, such as https://api.example.com, without /api/thirdparty)';
       return {
         type: 'fatal',
         status: 404,
         reason: 'api-url',
-        message: 'HTTP 404 without the API\'s error body: GENUIN_API_URL does not look like the Genuin API base (give the scheme and host only, such as https://api.example.com, without /api/thirdparty)',
+        message: `HTTP 404 without one of the API's own error codes: GENUIN_API_URL does not look like the Genuin API base${hint}`,
       };
     }
-    if (outcome.type === 'created' || outcome.type === 'exists' || outcome.type === 'throttled' || ('code' in outcome && outcome.code !== undefined)) this.#apiSeen = true;
+    const code = 'code' in outcome ? outcome.code : undefined;
+    if (outcome.type === 'created' || outcome.type === 'exists' || isDocumentedCode(code)) this.#apiSeen = true;
     if (outcome.type !== 'fatal' || outcome.status !== 401) this.#tokenWorked = true;
     return outcome;
   }
