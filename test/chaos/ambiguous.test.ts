@@ -80,9 +80,9 @@ describe('chaos 2: ambiguous faults', () => {
     for (const r of rows) expect(r.reason.length).toBeGreaterThan(10);
 
     // The runbook: adopt the communities by id, record the groups Genuin has, re-send the rest.
-    const done = followRunbook(sim, fleet, ledger, flagged);
+    const done = await followRunbook(sim, fleet, ledger, flagged, dir);
     sim.configure({ faults: {} });
-    const rerun = await applyCli(sim, dir, ledger, [fleet.path, ...args, '--retry-in-doubt']);
+    const rerun = await applyCli(sim, dir, ledger, [fleet.path, ...args]);
     expect(rerun.code).toBe(0);
     expectExactlyOnce(sim, fleet);
     const after = await reconcile(sim, ledger);

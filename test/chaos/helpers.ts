@@ -1,6 +1,6 @@
 // Shared by the chaos checks: manifests of many items, the truth on the simulator set against
 // the ledger, the person's runbook carried out by code, and the figures each check prints.
-import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { readLedger, type LedgerState } from '../../src/ledger/replay.js';
@@ -111,31 +111,35 @@ export function expectExactlyOnce(sim: Simulator, fleet: Fleet): void {
 }
 
 /**
- * The recovery runbook (docs/recovery.md), done the way a person would, with the simulator
- * standing in for Genuin's back office:
- * - `exists` community: look its id up in Genuin and add `community_id` to its manifest entry;
- * - `in_doubt` group that Genuin has: record its ids with one appended ledger line;
- * - `in_doubt` group that Genuin does not have: leave it for `apply --retry-in-doubt`.
- * Returns how many of each were found.
+ * The runbook, done as a person would with the commands it names (never a hand edit): an
+ * `exists` community that is ours is adopted with its id, an in-doubt group found in Genuin is
+ * recorded with its chat_id, one not found is marked absent so the next run sends it.
  */
-export function followRunbook(sim: Simulator, fleet: Fleet, ledgerPath: string, flagged: Reconciled): { adopted: number; recorded: number; toResend: number } {
+export async function followRunbook(
+  sim: Simulator,
+  fleet: Fleet,
+  ledgerPath: string,
+  flagged: Reconciled,
+  dir: string,
+): Promise<{ adopted: number; recorded: number; toResend: number }> {
   const held = sim.state.snapshot();
   const byHandle = new Map(held.communities.map((c) => [c.handle, c]));
-  let text = readFileSync(fleet.path, 'utf8');
-  for (const handle of flagged.exists) {
-    const id = byHandle.get(handle)!.community_id;
-    text = text.replace(`  - handle: ${handle}\n`, `  - handle: ${handle}\n    community_id: ${id}\n`);
-  }
-  writeFileSync(fleet.path, text);
+  const resolve = async (args: string[]) => {
+    const r = await runCli(['ledger', 'resolve', ...args, '--ledger', ledgerPath], { cwd: dir });
+    expect(r.code, `ledger resolve ${args.join(' ')}: ${r.stderr}`).toBe(0);
+  };
+  for (const handle of flagged.exists) await resolve([handle, '--community-id', byHandle.get(handle)!.community_id]);
   let recorded = 0;
   for (const key of flagged.inDoubt) {
     const group = fleet.groups.find((g) => g.key === key)!;
     const parent = byHandle.get(group.handle)!;
     const found = held.groups.find((g) => g.community_id === parent.community_id && (g.body.group as { name: string }).name === group.name);
-    if (!found) continue;
-    const line = { at: new Date().toISOString(), run: 'by-hand', kind: 'group', key, event: 'created', chat_id: found.chat_id, group_id: found.group_id };
-    appendFileSync(ledgerPath, JSON.stringify(line) + '\n');
-    recorded++;
+    if (found) {
+      await resolve([key, '--created', found.chat_id]);
+      recorded++;
+    } else {
+      await resolve([key, '--absent']);
+    }
   }
   return { adopted: flagged.exists.length, recorded, toResend: flagged.inDoubt.length - recorded };
 }

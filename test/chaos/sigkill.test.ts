@@ -62,8 +62,8 @@ describe('chaos 3: SIGKILL at random instants', () => {
     expect(unresolved).toBeLessThanOrEqual(perKill.reduce((n, k) => n + k.in_flight, 0));
     expect(unresolved).toBeLessThanOrEqual(CONCURRENCY * KILLS);
 
-    const done = followRunbook(sim, fleet, ledger, flagged);
-    const final = await applyCli(sim, dir, ledger, [...args, '--retry-in-doubt']);
+    const done = await followRunbook(sim, fleet, ledger, flagged, dir);
+    const final = await applyCli(sim, dir, ledger, args);
     expect(final.code).toBe(0);
     expectExactlyOnce(sim, fleet);
     const held = sim.state.snapshot();
