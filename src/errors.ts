@@ -11,6 +11,8 @@ export const EXIT = {
   usage: 2,
   /** Run aborted: credentials rejected, ledger unreadable or locked, interrupted. */
   aborted: 3,
+  /** `apply --skip-if-locked`: another run holds the ledger, so this one did nothing (for cron: not a failure). */
+  skipped: 4,
 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 

@@ -5,6 +5,7 @@ import { EXIT, GenuinError, type ExitCode } from '../errors.js';
 import { DEFAULTS } from '../config/run-config.js';
 import { loadEnvironment } from './environment.js';
 import { Output } from './output.js';
+import { toolVersion } from './version.js';
 import { guardStdio, isGone, isReaderGone, writeIfOpen } from '../stdio.js';
 
 // Each command is imported when it runs: start-up stays quick (a cron run with nothing to do,
@@ -35,7 +36,7 @@ Environment (or a .env file in the working directory):
   LOG_LEVEL             trace|debug|info|warn|error|silent (default info)
   NO_COLOR              set to anything: no colours in the progress bar and logs
 
-Exit codes: 0 all done · 1 some items failed, blocked or in doubt · 2 bad usage or invalid manifest (nothing sent) · 3 aborted (credentials rejected, ledger locked or unreadable, interrupted)`;
+Exit codes: 0 all done · 1 some items failed, blocked or in doubt · 2 bad usage or invalid manifest (nothing sent) · 3 aborted (credentials rejected, ledger locked or unreadable, interrupted) · 4 apply --skip-if-locked: another run holds the ledger, nothing done`;
 
 export async function main(argv: string[]): Promise<ExitCode> {
   const out = new Output();
@@ -88,7 +89,7 @@ function handleError(error: unknown, out: Output): ExitCode {
 function buildProgram(out: Output, setCode: (c: ExitCode) => void, outputOnly: () => void): Command {
   const program = new Command('genuin-provision')
     .description('Provision Genuin communities and their groups in bulk from YAML/CSV manifests: validate, plan, apply (rate-limited, retried, crash-safe), report.')
-    .version(process.env.npm_package_version ?? '0.1.0')
+    .version(toolVersion())
     .showSuggestionAfterError(true)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
@@ -140,7 +141,8 @@ function buildProgram(out: Output, setCode: (c: ExitCode) => void, outputOnly: (
     .option('--quiet', 'print only the summary (no progress; on the terminal, only error log lines)')
     .option('--no-progress', 'no progress bar or progress log lines')
     .option('--progress-interval <duration>', `when stderr is not a terminal (or with --log-file): a progress log line this often (default ${DEFAULTS.progressInterval})`)
-    .option('--log-file <file>', 'append JSON log lines to this file instead of stderr (safe with logrotate)')
+    .option('--log-file <file>', 'append JSON log lines to this file instead of stderr (safe with logrotate); an error that ends the run is logged there too')
+    .option('--skip-if-locked', 'when another run holds the ledger, exit 4 quietly (a line at info in --log-file) instead of 3 with an error: for cron')
     .addOption(logLevelOption())
     .addHelpText(
       'after',
@@ -148,7 +150,7 @@ function buildProgram(out: Output, setCode: (c: ExitCode) => void, outputOnly: (
 Examples:
   $ genuin-provision apply manifests/example.yaml --simulate                 # rehearse first
   $ genuin-provision apply brand.yaml --rate 600/m --concurrency 4
-  $ genuin-provision apply brand.yaml --max-duration 2h --quiet --log-file /var/log/genuin.log   # from cron
+  $ genuin-provision apply brand.yaml --max-duration 2h --quiet --skip-if-locked --log-file /var/log/genuin.log   # from cron
   $ genuin-provision apply fixed.csv --retry-in-doubt                       # after checking in Genuin
 
 Progress: a live bar per kind on a terminal; elsewhere a log line every --progress-interval.
@@ -156,7 +158,8 @@ Re-running is always safe: the ledger skips what was already created.
 Ending early: Ctrl-C, SIGTERM or SIGHUP (a dropped SSH session) finish the requests in flight,
 record them, release the ledger and exit 3; a second signal cuts them short. A closed stdout or
 stderr (| head) never stops a run: it goes on without them (with --log-file, what they would have
-shown goes to the file) and exits with its usual code.`,
+shown goes to the file) and exits with its usual code.
+Another run holding the ledger: exit 3 with an error, or with --skip-if-locked exit 4 and print nothing.`,
     )
     .action(async (files: string[], opts) => setCode(await (await commands.apply()).runApply(files, { ...opts, env: env() }, out)));
 

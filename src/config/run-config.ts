@@ -1,10 +1,12 @@
-// Flags and environment, normalised once into a frozen RunConfig. Flags override the
-// environment, the environment overrides `.env`. The token is only ever read from the
-// environment or `.env`: there is no flag for it, so it never lands in shell history or `ps`.
+// Flags and environment, normalised once into a frozen RunConfig. Flags override the environment,
+// the environment overrides `.env` (the CLI's ./.env; a library's only when `dotenv` names one).
+// The token has no flag, so it never lands in shell history or `ps`.
 import { ConfigError } from '../errors.js';
 import { credentialsFromEnv, type Credentials } from '../api/token-source.js';
 import { checkApiUrl } from './api-target.js';
 import { parseCount, parseDuration, parseRate } from './parse.js';
+import { readDotenv } from './dotenv.js';
+import { resolve as resolvePath } from 'node:path';
 
 export interface RunConfig {
   /** API base URL (GENUIN_API_URL); undefined with --simulate until the simulator starts. */
@@ -16,7 +18,7 @@ export interface RunConfig {
    * GENUIN_ACCESS_TOKEN_COMMAND (exactly one). Undefined with --simulate. Never logged.
    */
   readonly credentials?: Credentials;
-  /** Results ledger path (--ledger, GENUIN_LEDGER). */
+  /** Results ledger path (--ledger, GENUIN_LEDGER), absolute. */
   readonly ledgerPath: string;
   /** Requests per second at most (--rate). */
   readonly rate: number;
@@ -65,17 +67,75 @@ export interface RunFlags {
   retryGroup5xx?: boolean;
 }
 
-export function resolveRunConfig(flags: RunFlags, env: Record<string, string | undefined>, needApi: boolean): RunConfig {
+/**
+ * Where the ledger is looked for, in order: `--ledger` (flags.ledger), else GENUIN_LEDGER, else
+ * DEFAULTS.ledger (or DEFAULTS.simulateLedger when simulating), relative to `cwd`. The path is
+ * made absolute at once, so every message names the file itself and a later chdir changes nothing.
+ */
+export interface LedgerLocation {
+  /** The absolute path. */
+  path: string;
+  /** Which rule gave it. */
+  from: '--ledger' | 'GENUIN_LEDGER' | 'default' | 'simulate default';
+}
+
+export function locateLedger(flags: { ledger?: string; simulate?: boolean }, env: Record<string, string | undefined>, cwd = process.cwd()): LedgerLocation {
+  if (flags.ledger) return { path: resolvePath(cwd, flags.ledger), from: '--ledger' };
+  if (flags.simulate) return { path: resolvePath(cwd, DEFAULTS.simulateLedger), from: 'simulate default' };
+  const fromEnv = env.GENUIN_LEDGER?.trim();
+  if (fromEnv) return { path: resolvePath(cwd, fromEnv), from: 'GENUIN_LEDGER' };
+  return { path: resolvePath(cwd, DEFAULTS.ledger), from: 'default' };
+}
+
+/** `resolveRunConfig`'s named inputs. */
+export interface RunConfigOptions {
+  /** Flag values as the CLI takes them (`rate: '5/s'`, `ledger: '/data/genuin.jsonl'`); all optional. */
+  flags?: RunFlags;
+  /**
+   * Where GENUIN_API_URL, the credentials (GENUIN_ACCESS_TOKEN, GENUIN_API_KEY + GENUIN_API_SECRET
+   * or GENUIN_ACCESS_TOKEN_COMMAND) and GENUIN_LEDGER are read. Default: process.env. No `.env`
+   * file is read unless `dotenv` names one.
+   */
+  env?: Record<string, string | undefined>;
+  /** A `.env` file to read under `env` (variables in `env` win over it), as the CLI reads `./.env`. Default: none. */
+  dotenv?: string;
+  /** Told about a `.env` that cannot be read or that other users can read (default: process.emitWarning). */
+  onWarning?: (message: string) => void;
+  /**
+   * Whether the configuration is for sending requests (apply): GENUIN_API_URL and credentials
+   * are then required, unless flags.simulate. false for reading the ledger only. Default: true.
+   */
+  requireApi?: boolean;
+}
+
+/**
+ * Flags and environment into a frozen RunConfig, e.g.
+ * `resolveRunConfig({ flags: { rate: '5/s' }, env: process.env })`. Throws a ConfigError
+ * (exit 2) naming what is missing or malformed.
+ */
+export function resolveRunConfig(options?: RunConfigOptions): RunConfig;
+/** @deprecated positional form: use `resolveRunConfig({ flags, env, requireApi })`. */
+export function resolveRunConfig(flags: RunFlags, env: Record<string, string | undefined>, needApi: boolean): RunConfig;
+export function resolveRunConfig(...args: [RunConfigOptions?] | [RunFlags, Record<string, string | undefined>, boolean]): RunConfig {
+  const options: RunConfigOptions = args.length > 1 ? { flags: args[0] as RunFlags, env: args[1], requireApi: args[2] } : ((args[0] as RunConfigOptions | undefined) ?? {});
+  const flags = options.flags ?? {};
+  const given = options.env ?? process.env;
+  let env = given;
+  if (options.dotenv !== undefined) {
+    const { values, warnings } = readDotenv(options.dotenv);
+    for (const w of warnings) (options.onWarning ?? ((m: string) => process.emitWarning(m)))(w);
+    env = { ...values, ...given };
+  }
   const simulate = Boolean(flags.simulate);
   let apiUrl: string | undefined;
   let credentials: Credentials | undefined;
-  if (!simulate && needApi) {
+  if (!simulate && options.requireApi !== false) {
     apiUrl = env.GENUIN_API_URL?.trim();
     if (!apiUrl) throw new ConfigError('GENUIN_API_URL is not set: set it (in the environment or .env), or use --simulate to rehearse against the built-in simulator');
     checkApiUrl(apiUrl);
     credentials = credentialsFromEnv(env);
   }
-  const ledgerPath = flags.ledger ?? (simulate ? DEFAULTS.simulateLedger : env.GENUIN_LEDGER?.trim() || DEFAULTS.ledger);
+  const ledgerPath = locateLedger(flags, env).path;
   return Object.freeze({
     apiUrl,
     token: credentials?.source === 'token' ? credentials.token : undefined,

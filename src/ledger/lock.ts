@@ -40,6 +40,11 @@ export interface LedgerLock extends ReleaseLock {
   readonly lost: string | undefined;
 }
 
+/** The ledger is locked by another run that is alive (or mid-write): `apply --skip-if-locked` exits 4 on it. */
+export class LockHeldError extends LedgerError {
+  override name = 'LockHeldError';
+}
+
 /** The LedgerError for a lost lock: `reason`, what the holder did about it, and the danger. */
 export function lockLostError(reason: string, consequence?: string): LedgerError {
   return new LedgerError(`${reason}${consequence ? `: ${consequence}` : ''}; another process may be using this ledger`);
@@ -121,15 +126,15 @@ export async function acquireLock(ledgerPath: string, options: LockOptions = {})
   // The token makes "is it still ours?" exact even for a pid reused after a crash.
   const content = JSON.stringify({ pid: process.pid, host, started: now().toISOString(), token: randomUUID() }) + '\n';
 
-  const inUse = (seen: Seen): LedgerError => {
+  const inUse = (seen: Seen): LockHeldError => {
     const info = seen.state === 'held' ? seen.info : seen.state === 'missing' ? undefined : parseLock(seen.text);
     if (info) {
       const { pid, host: h, started } = info;
-      return new LedgerError(
+      return new LockHeldError(
         `ledger ${ledgerPath} is in use by pid ${pid} on ${h} since ${started} (lock file ${file}); wait for that run or remove the lock if it is gone`,
       );
     }
-    return new LedgerError(
+    return new LockHeldError(
       `ledger ${ledgerPath} is in use (lock file ${file} is being written or is garbled); wait for that run or remove the lock if it is gone`,
     );
   };

@@ -22,6 +22,6 @@ describe('plan --json', () => {
     expect(plan.items.length).toBe(1200);
     const r = await runCli(['plan', file, '--json', '--ledger', join(dir, 'none.jsonl')], { cwd: dir });
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe(`${JSON.stringify(planJson(plan), null, 2)}\n`);
+    expect(r.stdout).toBe(`${JSON.stringify({ ledger: join(dir, 'none.jsonl'), ...(planJson(plan) as object) }, null, 2)}\n`);
   });
 });

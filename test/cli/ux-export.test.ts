@@ -143,6 +143,7 @@ describe('report --failed <manifests>: the error file workflow', () => {
   });
 
   it('manifests without --failed give the ledger report, with the blocked groups of the plan (test/cli/report-plan.test.ts)', async () => {
+    write('ledger.jsonl', ''); // a ledger that does not exist is refused (exit 2: test/cli/which-ledger.test.ts)
     const r = await cli(['report', write('m.yaml', BROKEN)]);
     expect(r.code).toBe(0);
     expect(r.stdout.split('\r\n')[0]).toBe('kind,key,status,community_id,chat_id,group_id,share_url,error_code,error_message,attempts,updated_at');

@@ -1,7 +1,8 @@
 // `apply`: run the plan against the API (or the simulator), then print the summary. Signals:
 // the first SIGINT/SIGTERM/SIGHUP stops starting work and lets requests in flight finish; a
 // second exits at once. Progress: a live bar on a terminal, periodic log lines elsewhere.
-import { EXIT, ManifestError, type ExitCode } from '../../errors.js';
+import { EXIT, GenuinError, ManifestError, type ExitCode } from '../../errors.js';
+import { LockHeldError } from '../../ledger/lock.js';
 import { parseDuration } from '../../config/parse.js';
 import { DEFAULTS, resolveRunConfig, type RunFlags } from '../../config/run-config.js';
 import { limitsFromEnv } from '../../config/limits.js';
@@ -17,6 +18,7 @@ import { logRequests } from '../request-log.js';
 import type { Environment } from '../environment.js';
 import type { Output } from '../output.js';
 import { reportFaults } from './validate.js';
+import { anotherLedgerText, ledgerExists, locateLedger, looksLikeAnotherLedger, missingLedgerText } from './ledger-path.js';
 
 /** After a second signal, how long the run may take to record what it cut before the process just exits. */
 const HARD_EXIT_MS = 500;
@@ -29,14 +31,14 @@ export interface ApplyFlags extends RunFlags {
   /** false with --no-progress. */
   progress?: boolean;
   progressInterval?: string;
+  /** --skip-if-locked: another run holding the ledger is no failure (cron): exit 4, nothing printed. */
+  skipIfLocked?: boolean;
   env: Environment;
 }
 
 export async function runApply(files: string[], flags: ApplyFlags, out: Output): Promise<ExitCode> {
   if (flags.json) out.jsonMode();
   if (flags.quiet) out.quiet();
-  const config = resolveRunConfig(flags, flags.env, true);
-  const limits = limitsFromEnv(flags.env);
   const mode = progressMode({
     progress: flags.progress !== false,
     quiet: Boolean(flags.quiet),
@@ -81,16 +83,24 @@ export async function runApply(files: string[], flags: ApplyFlags, out: Output):
   process.on('SIGHUP', onSignal);
 
   let planned: Plan | undefined;
+  /** The ledger before this run, for the summary's "probably another ledger" note. */
+  let before = { existed: true, runs: 0 };
   try {
+    const config = resolveRunConfig({ flags, env: flags.env });
+    const limits = limitsFromEnv(flags.env);
     const result = await applyManifests(files, config, {
       onWarning: (m) => out.warn(m),
       onNotice: (m) => logger.info(m),
       env: flags.env,
       limits,
-      onPlan: (plan) => {
+      onPlan: (plan, _warnings, ledger) => {
         planned = plan;
+        // The writer has not opened the ledger yet: a file that is missing now is new with this run.
+        before = { existed: ledgerExists(config.ledgerPath), runs: ledger.runs };
         // Nothing to send (the common cron case): say nothing until the summary.
         if (plan.counts.create.community + plan.counts.create.group + plan.counts.adopt === 0) return;
+        // Which ledger, first: a run from another directory starts an empty one and plans everything.
+        out.info(before.existed ? `ledger: ${config.ledgerPath}` : missingLedgerText(config.ledgerPath));
         if (config.simulate) out.info('rehearsal: running against the built-in simulator (fake ids, ledger ' + config.ledgerPath + ')');
         out.info(planCountsText(plan));
       },
@@ -107,17 +117,32 @@ export async function runApply(files: string[], flags: ApplyFlags, out: Output):
     const { summary, plan } = result;
     // The log's record of the run. On a terminal the summary below says the same, and a run
     // that sent nothing stays silent; a log file always gets it.
-    const finished = { run: summary.runId, ...summary.tally, requests: summary.requests, elapsed_ms: Math.round(summary.elapsedMs), drift: plan.counts.drift };
+    const finished = { run: summary.runId, ledger: config.ledgerPath, ...summary.tally, requests: summary.requests, elapsed_ms: Math.round(summary.elapsedMs), drift: plan.counts.drift };
     const didWork = summary.requests > 0 || summary.tally.adopted > 0;
     if (flags.logFile || (didWork && !process.stderr.isTTY)) logger.info(finished, 'run finished');
     else logger.debug(finished, 'run finished');
     out.summary(summaryText(summary));
     const drift = driftText(plan);
     if (drift) out.summary(drift);
-    if (flags.json) out.json({ ...(summaryJson(summary) as object), drift: driftJson(plan) });
+    // Handles taken on a ledger with no past: most likely a run from another directory.
+    const suspect = looksLikeAnotherLedger({ runsBefore: before.runs, existedBefore: before.existed, exists: summary.tally.exists, communitiesSent: plan.counts.create.community })
+      ? anotherLedgerText(locateLedger(flags, flags.env), summary.tally.exists, flags.env)
+      : undefined;
+    if (suspect) {
+      out.summary(suspect);
+      if (flags.logFile) logger.warn({ ledger: config.ledgerPath }, suspect);
+    }
+    if (flags.json) out.json({ ledger: config.ledgerPath, ...(summaryJson(summary) as object), drift: driftJson(plan), ...(suspect ? { ledger_note: suspect } : {}) });
     if (summary.stopped === 'signal') return EXIT.aborted;
     return isComplete(summary) ? EXIT.ok : EXIT.unresolved;
   } catch (error) {
+    // Cron's overlapping run: the other run is doing the work, so this one is no failure.
+    if (error instanceof LockHeldError && flags.skipIfLocked) {
+      if (flags.logFile) logger.info({ skipped: true }, `skipped (--skip-if-locked): ${error.message}`);
+      return EXIT.skipped;
+    }
+    // Whatever ends the run is said where its logs go too, not only on stderr.
+    if (flags.logFile) logger.error(error instanceof GenuinError ? error.message : `internal error: ${error instanceof Error ? error.message : String(error)}`);
     if (error instanceof ManifestError) {
       reportFaults(error, out);
       return EXIT.usage;

@@ -1,10 +1,44 @@
-// The ledger a command reads: --ledger, else GENUIN_LEDGER, else the default (a separate one
-// when simulating, so fake ids never mix with real ones).
-import { DEFAULTS } from '../../config/run-config.js';
+// The ledger a command reads (--ledger, else GENUIN_LEDGER, else the default: a separate one
+// when simulating, so fake ids never mix with real ones), and what commands say about it.
+import { existsSync } from 'node:fs';
+import { DEFAULTS, locateLedger, type LedgerLocation } from '../../config/run-config.js';
 import type { Environment } from '../environment.js';
 
+/** The ledger's absolute path. */
 export function ledgerPathFor(flags: { ledger?: string; simulate?: boolean; env: Environment }): string {
-  if (flags.ledger) return flags.ledger;
-  if (flags.simulate) return DEFAULTS.simulateLedger;
-  return flags.env.GENUIN_LEDGER?.trim() || DEFAULTS.ledger;
+  return locateLedger(flags, flags.env).path;
+}
+
+export { locateLedger, type LedgerLocation };
+
+/** The line plan, apply and report print when the file is not there: a run in the wrong directory starts an empty ledger. */
+export function missingLedgerText(path: string): string {
+  return `ledger ${path} does not exist yet: everything is planned as new`;
+}
+
+export function ledgerExists(path: string): boolean {
+  return existsSync(path);
+}
+
+/** How the ledger is found, in words with the paths this process would use. */
+export function ledgerRuleText(cwd = process.cwd()): string {
+  const fallback = locateLedger({}, {}, cwd).path;
+  return `the ledger is --ledger, else GENUIN_LEDGER, else ${DEFAULTS.ledger} in the working directory, here ${fallback}`;
+}
+
+/** Whether a run's answers suggest it used the wrong ledger: a young ledger, and many handles already taken. */
+export function looksLikeAnotherLedger(facts: { runsBefore: number; existedBefore: boolean; exists: number; communitiesSent: number }): boolean {
+  const young = !facts.existedBefore || facts.runsBefore < 2;
+  return young && facts.exists >= 3 && facts.exists * 2 >= facts.communitiesSent;
+}
+
+/** The summary's note for looksLikeAnotherLedger. */
+export function anotherLedgerText(location: LedgerLocation, exists: number, env: Environment, cwd = process.cwd()): string {
+  const how =
+    location.from === '--ledger' ? 'given by --ledger' : location.from === 'GENUIN_LEDGER' ? `given by GENUIN_LEDGER=${env.GENUIN_LEDGER}` : 'the default, in the working directory';
+  return [
+    `${exists} communities already exist on the server, but ledger ${location.path} (${how}) is new: it is probably not the ledger used before.`,
+    `  ${ledgerRuleText(cwd)}.`,
+    '  Run from the directory of the earlier runs, or point --ledger or GENUIN_LEDGER at their ledger; if these communities are yours and no ledger has them, adopt each with: genuin-provision ledger resolve <handle> --community-id <id>',
+  ].join('\n');
 }

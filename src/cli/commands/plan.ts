@@ -9,7 +9,7 @@ import { planCountsText, planDetailLines, planIssueLines, planJson } from '../re
 import type { Environment } from '../environment.js';
 import type { Output } from '../output.js';
 import { reportFaults } from './validate.js';
-import { ledgerPathFor } from './ledger-path.js';
+import { ledgerExists, ledgerPathFor, missingLedgerText } from './ledger-path.js';
 
 export interface PlanFlags {
   ledger?: string;
@@ -23,7 +23,10 @@ export interface PlanFlags {
 export async function runPlan(files: string[], flags: PlanFlags, out: Output): Promise<ExitCode> {
   if (flags.json) out.jsonMode();
   const limits = limitsFromEnv(flags.env);
-  const ledger = await readLedger(ledgerPathFor(flags), { onWarning: (m) => out.warn(m) });
+  const path = ledgerPathFor(flags);
+  const ledger = await readLedger(path, { onWarning: (m) => out.warn(m) });
+  // Which ledger, first: a plan read from an empty ledger in the wrong directory looks plausible.
+  const note = ledgerExists(path) ? `ledger: ${path}` : missingLedgerText(path);
   let made;
   try {
     // Shown, never run: no request bodies kept (most of a million-item plan's memory).
@@ -34,6 +37,7 @@ export async function runPlan(files: string[], flags: PlanFlags, out: Output): P
     return EXIT.usage;
   }
   for (const w of made.warnings) out.warn(formatFault(w));
+  out.info(note);
   const { plan } = made;
   if (flags.detail) {
     for (let i = 0; i < plan.items.length; i += CHUNK) {
@@ -45,7 +49,7 @@ export async function runPlan(files: string[], flags: PlanFlags, out: Output): P
     const issues = planIssueLines(plan);
     if (issues.length) out.info(['needs a look:', ...issues].join('\n'));
   }
-  if (flags.json) await writePlanJson(plan);
+  if (flags.json) await writePlanJson(plan, path);
   return EXIT.ok;
 }
 
@@ -60,13 +64,13 @@ async function write(text: string): Promise<void> {
   if (!process.stdout.write(text)) await once(process.stdout, 'drain');
 }
 
-/** `plan --json`, written a chunk of items at a time; the same text as `JSON.stringify(planJson(plan), null, 2)`. */
-async function writePlanJson(plan: Plan): Promise<void> {
+/** `plan --json`, written a chunk of items at a time; the same text as `JSON.stringify({ ledger, ...planJson(plan) }, null, 2)`. */
+async function writePlanJson(plan: Plan, ledger: string): Promise<void> {
   const n = plan.items.length;
-  if (n === 0) return write(`${JSON.stringify(planJson(plan), null, 2)}\n`);
-  // `{ "counts": … }` without its closing brace, then the items array by hand, indented as
-  // JSON.stringify would indent it two levels down.
-  await write(`${JSON.stringify({ counts: plan.counts }, null, 2).slice(0, -2)},\n  "items": [\n`);
+  if (n === 0) return write(`${JSON.stringify({ ledger, ...(planJson(plan) as object) }, null, 2)}\n`);
+  // `{ "ledger": …, "counts": … }` without its closing brace, then the items array by hand,
+  // indented as JSON.stringify would indent it two levels down.
+  await write(`${JSON.stringify({ ledger, counts: plan.counts }, null, 2).slice(0, -2)},\n  "items": [\n`);
   for (let i = 0; i < n; i += CHUNK) {
     const { items } = planJson(slice(plan, i)) as { items: unknown[] };
     const text = items.map((item) => `    ${JSON.stringify(item, null, 2).replace(/\n/g, '\n    ')}`).join(',\n');

@@ -3,7 +3,7 @@
 // the manifests: the items that need a person, as manifest rows.
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { EXIT, ManifestError, formatFault, type ExitCode } from '../../errors.js';
+import { ConfigError, EXIT, ManifestError, formatFault, type ExitCode } from '../../errors.js';
 import { readLedger } from '../../ledger/replay.js';
 import { csvChunks } from '../../report/csv.js';
 import { jsonChunks } from '../../report/json.js';
@@ -14,7 +14,7 @@ import type { ManifestLimits } from '../../manifest/limits.js';
 import { reportFaults } from './validate.js';
 import type { Environment } from '../environment.js';
 import type { Output } from '../output.js';
-import { ledgerPathFor } from './ledger-path.js';
+import { ledgerExists, ledgerPathFor, ledgerRuleText } from './ledger-path.js';
 import { exportFailed } from './report-failed.js';
 import { limitsFromEnv } from '../../config/limits.js';
 
@@ -31,6 +31,16 @@ export interface ReportFlags {
 export async function runReport(files: string[], flags: ReportFlags, out: Output): Promise<ExitCode> {
   const path = ledgerPathFor(flags);
   const state = await readLedger(path, { onWarning: (m) => out.warn(m) });
+  // An empty report from a ledger that is not there reads as "nothing was ever created"
+  // (a run from another directory). Faults in the manifests given are still told first.
+  if (!ledgerExists(path)) {
+    if (files.length > 0) {
+      const checked = await rowsWithPlan(files, state, limitsFromEnv(flags.env), out);
+      if (typeof checked === 'number') return checked;
+    }
+    throw new ConfigError(`ledger ${path} does not exist yet: nothing to report; ${ledgerRuleText()}`);
+  }
+  if (!flags.out) out.note(`ledger: ${path}`);
   let chunks: Iterable<string>;
   if (files.length > 0 && !flags.failed) {
     const rows = await rowsWithPlan(files, state, limitsFromEnv(flags.env), out);
