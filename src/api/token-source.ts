@@ -62,7 +62,8 @@ export interface TokenSource {
   current(): string;
   /**
    * Obtains a new token. Concurrent calls share one request (many 401s at once cost one). Rejects with
-   * an AuthError (exit 3) when no token can be had; a source that cannot refresh always rejects.
+   * an AuthError (exit 3) when no token can be had; after that, every call rejects with the same
+   * error without trying again (the run is stopping). A source that cannot refresh always rejects.
    */
   refresh(): Promise<void>;
   /** False for a fixed GENUIN_ACCESS_TOKEN: a 401 then ends the run. */
@@ -82,6 +83,8 @@ export interface TokenSourceContext {
   agent?: Agents;
   /** Timeout of the token command, in ms. Default 30 s. */
   commandTimeoutMs?: number;
+  /** Each token obtained (1 for the first): for a log line that names the source, never the token. */
+  onObtained?: (count: number, variable: string) => void;
 }
 
 /** A source for `credentials`; nothing is fetched until refresh() (a fixed token is ready at once). */
@@ -90,11 +93,11 @@ export function createTokenSource(credentials: Credentials, context: TokenSource
     case 'token':
       return new FixedToken(credentials.token);
     case 'api-key':
-      return new FetchedToken(VARIABLES['api-key'], () =>
+      return new FetchedToken(VARIABLES['api-key'], context.onObtained, () =>
         authenticate({ baseUrl: context.baseUrl, apiKey: credentials.apiKey, apiSecret: credentials.apiSecret, timeoutMs: context.timeoutMs, agent: context.agent }),
       );
     case 'command':
-      return new FetchedToken(VARIABLES.command, async () => runTokenCommand(credentials.command, { timeoutMs: context.commandTimeoutMs }));
+      return new FetchedToken(VARIABLES.command, context.onObtained, async () => runTokenCommand(credentials.command, { timeoutMs: context.commandTimeoutMs }));
   }
 }
 
@@ -133,9 +136,12 @@ class FetchedToken implements TokenSource {
   #token: string | undefined;
   #pending: Promise<void> | undefined;
   #obtained = 0;
+  /** A failed refresh stops the run: later 401s of requests in flight must not run the command (or log in) again. */
+  #failed: Promise<void> | undefined;
 
   constructor(
     readonly variable: string,
+    private readonly onObtained: TokenSourceContext['onObtained'],
     private readonly fetchToken: () => Promise<string>,
   ) {}
 
@@ -149,12 +155,19 @@ class FetchedToken implements TokenSource {
   }
 
   refresh(): Promise<void> {
+    if (this.#failed) return this.#failed;
     this.#pending ??= this.fetchToken()
       .then((token) => {
         const fault = tokenFault(token);
         if (fault) throw new AuthError(`the token obtained through ${this.variable} is not usable in an Authorization header (${fault})`);
         this.#token = token;
         this.#obtained++;
+        this.onObtained?.(this.#obtained, this.variable);
+      })
+      .catch((error: unknown) => {
+        this.#failed = Promise.reject(error);
+        this.#failed.catch(() => {}); // held for later callers, not unhandled
+        throw error;
       })
       .finally(() => {
         this.#pending = undefined;

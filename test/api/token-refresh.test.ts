@@ -66,11 +66,15 @@ const created = () => {
 
 describe('GENUIN_API_KEY + GENUIN_API_SECRET', () => {
   it('obtains a token, and a new one each time the API answers 401: everything is created, exit 0', async () => {
-    const r = await apply({ GENUIN_API_KEY: KEY, GENUIN_API_SECRET: SECRET });
+    const r = await apply({ GENUIN_API_KEY: KEY, GENUIN_API_SECRET: SECRET }, ['--log-file', 'run.log']);
     expect(r.stderr).not.toMatch(/error/i);
     expect(r.code).toBe(0);
     expect(created()).toBe(20);
     const counts = sim.state.counts;
+    // the operator's log says where tokens came from and each renewal
+    const log = readFileSync(join(dir, 'run.log'), 'utf8');
+    expect(log).toContain('access token obtained through GENUIN_API_KEY and GENUIN_API_SECRET');
+    expect(log.match(/access token renewed through GENUIN_API_KEY and GENUIN_API_SECRET after a 401/g)).toHaveLength(counts.auth - 1);
     // 20 creates at 3 per token: at least 7 tokens, each after a 401 but the first
     expect(counts.auth).toBeGreaterThanOrEqual(Math.ceil(20 / TTL));
     expect(counts.tokensIssued).toBe(counts.auth);

@@ -2,7 +2,7 @@
 // the simulator (its documented refusals), one auth request for many refreshes, and the token command.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { authenticate } from '../../src/api/auth.js';
@@ -209,6 +209,25 @@ describe('GENUIN_ACCESS_TOKEN_COMMAND', () => {
     ['printed two lines', `console.log('a-TOKEN-1'); console.log('b-TOKEN-2')`, 'GENUIN_ACCESS_TOKEN_COMMAND printed something that is not a token on stdout (2 lines)'],
   ])('%s', async (_, body, expected) => {
     expect(await failure(() => runTokenCommand(script('x.cjs', body)), AuthError)).toBe(expected);
+  });
+
+  it('as a source: run once per refresh; after a failure, later refreshes fail alike without running it again', async () => {
+    const counter = join(dir, 'count');
+    const command = script(
+      'counted.cjs',
+      `const fs = require('node:fs'); const n = (fs.existsSync(${JSON.stringify(counter)}) ? Number(fs.readFileSync(${JSON.stringify(counter)}, 'utf8')) : 0) + 1;
+fs.writeFileSync(${JSON.stringify(counter)}, String(n)); if (n >= 3) { console.error('expired'); process.exit(9); } console.log('tok-' + n);`,
+    );
+    const seen: number[] = [];
+    const source = await openTokenSource({ source: 'command', command }, { baseUrl: 'http://127.0.0.1:9', timeoutMs: 1000, onObtained: (n) => seen.push(n) });
+    expect(source.current()).toBe('tok-1');
+    await Promise.all([source.refresh(), source.refresh(), source.refresh()]);
+    expect(source.current()).toBe('tok-2');
+    expect(await failure(() => source.refresh(), AuthError)).toBe('GENUIN_ACCESS_TOKEN_COMMAND failed with exit code 9: expired');
+    expect(await failure(() => source.refresh(), AuthError)).toBe('GENUIN_ACCESS_TOKEN_COMMAND failed with exit code 9: expired');
+    expect(readFileSync(counter, 'utf8')).toBe('3');
+    expect(seen).toEqual([1, 2]);
+    expect(source.current()).toBe('tok-2');
   });
 
   it('a command that does not finish in time is stopped and named', async () => {
