@@ -1,0 +1,260 @@
+// The scenarios of the generated-scenario test: what a person writes (manifests in every layout),
+// how the server misbehaves (fault schedules) and how each run ends, as fast-check arbitraries.
+import fc from 'fast-check';
+import { DEFAULT_OPTIONS, FAULT_KINDS, isFaultKind } from '../../src/simulator/index.js';
+
+/** How a run's manifests are written. */
+export type Layout =
+  /** One YAML: groups nested under their community (groups of other runs' communities top-level). */
+  | 'nested'
+  /** One YAML: communities, then a top-level `groups:` section naming parents by community_handle. */
+  | 'top-level'
+  /** A community file and a group file, each YAML or CSV. */
+  | 'separate'
+  /** One CSV with a `kind` column holding both. */
+  | 'csv-kind';
+
+export type FileFormat = 'yaml' | 'csv';
+
+export interface CommunitySpec {
+  handle: string;
+  name: string;
+  /** Exists before the scenario (the driver creates it first): the manifest gives its community_id. */
+  adopt: boolean;
+}
+
+export interface GroupSpec {
+  /** Parent's handle (always a community of the scenario). */
+  parent: string;
+  name: string;
+  /** Manifest `key` (identity within the parent); absent: the name is the key. */
+  key?: string;
+  /** The manifest's own chat_id, if it gives one. */
+  chatId?: string;
+  /** Top-level group naming an adopted parent by community_id instead of its handle. */
+  byId: boolean;
+}
+
+export interface ManifestSet {
+  layout: Layout;
+  /** For `separate`: the format of each file. */
+  communityFormat: FileFormat;
+  groupFormat: FileFormat;
+  /** For `separate`: the group file first on the command line. */
+  groupsFirst: boolean;
+  communities: CommunitySpec[];
+  groups: GroupSpec[];
+}
+
+export type Ending =
+  | { kind: 'complete' }
+  /** The signal once the simulator has seen `afterRequests` API requests of this run. */
+  | { kind: 'signal'; signal: 'SIGKILL' | 'SIGTERM' | 'SIGHUP'; afterRequests: number }
+  /** The reader of stdout and/or stderr goes away once `afterRequests` requests were seen. */
+  | { kind: 'close'; streams: 'stdout' | 'stderr' | 'both'; afterRequests: number };
+
+export interface ScriptedFault {
+  kind: string;
+  count: number;
+  endpoint?: 'community' | 'group';
+}
+
+export interface FaultPlan {
+  /** Per create request, by simulator fault kind. */
+  probabilities: Record<string, number>;
+  scripted: ScriptedFault[];
+  /** Simulator token bucket (429 storms), requests per second. */
+  rateLimit: { rate: number; burst: number } | null;
+  latencyMs: { min: number; max: number } | 0;
+  /** The simulator ignores the chat_id a client sends (only when the simulator supports it). */
+  ignoreClientChatIds: boolean;
+}
+
+export interface RunSpec {
+  manifests: ManifestSet;
+  ending: Ending;
+}
+
+export interface Scenario {
+  /** Simulator seed (ids, fault rolls, latency). */
+  seed: number;
+  concurrency: number;
+  retries: number;
+  /** --timeout; short when answers come late. */
+  timeout: string;
+  faults: FaultPlan;
+  /** The first run; then, optionally, a second one adding communities and groups for earlier ones. */
+  runs: RunSpec[];
+  /** For the second run: its manifests hold everything (the file grew) or only the additions. */
+  secondRunGrown: boolean;
+}
+
+/** Fault kinds the simulator knows today, so the test runs before and after new kinds land. */
+export const POST_ERROR_KINDS = ['502-after', '504-after', '500-html-after', '500-json-after'].filter(isFaultKind);
+/** Kinds drawn by the generator: everything the simulator has (slow ones are tuned by the driver). */
+export const DRAWN_KINDS: string[] = [...FAULT_KINDS];
+export const SUPPORTS_IGNORE_CHAT_IDS = Object.hasOwn(DEFAULT_OPTIONS, 'ignoreClientChatIds');
+
+const layout = fc.constantFrom<Layout>('nested', 'top-level', 'separate', 'separate', 'csv-kind');
+const format = fc.constantFrom<FileFormat>('yaml', 'csv');
+
+/** Group names with what people type: spaces, capitals, punctuation that is not a path separator. */
+const groupName = fc.constantFrom('Chat', 'General', 'Book Club', 'Q&A', 'Weekend Rides', 'news', 'Help desk', 'Off-topic');
+
+function manifestSet(communities: fc.Arbitrary<CommunitySpec[]>, groupsFor: (c: CommunitySpec[]) => fc.Arbitrary<GroupSpec[]>) {
+  return communities.chain((cs) =>
+    fc.record({
+      layout,
+      communityFormat: format,
+      groupFormat: format,
+      groupsFirst: fc.boolean(),
+      communities: fc.constant(cs),
+      groups: groupsFor(cs),
+    }),
+  );
+}
+
+/** 0–4 groups for each parent, names unique per parent; keys, chat_ids and id-spelt parents sometimes. */
+function groupsOf(parents: CommunitySpec[], tag: string, max = 4): fc.Arbitrary<GroupSpec[]> {
+  if (parents.length === 0) return fc.constant([]);
+  return fc
+    .tuple(
+      ...parents.map((p, i) =>
+        fc.uniqueArray(groupName, { maxLength: max }).chain((names) =>
+          fc.tuple(
+            ...names.map((name, j) =>
+              fc.record({
+                parent: fc.constant(p.handle),
+                name: fc.constant(`${name} ${tag}${i}.${j}`),
+                key: fc.option(fc.constant(`k-${tag}${i}-${j}`), { nil: undefined, freq: 3 }),
+                chatId: fc.option(fc.constant(chatIdFor(tag, i, j)), { nil: undefined, freq: 4 }),
+                byId: p.adopt ? fc.boolean() : fc.constant(false),
+              }),
+            ),
+          ),
+        ),
+      ),
+    )
+    .map((lists) => lists.flat().map(dropUndefined));
+}
+
+function dropUndefined(g: GroupSpec): GroupSpec {
+  const out = { ...g };
+  if (out.key === undefined) delete out.key;
+  if (out.chatId === undefined) delete out.chatId;
+  return out;
+}
+
+/** A fixed UUID per group slot: unique within a scenario, readable in a failure. */
+function chatIdFor(tag: string, i: number, j: number): string {
+  const n = (tag === 'a' ? 0 : 0x100) + i * 16 + j;
+  return `5ce0a710-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
+}
+
+function communities(prefix: string, min: number, max: number, adoptable: boolean): fc.Arbitrary<CommunitySpec[]> {
+  const adopt = adoptable ? fc.constantFrom(false, false, false, true) : fc.constant(false);
+  return fc
+    .array(adopt, { minLength: min, maxLength: max })
+    .map((adopts) => adopts.map((a, i) => ({ handle: `${prefix}${i + 1}`, name: `Community ${prefix.toUpperCase()}${i + 1}`, adopt: a })));
+}
+
+function ending(maxRequests: number): fc.Arbitrary<Ending> {
+  const at = fc.integer({ min: 0, max: Math.max(1, maxRequests) });
+  return fc.oneof(
+    { weight: 3, arbitrary: fc.constant<Ending>({ kind: 'complete' }) },
+    { weight: 3, arbitrary: fc.record({ kind: fc.constant('signal' as const), signal: fc.constantFrom('SIGKILL' as const, 'SIGTERM' as const, 'SIGHUP' as const), afterRequests: at }) },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant('close' as const), streams: fc.constantFrom('stdout' as const, 'stderr' as const, 'both' as const), afterRequests: at }) },
+  );
+}
+
+/**
+ * How heavy the drawn scenarios are: `quick` (npm test) leaves out what costs whole seconds
+ * (token-bucket 429 storms, long retry chains); `chaos` draws everything.
+ */
+export type Profile = 'quick' | 'chaos';
+
+/** Mostly quiet servers, some noisy ones: a few kinds at a time, their sum well under 1. */
+const faultPlan = (profile: Profile): fc.Arbitrary<FaultPlan> => fc.record({
+  probabilities: fc
+    .uniqueArray(fc.constantFrom(...DRAWN_KINDS, ...POST_ERROR_KINDS, ...POST_ERROR_KINDS), { maxLength: 3 })
+    .chain((kinds) => fc.tuple(...kinds.map((k) => fc.tuple(fc.constant(k), fc.integer({ min: 5, max: 25 })))))
+    .map((pairs) => Object.fromEntries(pairs.map(([k, pct]) => [k, pct / 100]))),
+  scripted: fc.array(
+    fc.record(
+      {
+        kind: fc.constantFrom(...DRAWN_KINDS, ...POST_ERROR_KINDS, ...POST_ERROR_KINDS),
+        count: fc.integer({ min: 1, max: 2 }),
+        endpoint: fc.constantFrom('community' as const, 'group' as const),
+      },
+      { requiredKeys: ['kind', 'count'] },
+    ),
+    { maxLength: 3 },
+  ),
+  rateLimit:
+    profile === 'quick'
+      ? fc.constant(null)
+      : fc.option(fc.record({ rate: fc.integer({ min: 20, max: 60 }), burst: fc.integer({ min: 2, max: 6 }) }), { nil: null, freq: 3 }),
+  latencyMs: fc.oneof(fc.constant(0 as const), fc.record({ min: fc.constant(0), max: fc.integer({ min: 5, max: 30 }) })),
+  ignoreClientChatIds: SUPPORTS_IGNORE_CHAT_IDS ? fc.boolean() : fc.constant(false),
+});
+
+export const scenarioArb = (profile: Profile): fc.Arbitrary<Scenario> => fc
+  .record({
+    seed: fc.integer({ min: 1, max: 0x7fffffff }),
+    concurrency: fc.integer({ min: 1, max: 8 }),
+    retries: fc.integer({ min: 0, max: profile === 'quick' ? 2 : 3 }),
+    faults: faultPlan(profile),
+    first: manifestSet(communities('c', 1, 8, true), (cs) => groupsOf(cs, 'a')),
+    second: fc.option(
+      fc.record({
+        newCommunities: communities('d', 1, 4, false),
+        grown: fc.boolean(),
+      }),
+      { nil: undefined, freq: profile === 'quick' ? 3 : 2 },
+    ),
+  })
+  .chain(({ seed, concurrency, retries, faults, first, second }) => {
+    const size1 = first.communities.length + first.groups.length;
+    const runs: fc.Arbitrary<RunSpec>[] = [fc.record({ manifests: fc.constant(first), ending: ending(size1) })];
+    if (second) {
+      // New communities with their groups, and new groups for earlier ones.
+      const parents = [...first.communities, ...second.newCommunities];
+      runs.push(
+        manifestSet(fc.constant(second.newCommunities), () => groupsOf(parents, 'b', 2)).chain((set) =>
+          fc.record({ manifests: fc.constant(set), ending: ending(set.communities.length + set.groups.length) }),
+        ),
+      );
+    }
+    const late = 'answer-late' in faults.probabilities || faults.scripted.some((s) => s.kind === 'answer-late' || s.kind === 'slow-drip');
+    return fc.tuple(...runs).map(
+      (rs): Scenario => ({ seed, concurrency, retries, timeout: late ? '400ms' : '5s', faults, runs: rs, secondRunGrown: second?.grown ?? false }),
+    );
+  });
+
+/** The scenario as a person would read it in a failure report. */
+export function describeScenario(s: Scenario): string {
+  const lines = [
+    `seed ${s.seed}, --concurrency ${s.concurrency}, --retries ${s.retries}, --timeout ${s.timeout}`,
+    `faults: ${JSON.stringify(s.faults.probabilities)} scripted ${JSON.stringify(s.faults.scripted)}` +
+      (s.faults.rateLimit ? ` rate limit ${s.faults.rateLimit.rate}/s burst ${s.faults.rateLimit.burst}` : '') +
+      (s.faults.latencyMs ? ` latency 0-${s.faults.latencyMs.max}ms` : '') +
+      (s.faults.ignoreClientChatIds ? ' ignoring client chat_ids' : ''),
+  ];
+  s.runs.forEach((r, i) => {
+    const m = r.manifests;
+    const files = m.layout === 'separate' ? `separate ${m.communityFormat}+${m.groupFormat}${m.groupsFirst ? ' (groups file first)' : ''}` : m.layout;
+    const grown = i === 1 ? (s.secondRunGrown ? ', manifests hold the first run too' : ', manifests hold only the additions') : '';
+    lines.push(`run ${i + 1}: ${files}${grown}; ending ${endingText(r.ending)}`);
+    lines.push(`  communities: ${m.communities.map((c) => c.handle + (c.adopt ? ' (adopted)' : '')).join(', ') || '-'}`);
+    lines.push(
+      `  groups: ${m.groups.map((g) => `${g.byId ? 'id:' : ''}${g.parent}/${g.key ?? g.name}${g.chatId ? ' (chat_id)' : ''}`).join(', ') || '-'}`,
+    );
+  });
+  return lines.join('\n');
+}
+
+function endingText(e: Ending): string {
+  if (e.kind === 'complete') return 'run to completion';
+  if (e.kind === 'signal') return `${e.signal} after ${e.afterRequests} requests`;
+  return `closed ${e.streams} after ${e.afterRequests} requests`;
+}

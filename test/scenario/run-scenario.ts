@@ -1,0 +1,198 @@
+// The driver: one scenario from a fresh simulator to the invariants. Faulty runs with their
+// endings, then faults off, a recovery rerun, the person's part, a final rerun, an idle rerun.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readLedger, type LedgerState } from '../../src/ledger/replay.js';
+import { isFaultKind, startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/index.js';
+import { runCliScenario, runLine, type CliRun } from './cli-run.js';
+import type { GroupSpec, ManifestSet, Scenario } from './generate.js';
+import { allDone, cleanExit, everyIdKept, flagged, flagText, groupKeys, ledgerGroup, idleRerun, noDuplicates, zeroMeansDone, type Model } from './invariants.js';
+import { writeFixManifest, writeManifests } from './render.js';
+
+const TOKEN = 'scenario-token-5e1d';
+
+export interface ScenarioResult {
+  violations: string[];
+  /** What happened, run by run: printed with a failure. */
+  log: string[];
+}
+
+/** The manifests of run `i`: a grown second run holds the first run's items too. */
+export function manifestsOfRun(s: Scenario, i: number): ManifestSet {
+  const set = s.runs[i]!.manifests;
+  if (i === 0 || !s.secondRunGrown) return set;
+  const first = s.runs[0]!.manifests;
+  return { ...set, communities: [...first.communities, ...set.communities], groups: [...first.groups, ...set.groups] };
+}
+
+export function modelOf(s: Scenario): Model {
+  return { communities: s.runs.flatMap((r) => r.manifests.communities), groups: s.runs.flatMap((r) => r.manifests.groups) };
+}
+
+async function simulatorFor(s: Scenario): Promise<Simulator> {
+  const options: SimulatorOptions & Record<string, unknown> = {
+    token: TOKEN,
+    seed: s.seed,
+    // Late answers outlive the short --timeout drawn with them; drips and huge bodies stay quick.
+    lateAnswerMs: 1_500,
+    dripIntervalMs: 5,
+    hugeBodyBytes: 2 * 1024 * 1024,
+  };
+  if (s.faults.ignoreClientChatIds) options.ignoreClientChatIds = true;
+  return startSimulator(options);
+}
+
+function faultsOn(sim: Simulator, s: Scenario): void {
+  const probabilities = Object.fromEntries(Object.entries(s.faults.probabilities).filter(([k]) => isFaultKind(k)));
+  sim.configure({ faults: probabilities, rateLimit: s.faults.rateLimit, latencyMs: s.faults.latencyMs });
+  for (const f of s.faults.scripted) if (isFaultKind(f.kind)) sim.injectNext(f.kind, { count: f.count, endpoint: f.endpoint });
+}
+
+/** No more faults, scripted ones still queued included. Items and ids stay. */
+function faultsOff(sim: Simulator): void {
+  sim.configure({ faults: {}, rateLimit: null, latencyMs: 0 });
+  const clear = (sim as unknown as { clearFaults?: () => void }).clearFaults;
+  if (typeof clear === 'function') return clear.call(sim);
+  // The simulator clears scripted faults only with everything else: put the items back.
+  const held = sim.state.snapshot();
+  sim.reset();
+  for (const c of held.communities) sim.state.addCommunity(c);
+  for (const g of held.groups) sim.state.addGroup(g);
+}
+
+/** The communities that exist before the scenario starts, created as another tool would. */
+async function precreate(sim: Simulator, s: Scenario, ids: Map<string, string>): Promise<void> {
+  for (const c of s.runs[0]!.manifests.communities.filter((c) => c.adopt)) {
+    const res = await fetch(`${sim.url}/api/thirdparty/community/create`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ handle: c.handle, name: c.name, type: 1, actions: [{ action_id: 3, access_type_id: 5 }] }),
+    });
+    const body = (await res.json()) as { data?: { community_id?: string } };
+    const id = body.data?.community_id ?? sim.state.communityByHandle(c.handle)?.community_id;
+    if (!id) throw new Error(`could not create adopted community ${c.handle}: HTTP ${res.status}`);
+    ids.set(c.handle, id);
+  }
+}
+
+async function ledgerOf(path: string, violations: string[]): Promise<LedgerState | undefined> {
+  try {
+    return await readLedger(path);
+  } catch (err) {
+    violations.push(`ledger unreadable: ${(err as Error).message}`);
+    return undefined;
+  }
+}
+
+export async function runScenario(s: Scenario): Promise<ScenarioResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'genuin-scenario-'));
+  const sim = await simulatorFor(s);
+  const violations: string[] = [];
+  const log: string[] = [];
+  const ledgerPath = join(dir, 'ledger.jsonl');
+  const ids = new Map<string, string>();
+  const model = modelOf(s);
+  const flags = ['--ledger', ledgerPath, '--json', '--rate', '1000/s', '--concurrency', String(s.concurrency), '--retries', String(s.retries), '--timeout', s.timeout];
+  const cli = async (label: string, files: string[], extra: string[] = [], ending = s.runs[0]!.ending, faulty = false): Promise<CliRun> => {
+    const r = await runCliScenario(['apply', ...files, ...flags, ...extra], { sim, token: TOKEN, cwd: dir, label, ending: faulty ? ending : { kind: 'complete' } });
+    log.push(runLine(r));
+    violations.push(...cleanExit(r, faulty && s.runs.length > 1 && !s.secondRunGrown && label !== 'run 1'));
+    return r;
+  };
+  const files = () => s.runs.map((_, i) => writeManifests(dir, `run${i + 1}`, manifestsOfRun(s, i), ids));
+  try {
+    await precreate(sim, s, ids);
+    faultsOn(sim, s);
+
+    // The runs as drawn, faults on, each with its ending.
+    for (let i = 0; i < s.runs.length; i++) {
+      const r = await cli(`run ${i + 1}`, files()[i]!, [], s.runs[i]!.ending, true);
+      const ledger = await ledgerOf(ledgerPath, violations);
+      if (ledger) violations.push(...zeroMeansDone(r, ledger, sim.state.snapshot(), manifestsOfRun(s, i)));
+    }
+    const faultLog = sim.state.snapshot().faultLog;
+    if (faultLog.length > 0) log.push(`faults struck: ${faultLog.map((f) => `${f.kind}@${f.endpoint}:${f.ref ?? '?'}`).join(', ')}`);
+    faultsOff(sim);
+
+    // Faults off: the same commands again, as a person reruns after an incident; then the
+    // person's part and, if it changed anything, a final rerun.
+    for (let i = 0; i < s.runs.length; i++) await cli(`recovery rerun ${i + 1}`, files()[i]!);
+    if (await personsPart(sim, s, ledgerPath, dir, ids, log, violations, cli)) {
+      for (let i = 0; i < s.runs.length; i++) await cli(`final rerun ${i + 1}`, files()[i]!);
+    }
+
+    // The checks against what the server holds.
+    const held = sim.state.snapshot();
+    violations.push(...noDuplicates(held));
+    const ledger = await ledgerOf(ledgerPath, violations);
+    if (!ledger) return { violations, log };
+    violations.push(...everyIdKept(held, ledger, model));
+    violations.push(...allDone(held, model));
+    const still = flagged(ledger);
+    if (still.length > 0) log.push(`left flagged for a person (on the server, ids unknown to the ledger): ${still.map(flagText).join(', ')}`);
+
+    // Nothing left to do: a rerun must send nothing, and exit 1 only for what is still flagged.
+    for (let i = 0; i < s.runs.length; i++) {
+      const set = manifestsOfRun(s, i);
+      const idOf = (h: string) => held.communities.find((c) => c.handle === h)?.community_id;
+      const mine = still.filter((f) => (f.kind === 'community' ? set.communities.some((c) => c.handle === f.key) : set.groups.some((g) => groupKeys(g, idOf).includes(f.key))));
+      const idle = await cli(`idle rerun ${i + 1}`, files()[i]!);
+      violations.push(...idleRerun(idle, mine));
+      if (idle.requests > 0) log.push(`note: idle rerun ${i + 1} resent ${idle.requests} flagged group(s)`);
+    }
+    violations.push(...noDuplicates(sim.state.snapshot()).map((v) => `after the idle reruns: ${v}`));
+    return { violations, log };
+  } finally {
+    await sim.close();
+    // SCENARIO_KEEP=1 keeps the manifests and the ledger of each case for a look.
+    if (process.env.SCENARIO_KEEP === '1') log.push(`kept: ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * What docs/recovery.md asks of a person, with the simulator standing in for Genuin's back
+ * office: an `exists` community gets its community_id in the manifest; an in-doubt group that
+ * does not exist is re-sent through a fix manifest with --retry-in-doubt; an in-doubt group
+ * that exists stays flagged (the ledger is never edited by hand). True if the person did anything.
+ */
+async function personsPart(
+  sim: Simulator,
+  s: Scenario,
+  ledgerPath: string,
+  dir: string,
+  ids: Map<string, string>,
+  log: string[],
+  violations: string[],
+  cli: (label: string, files: string[], extra?: string[]) => Promise<CliRun>,
+): Promise<boolean> {
+  const ledger = await ledgerOf(ledgerPath, violations);
+  if (!ledger) return false;
+  const held = sim.state.snapshot();
+  const model = modelOf(s);
+  const idOf = (h: string) => held.communities.find((c) => c.handle === h)?.community_id;
+  const adopted: string[] = [];
+  for (const c of model.communities) {
+    const st = ledger.get('community', c.handle);
+    const id = idOf(c.handle);
+    if (st?.status === 'exists' && !ids.has(c.handle) && id) {
+      ids.set(c.handle, id);
+      adopted.push(c.handle);
+    }
+  }
+  const absent: GroupSpec[] = [];
+  for (const g of model.groups) {
+    const st = ledgerGroup(ledger, g, idOf).state;
+    if (!(st?.status === 'in_doubt' || st?.inFlight)) continue;
+    const parentId = idOf(g.parent);
+    const onServer = held.groups.some((x) => x.community_id === parentId && (x.body.group as { name?: string } | undefined)?.name === g.name);
+    if (!onServer) absent.push(g);
+  }
+  if (adopted.length > 0) log.push(`person adopts (community_id into the manifest): ${adopted.join(', ')}`);
+  if (absent.length > 0) {
+    log.push(`person re-sends in-doubt groups that do not exist: ${absent.map((g) => ledgerGroup(ledger, g, idOf).key).join(', ')}`);
+    await cli('fix manifest --retry-in-doubt', [writeFixManifest(dir, 'fix.yaml', absent, ids)], ['--retry-in-doubt']);
+  }
+  return adopted.length > 0 || absent.length > 0;
+}
