@@ -2,7 +2,8 @@
 //   const ledger = await readLedger(path);
 //   const { plan } = await makePlan(files, { ledger });
 //   const summary = await new Executor({ client, ledger: await LedgerWriter.open(path), ... }).run(plan);
-// or all of it at once: applyManifests(files, resolveRunConfig(flags, process.env, true)).
+// or all of it at once: applyManifests(files, resolveRunConfig({ flags, env: process.env })).
+// No `.env` is read unless resolveRunConfig is given `dotenv`.
 
 export * from './api/schema.js';
 export { classify, parseRetryAfter, type Outcome, type OutcomeType, type RawResult, type CreatedIds } from './api/outcome.js';
@@ -16,7 +17,7 @@ export { bodyHash } from './plan/body-hash.js';
 export * from './ledger/event.js';
 export { readLedger, type LedgerState } from './ledger/replay.js';
 export { LedgerWriter } from './ledger/writer.js';
-export { acquireLock } from './ledger/lock.js';
+export { acquireLock, LockHeldError } from './ledger/lock.js';
 export { compactLedger } from './ledger/compact.js';
 export { reportRows, REPORT_COLUMNS, type ReportRow } from './report/rows.js';
 export { toCsv } from './report/csv.js';
@@ -25,7 +26,7 @@ export { Executor, type ExecutorOptions, type OutcomeEvent, type SettledEvent, t
 export { Pacer, type PacerOptions } from './run/pacer.js';
 export { applyManifests, type ApplyHooks, type ApplyResult } from './run/apply.js';
 export { isComplete, type RunSummary, type Tally, type UnresolvedItem } from './run/summary.js';
-export { resolveRunConfig, DEFAULTS, type RunConfig, type RunFlags } from './config/run-config.js';
+export { resolveRunConfig, locateLedger, DEFAULTS, type RunConfig, type RunConfigOptions, type RunFlags, type LedgerLocation } from './config/run-config.js';
 export { parseRate, parseDuration } from './config/parse.js';
 export { startSimulator, type Simulator, type SimulatorOptions } from './simulator/index.js';
 export { ProgressModel, type ProgressFigures, type KindProgress } from './run/progress.js';
