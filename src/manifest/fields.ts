@@ -1,11 +1,11 @@
 // The manifest's field table, derived from the request-body schemas in src/api/schema.ts so
-// that types are written once: dotted path → leaf kind, for CSV cell typing and "did you mean".
-import type { z } from 'zod';
+// that types are written once (walked through zod's public classes): dotted path → leaf kind.
+import { z } from 'zod';
 
 import { CommunityBodySchema, GroupFieldsSchema } from '../api/schema.js';
 
 /**
- * How a field's value is written in a CSV cell (see cells.ts):
+ * How a field's value is written in a CSV cell (see csv/cells.ts):
  * - `string` text as is; `integer`, `number`, `boolean` parsed;
  * - `list-of-int`, `list-of-string`: `;`-separated items;
  * - `actions`: a list of objects of two integers, written `3:5;5:9`;
@@ -36,8 +36,6 @@ export interface FieldInfo {
   readonly keys?: readonly string[];
   /** `members`: cell tag (`phone`, `phone_number`, `user`, `user_id`) → object key. */
   readonly tags?: ReadonlyMap<string, string>;
-  /** The field's own schema (optional unwrapped): what a CSV row check runs on one cell's value. */
-  readonly schema: z.core.$ZodType;
 }
 
 export interface FieldMap {
@@ -48,42 +46,46 @@ export interface FieldMap {
   fieldAt(path: readonly PropertyKey[]): FieldInfo | undefined;
 }
 
-type AnyZod = z.core.$ZodType;
-
-function def(schema: AnyZod): z.core.$ZodTypes['_zod']['def'] {
-  return (schema as z.core.$ZodTypes)._zod.def;
-}
-
-function unwrapOptional(schema: AnyZod): AnyZod {
+/** Optional wrappers taken off: the schema a present value is checked against. */
+function unwrapOptional(schema: z.ZodType): z.ZodType {
   let s = schema;
-  for (let d = def(s); d.type === 'optional'; d = def(s)) s = d.innerType;
+  while (s instanceof z.ZodOptional) s = s.unwrap() as z.ZodType;
   return s;
 }
 
-function isInteger(schema: AnyZod): boolean {
-  const d = def(schema) as { type: string; format?: string; checks?: AnyZod['_zod']['def']['checks'] };
-  if (d.type !== 'number') return false;
-  if (typeof d.format === 'string' && d.format.includes('int')) return true;
-  return (d.checks ?? []).some((check) => {
-    const cd = check._zod.def as { check: string; format?: string };
-    return cd.check === 'number_format' && typeof cd.format === 'string' && cd.format.includes('int');
-  });
-}
-
-function objectShape(schema: AnyZod): Record<string, AnyZod> | undefined {
-  const d = def(unwrapOptional(schema));
-  return d.type === 'object' ? (d.shape as Record<string, AnyZod>) : undefined;
-}
-
-function leafType(schema: AnyZod): 'string' | 'integer' | 'number' | 'boolean' | undefined {
+function objectShape(schema: z.ZodType): Record<string, z.ZodType> | undefined {
   const s = unwrapOptional(schema);
-  const t = def(s).type;
-  if (t === 'string' || t === 'boolean') return t;
-  if (t === 'number') return isInteger(s) ? 'integer' : 'number';
+  return s instanceof z.ZodObject ? (s.shape as Record<string, z.ZodType>) : undefined;
+}
+
+function leafType(schema: z.ZodType): 'string' | 'integer' | 'number' | 'boolean' | undefined {
+  const s = unwrapOptional(schema);
+  if (s instanceof z.ZodString) return 'string';
+  if (s instanceof z.ZodBoolean) return 'boolean';
+  // `.int()` gives the number schema an integer format (`safeint`, `int32`…).
+  if (s instanceof z.ZodNumber) return s.format?.includes('int') ? 'integer' : 'number';
   return undefined;
 }
 
-function classifyList(element: AnyZod, name: string): Pick<FieldInfo, 'kind' | 'keys' | 'tags'> {
+/** `members`: a union of one-string objects; each key is a tag, and so is its first word when unique. */
+function memberTags(element: z.ZodType): Map<string, string> | undefined {
+  const u = unwrapOptional(element);
+  if (!(u instanceof z.ZodUnion)) return undefined;
+  const single = (u.options as z.ZodType[]).map((o) => {
+    const shape = objectShape(o);
+    return shape && Object.keys(shape).length === 1 && leafType(Object.values(shape)[0]) === 'string' ? Object.keys(shape)[0] : undefined;
+  });
+  if (!single.every((k): k is string => k !== undefined)) return undefined;
+  const tags = new Map<string, string>();
+  const shorts = single.map((k) => k.split('_')[0]);
+  single.forEach((k, i) => {
+    tags.set(k, k);
+    if (shorts.indexOf(shorts[i]) === shorts.lastIndexOf(shorts[i])) tags.set(shorts[i], k);
+  });
+  return tags;
+}
+
+function classifyList(element: z.ZodType, name: string): Pick<FieldInfo, 'kind' | 'keys' | 'tags'> {
   const leaf = leafType(element);
   if (leaf === 'integer') return { kind: 'list-of-int' };
   if (leaf === 'string') return { kind: 'list-of-string' };
@@ -94,45 +96,30 @@ function classifyList(element: AnyZod, name: string): Pick<FieldInfo, 'kind' | '
     if (keys.length === 2 && types.every((t) => t === 'integer')) return { kind: 'actions', keys };
     if (keys.length === 1 && types[0] === 'string') return { kind: 'users', keys };
   }
-  const u = def(unwrapOptional(element));
-  if (u.type === 'union') {
-    const options = u.options.map((o) => objectShape(o as AnyZod));
-    const single = options.map((o) => (o && Object.keys(o).length === 1 && leafType(Object.values(o)[0]) === 'string' ? Object.keys(o)[0] : undefined));
-    if (single.every((k): k is string => k !== undefined)) {
-      const tags = new Map<string, string>();
-      const shorts = single.map((k) => k.split('_')[0]);
-      single.forEach((k, i) => {
-        tags.set(k, k);
-        if (shorts.indexOf(shorts[i]) === shorts.lastIndexOf(shorts[i])) tags.set(shorts[i], k);
-      });
-      return { kind: 'members', tags };
-    }
-  }
+  const tags = memberTags(element);
+  if (tags) return { kind: 'members', tags };
   // A new kind of list in schema.ts needs a cell syntax: fail loudly at startup, not at run time.
   throw new Error(`manifest/fields: no CSV cell syntax for the list field "${name}"`);
 }
 
-function walk(schema: AnyZod, path: string[], required: boolean, out: Map<string, FieldInfo>): void {
-  const d = def(schema);
+function walk(schema: z.ZodType, path: string[], required: boolean, out: Map<string, FieldInfo>): void {
   const name = path.join('.');
-  if (d.type === 'optional') return walk(d.innerType, path, false, out);
-  if (d.type === 'object') {
-    if (path.length > 0) out.set(name, { path, name, kind: 'object', required, schema });
-    for (const [key, child] of Object.entries(d.shape as Record<string, AnyZod>)) {
-      walk(child, [...path, key], true, out);
-    }
+  if (schema instanceof z.ZodOptional) return walk(schema.unwrap() as z.ZodType, path, false, out);
+  if (schema instanceof z.ZodObject) {
+    if (path.length > 0) out.set(name, { path, name, kind: 'object', required });
+    for (const [key, child] of Object.entries(schema.shape as Record<string, z.ZodType>)) walk(child, [...path, key], true, out);
     return;
   }
-  if (d.type === 'array') {
-    out.set(name, { path, name, required, schema, ...classifyList(d.element, name) });
+  if (schema instanceof z.ZodArray) {
+    out.set(name, { path, name, required, ...classifyList(schema.element as z.ZodType, name) });
     return;
   }
   const leaf = leafType(schema);
-  if (leaf === undefined) throw new Error(`manifest/fields: no CSV cell type for "${name}" (zod ${d.type})`);
-  out.set(name, { path, name, kind: leaf, required, schema });
+  if (leaf === undefined) throw new Error(`manifest/fields: no CSV cell type for "${name}" (zod ${schema.type})`);
+  out.set(name, { path, name, kind: leaf, required });
 }
 
-export function fieldMap(schema: AnyZod): FieldMap {
+export function fieldMap(schema: z.ZodType): FieldMap {
   const fields = new Map<string, FieldInfo>();
   walk(schema, [], true, fields);
   const names = [...fields.keys()];

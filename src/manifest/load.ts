@@ -5,7 +5,7 @@ import { readFile, realpath } from 'node:fs/promises';
 
 import { type ManifestFault, ManifestError } from '../errors.js';
 import { Collector } from './collector.js';
-import { csvEntries } from './csv.js';
+import { csvEntries } from './csv/entries.js';
 import type { ManifestEntry } from './entry.js';
 import { formatPath, valueAt } from './issues.js';
 import { type ManifestLimits, DEFAULT_LIMITS, resolveLimits } from './limits.js';

@@ -1,7 +1,7 @@
 // One manifest item → one entry, the same way for YAML and CSV: defaults merged, the body
 // checked against the API schema, manifest-only keys (key, community_handle, community_id)
 // checked, and the item's handle or group key registered with the collector.
-import { type CommunityBody, CommunityBodySchema, type GroupFields, GroupFieldsSchema } from '../api/schema.js';
+import { CommunityBodySchema, GroupFieldsSchema } from '../api/schema.js';
 import type { Collector } from './collector.js';
 import type { GroupEntry, SourcePos } from './entry.js';
 import { COMMUNITY_FIELDS, GROUP_FIELDS, MANIFEST_KEYS } from './fields.js';
@@ -26,11 +26,6 @@ export interface ItemContext {
   fresh: boolean;
   /** Drop faults about absent fields (CSV: the header already had faults). */
   quietAbsent?: boolean;
-  /**
-   * The own object passes the body schema as it is and has its key order (CSV rows of typed
-   * cells, vouched for by row-check.ts): zod would only copy it. Only without defaults.
-   */
-  trusted?: boolean;
   /** Appended to "required" for a field path. */
   requiredHint?: (kind: 'community' | 'group', path: readonly PropertyKey[]) => string;
 }
@@ -92,7 +87,7 @@ export function communityItem(own: PlainObject, communityId: unknown, ctx: ItemC
   }
 
   const input = withDefaults(own, ctx.defaults.community, ctx.fresh && !ctx.defaults.communityBroken);
-  const result = ctx.trusted ? { success: true as const, data: input as CommunityBody } : CommunityBodySchema.safeParse(input);
+  const result = CommunityBodySchema.safeParse(input);
   if (!result.success) {
     const quiet = ctx.quietAbsent || ctx.defaults.communityBroken;
     reportIssues(result.error.issues, input, issueCtx(ctx, 'community', quiet ? own : undefined), (f) => c.fault(f));
@@ -144,7 +139,7 @@ export function groupItem(own: PlainObject, key: unknown, parent: Parent | undef
     fault(ctx, ['key'], false, 'key', 'must be non-empty text');
   }
   const input = withDefaults(own, ctx.defaults.group, ctx.fresh && !ctx.defaults.groupBroken);
-  const result = ctx.trusted ? { success: true as const, data: input as GroupFields } : GroupFieldsSchema.safeParse(input);
+  const result = GroupFieldsSchema.safeParse(input);
   if (!result.success) {
     const quiet = ctx.quietAbsent || ctx.defaults.groupBroken;
     reportIssues(result.error.issues, input, issueCtx(ctx, 'group', quiet ? own : undefined), (f) => c.fault(f));

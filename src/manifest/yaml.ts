@@ -4,7 +4,7 @@
 import { type Document, LineCounter, type Node, isAlias, isMap, isScalar, isSeq, parseDocument, visit } from 'yaml';
 
 import type { ManifestFault } from '../errors.js';
-import { shapeIssue } from './cells.js';
+import { shapeIssue } from './shape.js';
 import type { Collector } from './collector.js';
 import { COMMUNITY_FIELDS, GROUP_FIELDS, MANIFEST_KEYS } from './fields.js';
 import { type Locator, formatPath, reportIssues } from './issues.js';

@@ -3,7 +3,7 @@
 // parsers, so a person can fix a row in a spreadsheet and `apply` the file as it is.
 import { isDeepStrictEqual } from 'node:util';
 import type { ItemKind } from '../api/schema.js';
-import { cellParser, FAIL, LIST_SEPARATOR } from '../manifest/cells.js';
+import { CellFault, cellParser, LIST_SEPARATOR } from '../manifest/csv/cells.js';
 import { COMMUNITY_FIELDS, GROUP_FIELDS, type FieldInfo, type FieldMap } from '../manifest/fields.js';
 import { DEFAULT_LIMITS } from '../manifest/limits.js';
 import { parseGroupKey } from '../plan/item-key.js';
@@ -92,7 +92,7 @@ export function cellText(field: FieldInfo, value: unknown): string | undefined {
   for (const text of candidates) {
     if (text === undefined || isBlank(text)) continue;
     const back = parse(field, text);
-    if (back !== FAIL && isDeepStrictEqual(back, value)) return text;
+    if (!(back instanceof CellFault) && isDeepStrictEqual(back, value)) return text;
   }
   return undefined;
 }

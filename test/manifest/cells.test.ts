@@ -1,7 +1,8 @@
-// CSV cell typing, table-driven: every leaf kind the field table derives from the zod schemas.
+// CSV cell typing, table-driven: every leaf kind the field table derives from the zod schemas;
+// a bad cell is a CellFault value with its reason.
 import { describe, expect, it } from 'vitest';
 
-import { FAIL, cellError, cellParser } from '../../src/manifest/cells.js';
+import { CellFault, cellParser } from '../../src/manifest/csv/cells.js';
 import { COMMUNITY_FIELDS, type FieldInfo, GROUP_FIELDS } from '../../src/manifest/fields.js';
 import { DEFAULT_LIMITS } from '../../src/manifest/limits.js';
 import { didYouMean, editDistance } from '../../src/manifest/suggest.js';
@@ -14,7 +15,7 @@ function field(name: string): FieldInfo {
 
 function cell(name: string, text: string): unknown {
   const v = cellParser(field(name), DEFAULT_LIMITS)(text);
-  return v === FAIL ? { error: cellError.message } : v;
+  return v instanceof CellFault ? { error: v.message } : v;
 }
 
 describe('field table derived from src/api/schema.ts', () => {
@@ -130,11 +131,9 @@ describe('cell typing', () => {
     const limits = { ...DEFAULT_LIMITS, maxListLength: 3, maxDepth: 3 };
     const list = cellParser(field('categories.existing'), limits);
     expect(list('1;2;3')).toEqual([1, 2, 3]);
-    expect(list('1;2;3;4')).toBe(FAIL);
-    expect(cellError.message).toBe('a list of 4 items is longer than the limit of 3 (limit maxListLength; raise it with GENUIN_MAX_LIST_LENGTH)');
+    expect(list('1;2;3;4')).toEqual(new CellFault('a list of 4 items is longer than the limit of 3 (limit maxListLength; raise it with GENUIN_MAX_LIST_LENGTH)'));
     const obj = cellParser(field('categories'), limits);
-    expect(obj('{"existing":[[[1]]]}')).toBe(FAIL);
-    expect(cellError.message).toBe('nested more than 3 levels deep (limit maxDepth; raise it with GENUIN_MAX_DEPTH)');
+    expect(obj('{"existing":[[[1]]]}')).toEqual(new CellFault('nested more than 3 levels deep (limit maxDepth; raise it with GENUIN_MAX_DEPTH)'));
   });
 });
 

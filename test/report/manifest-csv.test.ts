@@ -2,7 +2,7 @@
 // the cell back as exactly that value, or the value is reported as lost; never silently changed.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { cellParser } from '../../src/manifest/cells.js';
+import { cellParser } from '../../src/manifest/csv/cells.js';
 import { COMMUNITY_FIELDS, GROUP_FIELDS } from '../../src/manifest/fields.js';
 import { DEFAULT_LIMITS } from '../../src/manifest/limits.js';
 import { cellText, manifestCsv } from '../../src/report/manifest-csv.js';
