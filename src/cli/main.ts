@@ -31,7 +31,10 @@ Examples:
 
 Environment (or a .env file in the working directory):
   GENUIN_API_URL        API base URL (https; plain http only to loopback)
-  GENUIN_ACCESS_TOKEN   the gn-access-token (never accepted as a flag)
+  GENUIN_ACCESS_TOKEN   the gn-access-token (never accepted as a flag), or instead:
+  GENUIN_API_KEY, GENUIN_API_SECRET   the tool gets a token itself, and a new one when it expires
+  GENUIN_ACCESS_TOKEN_COMMAND         a command whose output is the token (run again when it expires)
+  HTTPS_PROXY, HTTP_PROXY, NO_PROXY   a proxy to reach the API through (lower case too)
   GENUIN_LEDGER         results ledger (default ${DEFAULTS.ledger})
   LOG_LEVEL             trace|debug|info|warn|error|silent (default info)
   NO_COLOR              set to anything: no colours in the progress bar and logs
@@ -135,6 +138,8 @@ function buildProgram(out: Output, setCode: (c: ExitCode) => void, outputOnly: (
     .option('--timeout <duration>', `per-request timeout, e.g. 30s (default ${DEFAULTS.timeout})`)
     .option('--retries <n>', `retries for 5xx and network failures (default ${DEFAULTS.retries})`)
     .option('--retry-in-doubt', 're-send groups whose earlier send is in doubt (check they do not exist first)')
+    .option('--no-derived-chat-id', 'send groups without the chat_id the tool derives (for an API that rejects client chat_ids); lost answers then always need a person')
+    .option('--retry-group-5xx', 'RISKY: resend a group after a 5xx answer other than 503 (a gateway error after the create makes a duplicate group)')
     .option('--max-duration <duration>', 'stop starting new work after this long (90s, 30m, 2h); exit 1 if work remains')
     .option('--simulate', 'run against the built-in simulator (in-process, fake ids, separate ledger)')
     .option('--json', 'print the final summary as one JSON document on stdout (human text goes to stderr)')
@@ -243,6 +248,14 @@ Examples:
       outputOnly();
       setCode(await (await commands.ledger()).runShow(key, { ...opts, env: env() }, out));
     });
+  ledger
+    .command('append')
+    .description('append ledger lines that a run printed because it could not write them (a full disk): checked, under the lock, durable')
+    .argument('<file>', 'a file holding the printed lines (other lines in it, such as the error text around them, are skipped)')
+    .addOption(ledgerOption())
+    .option('--simulate', 'append to the simulator ledger')
+    .addHelpText('after', '\nExample:\n  $ genuin-provision apply brand.yaml 2> apply-errors.txt   # the disk filled up mid-run\n  $ genuin-provision ledger append apply-errors.txt         # once there is room again')
+    .action(async (file: string, opts) => setCode(await (await import('./commands/ledger-append.js')).runAppend(file, { ...opts, env: env() }, out)));
 
   program
     .command('demo')

@@ -69,4 +69,9 @@ export class Output {
   error(message: string): void {
     this.#emit(process.stderr, `error: ${message}\n`, 'error', message);
   }
+
+  /** Text exactly as given, never silenced by --quiet (ledger lines a person must keep). */
+  raw(stream: NodeJS.WritableStream, text: string): void {
+    this.#emit(stream, text, 'error');
+  }
 }

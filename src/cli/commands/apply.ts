@@ -108,6 +108,13 @@ export async function runApply(files: string[], flags: ApplyFlags, out: Output):
         executor = ex;
         const log = logger.child({ run: ex.runId });
         logRequests(ex, log);
+        // An id the ledger could not take is on stderr at once, ready to append: never lost.
+        let told = false;
+        ex.on('undurable', ({ line, error }) => {
+          if (!told) out.error(`the ledger could not be written (${error.message}); these answers are not in it. Save the ledger lines below in a file and, once the ledger can be written, run: genuin-provision ledger append <file> --ledger ${config.ledgerPath}`);
+          told = true;
+          out.raw(process.stderr, `${JSON.stringify(line)}\n`);
+        });
         display.start(ProgressModel.forPlan(planned!).attach(ex), log);
         // A signal that came while the plan was made: stop before anything is sent.
         if (signals > 0) ex.stop('signal');
