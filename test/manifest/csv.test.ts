@@ -81,6 +81,22 @@ describe('CSV rows become bodies', () => {
     expect(Object.keys(entries[0].body!)).not.toContain('\uFEFFhandle');
   });
 
+  it('counts lines across mixed line ends (\\r, \\n, \\r\\n) and quoted line breaks', async () => {
+    const csv = 'handle,name,description\rc1,One,x\nc2,Two,"a\nb\nc"\r\nc3,Three,"quoted\rCR"\rc4,Four,y\n';
+    const entries = (await csvEntries(csv)) as CommunityEntry[];
+    expect(entries.map((e) => [e.handle, e.pos.line])).toEqual([
+      ['c1', 2],
+      ['c2', 3],
+      ['c3', 6],
+      ['c4', 7],
+    ]);
+  });
+
+  it('sends bodies in the key order of the schema, whatever the column order', async () => {
+    const entries = (await csvEntries('description,actions,type,name,handle\nd,3:5,1,One,c1\n')) as CommunityEntry[];
+    expect(JSON.stringify(entries[0].body)).toBe('{"handle":"c1","name":"One","type":1,"actions":[{"action_id":3,"access_type_id":5}],"description":"d"}');
+  });
+
   it('mixes communities and groups with a kind column; skips empty rows', async () => {
     const csv =
       'kind,handle,name,community_handle,group.name,key\n' +
@@ -217,6 +233,20 @@ describe('malformed CSV is a fault, never a crash', () => {
     ['an empty file', '', ['m.csv:1: csv: the file is empty: a CSV manifest starts with a header row of column names']],
   ])('%s', async (_name, text, expected) => {
     expect(await csvFaults(text)).toEqual(expected);
+  });
+
+  it('places a syntax error after megabytes of multi-line records at the line its record starts', async () => {
+    // Several read chunks of records with quoted line breaks, then a stray quote: every record
+    // before the error reaches the loader, and the error's line counts their line breaks.
+    const rows = 40_000;
+    let text = 'handle,name,description\n';
+    for (let i = 0; i < rows; i++) text += `c${i},Name ${i},"line one\nline two"\n`;
+    text += 'bad,"Na"me,x\n';
+    expect(Buffer.byteLength(text)).toBeGreaterThan(1 << 20);
+    const p = files({ 'd.yaml': DEFAULTS, 'm.csv': text });
+    expect(await faultLines([p['d.yaml'], p['m.csv']])).toEqual([
+      `m.csv:${2 + 2 * rows}:2: csv: a closing quote is followed by other characters: inside a quoted field write a quote as ""`,
+    ]);
   });
 
   it('bounds a record (an unclosed quote cannot buffer the whole file)', async () => {
