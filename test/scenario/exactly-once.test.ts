@@ -5,6 +5,6 @@ import { assertScenarios } from './property.js';
 
 describe('generated scenarios: exactly once', () => {
   it('no item twice, every id kept or flagged, an idle rerun sends nothing, documented exits', async () => {
-    await assertScenarios({ runs: 14, file: 'test/scenario/exactly-once.test.ts', profile: 'quick' });
+    await assertScenarios({ runs: 12, file: 'test/scenario/exactly-once.test.ts', profile: 'quick' });
   }, 600_000);
 });
