@@ -90,8 +90,10 @@ export function everyIdKept(held: StateSnapshot, ledger: LedgerState, model: Mod
     }
     const { key, state: s } = ledgerGroup(ledger, m, idOf);
     if (s?.status === 'created' && !s.inFlight) {
-      if (s.group_id !== g.group_id) out.push(`(2) group ${key}: ledger group_id ${s.group_id}, server ${g.group_id}`);
-      else if (s.chat_id !== undefined && s.chat_id !== g.chat_id) out.push(`(2) group ${key}: ledger chat_id ${s.chat_id}, server ${g.chat_id}`);
+      // A person's `ledger resolve --created <chat_id>` records the group's identifier (chat_id)
+      // without a group_id, which only the lost answer held; the chat_id must then be the server's.
+      if (s.group_id !== undefined && s.group_id !== g.group_id) out.push(`(2) group ${key}: ledger group_id ${s.group_id}, server ${g.group_id}`);
+      else if (s.chat_id !== g.chat_id) out.push(`(2) group ${key}: ledger chat_id ${s.chat_id}, server ${g.chat_id}`);
     } else if (!(s?.status === 'in_doubt' || s?.inFlight)) {
       out.push(`(2) group ${key} is on the server (${g.group_id}) but the ledger says ${s ? (s.status ?? 'attempt only') : 'nothing'}`);
     }

@@ -7,6 +7,8 @@ import { runScenario } from './run-scenario.js';
 export interface ScenarioRunOptions {
   /** Cases to run unless SCENARIO_RUNS says otherwise. */
   runs: number;
+  /** The seed unless SCENARIO_SEED says otherwise; a fresh one each time when absent. */
+  seed?: number;
   /** The file to name in the replay command. */
   file: string;
   profile: Profile;
@@ -36,7 +38,7 @@ export async function checkScenario(s: Scenario): Promise<void> {
 export async function assertScenarios(o: ScenarioRunOptions): Promise<void> {
   const env = process.env;
   if (env.SCENARIO_SURVEY === '1') return surveyScenarios(o);
-  const seed = env.SCENARIO_SEED !== undefined ? Number(env.SCENARIO_SEED) : Date.now() ^ (Math.random() * 0x100000000);
+  const seed = env.SCENARIO_SEED !== undefined ? Number(env.SCENARIO_SEED) : (o.seed ?? Date.now() ^ (Math.random() * 0x100000000));
   const path = env.SCENARIO_PATH || undefined;
   const numRuns = env.SCENARIO_RUNS !== undefined ? Number(env.SCENARIO_RUNS) : o.runs;
   const shrink = env.SCENARIO_SHRINK === '1';

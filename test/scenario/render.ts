@@ -101,10 +101,3 @@ export function writeManifests(dir: string, tag: string, set: ManifestSet, ids: 
     }
   }
 }
-
-/** A fix manifest: the given groups only, top-level, for `apply --retry-in-doubt`. */
-export function writeFixManifest(dir: string, name: string, groups: GroupSpec[], ids: Ids): string {
-  const path = join(dir, name);
-  writeFileSync(path, yamlDoc({ groups: groups.map((g) => groupEntry(g, ids, false)) }));
-  return path;
-}

@@ -6,9 +6,10 @@ import { join } from 'node:path';
 import { readLedger, type LedgerState } from '../../src/ledger/replay.js';
 import { isFaultKind, startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/index.js';
 import { runCliScenario, runLine, type CliRun } from './cli-run.js';
-import type { GroupSpec, ManifestSet, Scenario } from './generate.js';
+import type { ManifestSet, Scenario } from './generate.js';
 import { allDone, cleanExit, everyIdKept, flagged, flagText, groupKeys, ledgerGroup, idleRerun, noDuplicates, zeroMeansDone, type Model } from './invariants.js';
-import { writeFixManifest, writeManifests } from './render.js';
+import { writeManifests } from './render.js';
+import { runCli } from '../helpers/cli.js';
 
 const TOKEN = 'scenario-token-5e1d';
 
@@ -118,7 +119,7 @@ export async function runScenario(s: Scenario): Promise<ScenarioResult> {
     // Faults off: the same commands again, as a person reruns after an incident; then the
     // person's part and, if it changed anything, a final rerun.
     for (let i = 0; i < s.runs.length; i++) await cli(`recovery rerun ${i + 1}`, files()[i]!);
-    if (await personsPart(sim, s, ledgerPath, dir, ids, log, violations, cli)) {
+    if (await personsPart(sim, s, ledgerPath, dir, ids, log, violations)) {
       for (let i = 0; i < s.runs.length; i++) await cli(`final rerun ${i + 1}`, files()[i]!);
     }
 
@@ -153,46 +154,40 @@ export async function runScenario(s: Scenario): Promise<ScenarioResult> {
 
 /**
  * What docs/recovery.md asks of a person, with the simulator standing in for Genuin's back
- * office: an `exists` community gets its community_id in the manifest; an in-doubt group that
- * does not exist is re-sent through a fix manifest with --retry-in-doubt; an in-doubt group
- * that exists stays flagged (the ledger is never edited by hand). True if the person did anything.
+ * office, done with the commands the runbook names (never a hand edit): an `exists` community
+ * is adopted with its id, an in-doubt group found on the server is recorded with its chat_id,
+ * one not found is marked absent (the next run sends it). True if the person did anything.
  */
 async function personsPart(
   sim: Simulator,
   s: Scenario,
   ledgerPath: string,
   dir: string,
-  ids: Map<string, string>,
+  _ids: Map<string, string>,
   log: string[],
   violations: string[],
-  cli: (label: string, files: string[], extra?: string[]) => Promise<CliRun>,
 ): Promise<boolean> {
   const ledger = await ledgerOf(ledgerPath, violations);
   if (!ledger) return false;
   const held = sim.state.snapshot();
   const model = modelOf(s);
   const idOf = (h: string) => held.communities.find((c) => c.handle === h)?.community_id;
-  const adopted: string[] = [];
+  const verdicts: string[][] = [];
   for (const c of model.communities) {
-    const st = ledger.get('community', c.handle);
     const id = idOf(c.handle);
-    if (st?.status === 'exists' && !ids.has(c.handle) && id) {
-      ids.set(c.handle, id);
-      adopted.push(c.handle);
-    }
+    if (ledger.get('community', c.handle)?.status === 'exists' && id) verdicts.push([c.handle, '--community-id', id]);
   }
-  const absent: GroupSpec[] = [];
   for (const g of model.groups) {
-    const st = ledgerGroup(ledger, g, idOf).state;
-    if (!(st?.status === 'in_doubt' || st?.inFlight)) continue;
+    const { key, state } = ledgerGroup(ledger, g, idOf);
+    if (!(state?.status === 'in_doubt' || state?.inFlight)) continue;
     const parentId = idOf(g.parent);
-    const onServer = held.groups.some((x) => x.community_id === parentId && (x.body.group as { name?: string } | undefined)?.name === g.name);
-    if (!onServer) absent.push(g);
+    const found = held.groups.find((x) => x.community_id === parentId && (x.body.group as { name?: string } | undefined)?.name === g.name);
+    verdicts.push(found ? [key, '--created', found.chat_id] : [key, '--absent']);
   }
-  if (adopted.length > 0) log.push(`person adopts (community_id into the manifest): ${adopted.join(', ')}`);
-  if (absent.length > 0) {
-    log.push(`person re-sends in-doubt groups that do not exist: ${absent.map((g) => ledgerGroup(ledger, g, idOf).key).join(', ')}`);
-    await cli('fix manifest --retry-in-doubt', [writeFixManifest(dir, 'fix.yaml', absent, ids)], ['--retry-in-doubt']);
+  for (const v of verdicts) {
+    const r = await runCli(['ledger', 'resolve', ...v, '--ledger', ledgerPath], { cwd: dir });
+    log.push(`person: ledger resolve ${v.join(' ')} -> exit ${r.code}`);
+    if (r.code !== 0) violations.push(`ledger resolve ${v.join(' ')} exited ${r.code}: ${r.stderr.trim()}`);
   }
-  return adopted.length > 0 || absent.length > 0;
+  return verdicts.length > 0;
 }
