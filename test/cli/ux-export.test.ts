@@ -88,15 +88,19 @@ describe('report --failed <manifests>: the error file workflow', () => {
       categories: { existing: [1], new: ['a;b', 'c'] },
     });
     const group = (name: string) => state.groups.find((g) => (g.body.group as { name?: string } | undefined)?.name === name)!;
+    // Every group also carries the chat_id the tool derives (its idempotency key).
+    const chat_id = expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-/);
     expect(group('Orphan').body).toEqual({
       community_id: bad.community_id,
+      chat_id,
       type: 4,
       group: { name: 'Orphan', members: [{ phone_number: '919876543210' }, { user_id: 'u-1' }], topics: [1, 2] },
     });
-    expect(group('Second').body).toEqual({ community_id: bad.community_id, type: 4, group: { name: 'Second' }, settings: {} });
+    expect(group('Second').body).toEqual({ community_id: bad.community_id, chat_id, type: 4, group: { name: 'Second' }, settings: {} });
     const fine = state.communities.find((c) => c.handle === 'fine')!;
     expect(group('Video').body).toEqual({
       community_id: fine.community_id,
+      chat_id,
       type: 4,
       group: { name: 'Video' },
       recorded_video: { video_name: 'clip.mp4', link: '', meta_data: { topic: 'Talk' } },
