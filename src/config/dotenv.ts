@@ -1,50 +1,39 @@
-// Reads a `.env` file into a plain object. Variables already in the environment win, so a
-// `.env` never overrides what an operator exported. Only what the tool needs: KEY=VALUE,
-// comments, optional `export`, single or double quotes.
+// Reads a `.env` file into a plain object through Node's own parser (util.parseEnv), and warns
+// when others may read it: it may hold the access token. The caller lets the environment win.
 import { readFileSync, statSync } from 'node:fs';
+import { parseEnv } from 'node:util';
 
 export interface DotenvResult {
   values: Record<string, string>;
   warnings: string[];
 }
 
+/** Names a variable can have. parseEnv joins a line without `=` to the next line's key: such keys are dropped. */
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
 export function readDotenv(path: string): DotenvResult {
-  const warnings: string[] = [];
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { values: {}, warnings };
-    warnings.push(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
-    return { values: {}, warnings };
-  }
-  try {
-    const mode = statSync(path).mode & 0o077;
-    if (mode !== 0 && process.platform !== 'win32') {
-      warnings.push(`${path} is readable by other users and may hold the access token: chmod 600 ${path}`);
-    }
-  } catch {
-    // The file was just read; a failing stat only loses the permission warning.
+    const code = (error as NodeJS.ErrnoException).code;
+    // No .env is the normal case; one we may not read is the other permission problem worth a line.
+    return { values: {}, warnings: code === 'ENOENT' ? [] : [`cannot read ${path}: ${code ?? 'error'}`] };
   }
   const values: Record<string, string> = {};
-  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
-  lines.forEach((raw, i) => {
-    const line = raw.trim();
-    if (!line || line.startsWith('#')) return;
-    const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(line);
-    if (!m) {
-      warnings.push(`${path}:${i + 1}: ignoring a line that is not KEY=VALUE`);
-      return;
-    }
-    let value = m[2];
-    const quote = value[0];
-    if ((quote === '"' || quote === "'") && value.endsWith(quote) && value.length >= 2) {
-      value = value.slice(1, -1);
-      if (quote === '"') value = value.replace(/\\n/g, '\n').replace(/\\"/g, '"');
-    } else {
-      value = value.replace(/\s+#.*$/, '').trim();
-    }
-    values[m[1]] = value;
-  });
-  return { values, warnings };
+  // parseEnv keeps a byte order mark as part of the first key.
+  for (const [key, value] of Object.entries(parseEnv(text.replace(/^\uFEFF/, '')))) {
+    if (value !== undefined && NAME.test(key)) values[key] = value;
+  }
+  return { values, warnings: readableByOthers(path) ? [`${path} is readable by other users and may hold the access token: chmod 600 ${path}`] : [] };
+}
+
+function readableByOthers(path: string): boolean {
+  if (process.platform === 'win32') return false;
+  try {
+    return (statSync(path).mode & 0o077) !== 0;
+  } catch {
+    // The file was just read; a failing stat only loses the warning.
+    return false;
+  }
 }

@@ -83,13 +83,14 @@ describe('a .env others can read is warned about', () => {
     expect(r.stderr + r.stdout).not.toContain(TOKEN);
   });
 
-  it('a malformed .env line is named by its line number, not echoed', () => {
+  it('a malformed .env line is neither echoed nor a variable (util.parseEnv reads the file)', () => {
     const dir = tempDir();
     const path = join(dir, '.env');
-    writeFileSync(path, `# comment\n${TOKEN}\n`);
+    writeFileSync(path, `\uFEFF# comment\nGENUIN_LEDGER=/l.jsonl\n${TOKEN}\n`);
     chmodSync(path, 0o600);
-    const { warnings } = readDotenv(path);
-    expect(warnings).toEqual([`${path}:2: ignoring a line that is not KEY=VALUE`]);
+    const { values, warnings } = readDotenv(path);
+    expect(warnings).toEqual([]);
+    expect(values).toEqual({ GENUIN_LEDGER: '/l.jsonl' });
   });
 });
 
