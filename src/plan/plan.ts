@@ -4,6 +4,7 @@ import type { ItemKind } from '../api/schema.js';
 import type { ManifestEntry } from '../manifest/entry.js';
 import type { ItemState } from '../ledger/event.js';
 import { detach } from '../detach.js';
+import { REASON } from '../status.js';
 import { bodyHash } from './body-hash.js';
 import { GroupKeys } from './item-key.js';
 
@@ -227,7 +228,7 @@ export class PlanBuilder {
     }
     if (state?.status === 'exists') {
       skip(c, 'exists');
-      c.reason = `the handle already exists on the server and its id is unknown: if it is ours, adopt it with genuin-provision ledger resolve ${c.key} --community-id <id> (or add community_id to its manifest entry)`;
+      c.reason = REASON.existsCommunity(c.key);
     }
     // failed, in flight at a crash, or never seen: send (the unique handle makes a resend safe).
   }
@@ -251,7 +252,7 @@ export class PlanBuilder {
         g.answerLost = true;
       } else if (!this.options.retryInDoubt) {
         g.action = 'in_doubt';
-        g.reason = `an earlier send may have created it and the API cannot tell: look for it in Genuin, then genuin-provision ledger resolve ${g.key} --created (it exists) or --absent (it does not: the next run sends it)`;
+        g.reason = REASON.inDoubtGroup(g.key);
         return;
       }
     }
@@ -299,16 +300,16 @@ function skip(item: PlanItem, done: string): void {
 /** Runs skip an item a person abandoned (`ledger resolve --abandon`): nothing left to do, exit 0. */
 function abandoned(item: PlanItem, state: ItemState): void {
   skip(item, 'abandoned');
-  item.reason = `abandoned by a person: ${state.error_message ?? 'no reason given'}`;
+  item.reason = REASON.abandoned(state.error_message);
 }
 
 /** A group of an abandoned community can never be sent: it is skipped with it, not blocked forever. */
 function parentAbandoned(g: PlanItem, handle: string): void {
   skip(g, 'abandoned');
-  g.reason = `its community "${handle}" was abandoned by a person`;
+  g.reason = REASON.parentAbandoned(handle);
 }
 
 function block(g: PlanItem, handle: string): void {
   g.action = 'blocked';
-  g.reason = `community "${handle}" exists but its id is unknown: adopt it (genuin-provision ledger resolve ${handle} --community-id <id>, or community_id in its manifest entry) and the next run creates this group`;
+  g.reason = REASON.blockedByUnknownParent(handle);
 }

@@ -2,9 +2,10 @@
 // item's manifest entry) and the ledger (which knows what happened): the rows of the "error
 // file" that `report --failed <manifests>` writes for fixing and re-applying.
 import type { LedgerState } from '../ledger/replay.js';
+import { REASON, type Status } from '../status.js';
 import type { Plan, PlanItem } from '../plan/plan.js';
 
-export type FailedStatus = 'failed' | 'in_doubt' | 'in_flight' | 'exists' | 'blocked';
+export type FailedStatus = Extract<Status, 'failed' | 'in_doubt' | 'in_flight' | 'exists' | 'blocked'>;
 
 export interface FailedItem {
   item: PlanItem;
@@ -40,9 +41,9 @@ export function failedItems(plan: Plan, ledger: LedgerState): FailedItem[] {
     const state = ledger.get('community', item.key);
     let found: FailedItem | undefined;
     if (item.action === 'skip' && item.done === 'exists') {
-      found = { item, status: 'exists', reason: item.reason ?? 'the handle already exists: add community_id to adopt it' };
+      found = { item, status: 'exists', reason: item.reason ?? REASON.existsCommunity(item.key) };
     } else if (item.action === 'create' && state?.inFlight) {
-      found = { item, status: 'in_flight', reason: 'sent, but the run stopped before the answer: re-applying is safe (the handle is unique)' };
+      found = { item, status: 'in_flight', reason: REASON.inFlightCommunity };
     } else if (item.action === 'create' && state?.status === 'failed') {
       found = { item, status: 'failed', reason: serverSaid(state) };
     }
@@ -62,7 +63,7 @@ export function failedItems(plan: Plan, ledger: LedgerState): FailedItem[] {
     } else if (item.action === 'create' && state?.status === 'failed') {
       picked.set(item, { item, status: 'failed', reason: serverSaid(state) });
     } else if (item.action === 'create' && !item.communityId && item.handle !== undefined && parents.has(item.handle)) {
-      picked.set(item, { item, status: 'blocked', reason: `waits for its community "${item.handle}" (in this file): it is created once the community is` });
+      picked.set(item, { item, status: 'blocked', reason: REASON.waitsForParent(item.handle) });
     }
   }
   return plan.items.filter((i) => picked.has(i)).map((i) => picked.get(i)!);

@@ -1,6 +1,7 @@
 // Report rows: one flat row per ledger item (plus, given the plan, the items only the plan
 // knows about: blocked groups), the shape both exports (CSV, JSON) print. Columns defined once.
-import { stateKey, type ItemStatus } from '../ledger/event.js';
+import { stateKey } from '../ledger/event.js';
+import { REPORT_FAILED, type Status } from '../status.js';
 import type { LedgerState } from '../ledger/replay.js';
 import type { Plan, PlanItem } from '../plan/plan.js';
 
@@ -24,7 +25,7 @@ export type ReportColumn = (typeof REPORT_COLUMNS)[number];
  * An item's status, `in_flight` when its latest line is an unanswered attempt (a run died), or
  * `blocked` (from the plan: a group whose parent's id is unknown; never a ledger status).
  */
-export type ReportStatus = ItemStatus | 'in_flight' | 'blocked';
+export type ReportStatus = Status;
 
 export interface ReportRow {
   kind: 'community' | 'group';
@@ -42,7 +43,7 @@ export interface ReportRow {
 }
 
 /** The statuses `--failed` keeps: everything a re-run may still change. */
-export const UNRESOLVED_STATUSES: ReadonlySet<ReportStatus> = new Set<ReportStatus>(['failed', 'in_doubt', 'in_flight', 'blocked']);
+export const UNRESOLVED_STATUSES: ReadonlySet<ReportStatus> = REPORT_FAILED;
 
 /**
  * One row per item, in ledger order (first appearance). An item whose latest line is an attempt

@@ -14,6 +14,7 @@ import { deriveChatId } from '../plan/chat-id.js';
 import { parseGroupKey } from '../plan/item-key.js';
 import type { Plan, PlanItem } from '../plan/plan.js';
 import { AuthError, ConnectionError, GenuinError, LedgerError } from '../errors.js';
+import { OUTCOME_EVENT, REASON } from '../status.js';
 import { gaveUp, nextStep, type RetryOutcome, type SendState } from './next-step.js';
 import { Pacer, type PauseEvent } from './pacer.js';
 import { emptyTally, type IdConflict, type RunSummary, type StopReason, type Tally, type UnresolvedItem } from './summary.js';
@@ -406,18 +407,14 @@ export class Executor extends EventEmitter {
         return;
       case 'exists':
         this.#tally.exists++;
-        this.#unresolvedParent(
-          item,
-          'exists',
-          `the handle already exists on the server and its id is unknown: if it is yours, adopt it with genuin-provision ledger resolve ${item.key} --community-id <id> (or community_id in its manifest entry)`,
-        );
+        this.#unresolvedParent(item, 'exists', REASON.existsCommunity(item.key));
         return;
       case 'in_doubt':
         this.#tally.in_doubt++;
         this.#unresolved.push({
           item,
           status: 'in_doubt',
-          reason: `${outcome.message}: it may have been created; look for it in Genuin, then genuin-provision ledger resolve ${item.key} --created (it exists) or --absent (it does not: the next run sends it)`,
+          reason: REASON.inDoubtGroup(item.key, `${outcome.message}: it may have been created`),
         });
         return;
       case 'fatal':
@@ -515,23 +512,16 @@ export class Executor extends EventEmitter {
     await this.#append({ at: new Date().toISOString(), run: this.#o.runId, event: 'observed', chat_id_honoured: honoured });
   }
 
-  /** Every attempt line gets an outcome line, so a replay knows exactly what was in flight. */
+  /** Every attempt line gets an outcome line (status.ts says which), so a replay knows exactly what was in flight. */
   #recordOutcome(item: PlanItem, outcome: Outcome, request: Request): Promise<void> {
-    const { hash, chatId } = request;
-    switch (outcome.type) {
-      case 'created':
-        return this.#append(this.#line(item, 'created', { ...outcome.ids, hash }));
-      case 'exists':
-        return this.#append(this.#line(item, 'exists', { status: outcome.status, code: outcome.code, message: outcome.message, hash }));
-      case 'in_doubt':
-        return this.#append(this.#line(item, 'in_doubt', { status: outcome.status, code: outcome.code, message: outcome.message, hash, chat_id: chatId }));
-      case 'throttled':
-        return this.#append(this.#line(item, 'failed', { status: 429, message: outcome.message }));
-      case 'fatal':
-        return this.#append(this.#line(item, 'failed', { status: outcome.status, message: outcome.message }));
-      default:
-        return this.#append(this.#line(item, 'failed', { status: outcome.status, code: outcome.code, message: outcome.message }));
-    }
+    const event = OUTCOME_EVENT[outcome.type];
+    if (outcome.type === 'created') return this.#append(this.#line(item, event, { ...outcome.ids, hash: request.hash }));
+    const status = outcome.type === 'throttled' ? 429 : outcome.status;
+    const code = 'code' in outcome ? outcome.code : undefined;
+    // An in-doubt line names the chat_id sent: what a person looks for.
+    const chatId = outcome.type === 'in_doubt' ? request.chatId : undefined;
+    const hash = outcome.type === 'exists' || outcome.type === 'in_doubt' ? request.hash : undefined;
+    return this.#append(this.#line(item, event, { status, code, message: outcome.message, hash, chat_id: chatId }));
   }
 
   #line(item: PlanItem, event: LedgerEvent['event'], fields: Partial<LedgerEvent>): LedgerEvent {
@@ -583,9 +573,7 @@ export class Executor extends EventEmitter {
     this.#unresolved.push({ item, status, reason });
     if (item.kind !== 'community') return;
     // Point at the parent's problem once, rather than repeating it for every child.
-    const why = status === 'exists'
-      ? `parent community "${item.key}" exists but its id is unknown (see that community)`
-      : `parent community "${item.key}" failed (see that community)`;
+    const why = REASON.blockedByParent(item.key, status);
     for (const child of this.#walk!.release(item)) {
       this.#walk!.settle(child);
       this.#tally.blocked++;

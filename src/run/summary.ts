@@ -1,19 +1,13 @@
 // What a run reports when it ends: counts per outcome, pace, and every item that needs a
 // person, with the one thing to do about it.
+import type { TallyKey } from '../status.js';
 import type { PlanItem } from '../plan/plan.js';
 
-export interface Tally {
-  created: number;
-  exists: number;
-  adopted: number;
-  failed: number;
-  in_doubt: number;
-  blocked: number;
-  /** Already done according to the ledger: nothing sent. */
-  skipped: number;
-  /** The run stopped (signal, --max-duration, abort) before sending these. */
-  not_started: number;
-}
+/**
+ * Counts per outcome (status.ts's TallyKey): `skipped` is already done according to the ledger
+ * (nothing sent); `not_started` the run stopped (signal, --max-duration, abort) before sending.
+ */
+export type Tally = Record<TallyKey, number>;
 
 export function emptyTally(): Tally {
   return { created: 0, exists: 0, adopted: 0, failed: 0, in_doubt: 0, blocked: 0, skipped: 0, not_started: 0 };

@@ -63,7 +63,7 @@ describe('failedItems', () => {
       'failed cid-9/by-id',
     ]);
     expect(items.find((f) => f.item.key === 'refused')!.reason).toBe('HTTP 404 code 5220: no category');
-    expect(items.find((f) => f.item.key === 'taken')!.reason).toMatch(/add community_id/);
+    expect(items.find((f) => f.item.key === 'taken')!.reason).toMatch(/ledger resolve taken --community-id/);
 
     const rows = items.map((f) => manifestRow(f.item));
     expect(rows.find((r) => r.key === 'k')).toEqual({ kind: 'group', key: 'k', community_handle: 'crashed', body: { type: 4, group: { name: 'also-waits' } } });
