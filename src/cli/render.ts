@@ -28,7 +28,8 @@ export function planActionText(item: PlanItem): string {
     case 'adopt':
       return `adopt ${item.communityId}`;
     case 'skip':
-      return `skip: ${item.done}${item.drift ? ` (${DRIFT_TEXT})` : ''}`;
+      // An abandoned item says why (a person's words), so a rerun's plan explains the skip.
+      return `skip: ${item.done === 'abandoned' && item.reason ? printable(item.reason) : item.done}${item.drift ? ` (${DRIFT_TEXT})` : ''}`;
     case 'blocked':
       return `blocked: ${printable(item.reason ?? '')}`;
     case 'in_doubt':
