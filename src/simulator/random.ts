@@ -24,11 +24,6 @@ export function deriveSeed(seed: number, stream: number): number {
   return (Math.imul((seed >>> 0) ^ 0x5bd1e995, 0x9e3779b1) + Math.imul(stream + 1, 0x85ebca6b)) >>> 0;
 }
 
-/** An integer in [min, max], both inclusive. */
-export function intBetween(random: Random, min: number, max: number): number {
-  return min + Math.floor(random() * (max - min + 1));
-}
-
 function word(random: Random): string {
   return Math.floor(random() * 0x100000000)
     .toString(16)
