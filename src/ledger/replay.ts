@@ -252,22 +252,20 @@ function shapeProblem(o: any): string | undefined {
 
 const CHUNK = 4 << 20;
 
-/**
- * Reads the ledger into its latest state. A missing file is an empty ledger. A torn last line
- * (an interrupted write) and a torn line the writer has since marked are ignored with a
- * warning; any other line that is not a ledger event is an error, since guessing past it could
- * forget an id.
- */
-export async function readLedger(path: string, options: ReadLedgerOptions = {}): Promise<LedgerState> {
-  const state = new State();
-  let handle: FileHandle;
-  try {
-    handle = await open(path, 'r');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return state;
-    throw new LedgerError(`cannot read ledger ${path}: ${(error as Error).message}`);
-  }
+/** Folds ledger lines, one at a time in ledger order, into a state: the part of replay every store shares. */
+export interface LedgerFolder {
+  /** One line's text, without its newline. */
+  take(text: string): void;
+  /** No more lines: a suspect last line is a torn write (warned about); returns the state. */
+  end(): LedgerState;
+}
 
+/**
+ * A folder for the ledger called `path` in messages (a file path, or a database URL without its
+ * password); line numbers count every line given to `take`, blank ones included.
+ */
+export function ledgerFolder(path: string, options: ReadLedgerOptions = {}): LedgerFolder {
+  const state = new State();
   let lineNo = 0;
   /** Line of the `ledger` meta line, once seen. */
   let originLine: number | undefined;
@@ -329,6 +327,32 @@ export async function readLedger(path: string, options: ReadLedgerOptions = {}):
     state.apply(o as LedgerEvent);
   };
 
+  const end = (): LedgerState => {
+    if (suspect) {
+      state.torn.push({ line: suspect.line, text: suspect.text });
+      options.onWarning?.(`ledger ${path}: ignoring torn last line ${suspect.line} (an interrupted write)`);
+    }
+    return state;
+  };
+  return { take, end };
+}
+
+/**
+ * Reads the ledger into its latest state. A missing file is an empty ledger. A torn last line
+ * (an interrupted write) and a torn line the writer has since marked are ignored with a
+ * warning; any other line that is not a ledger event is an error, since guessing past it could
+ * forget an id.
+ */
+export async function readLedger(path: string, options: ReadLedgerOptions = {}): Promise<LedgerState> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new State();
+    throw new LedgerError(`cannot read ledger ${path}: ${(error as Error).message}`);
+  }
+  const { take, end } = ledgerFolder(path, options);
+
   try {
     let buf = Buffer.allocUnsafe(CHUNK);
     let filled = 0;
@@ -366,9 +390,5 @@ export async function readLedger(path: string, options: ReadLedgerOptions = {}):
     await handle.close();
   }
 
-  if (suspect) {
-    state.torn.push({ line: suspect.line, text: suspect.text });
-    options.onWarning?.(`ledger ${path}: ignoring torn last line ${suspect.line} (an interrupted write)`);
-  }
-  return state;
+  return end();
 }
