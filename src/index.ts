@@ -1,10 +1,12 @@
 // The library surface: the same pipeline the CLI uses, for embedding in another Node service.
-//   const ledger = await readLedger(path);
-//   const { plan } = await makePlan(files, { ledger });
-//   const summary = await new Executor({ client, ledger: await LedgerWriter.open(path), ... }).run(plan);
-// or all of it at once: applyManifests(files, resolveRunConfig({ flags, env: process.env })).
-// No `.env` is read unless resolveRunConfig is given `dotenv`.
+//   const config = resolveRunConfig({ flags: { rate: '5/s' }, env: process.env });   // one frozen object
+//   await validateManifests(files, config); const { plan } = await planManifests(files, config);
+//   const { summary } = await applyManifests(files, config, { onExecutor: (ex) => ... });
+// The stages (loadManifests, makePlan, Executor, LedgerWriter...) are exported too, for callers who
+// compose their own. No `.env` is read unless resolveRunConfig is given `dotenv`; no simulator is
+// started unless the caller starts one (startSimulator) and passes it to applyManifests as the target.
 
+export * from './pipeline/index.js';
 export * from './api/schema.js';
 export { classify, parseRetryAfter, type Outcome, type OutcomeType, type RawResult, type CreatedIds } from './api/outcome.js';
 export { GenuinClient, type ClientOptions } from './api/client.js';
@@ -24,9 +26,11 @@ export { toCsv } from './report/csv.js';
 export { toJson } from './report/json.js';
 export { Executor, type ExecutorOptions, type OutcomeEvent, type SettledEvent, type Sender, type LedgerSink, type StopReason } from './run/executor.js';
 export { Pacer, type PacerOptions } from './run/pacer.js';
-export { applyManifests, type ApplyHooks, type ApplyResult } from './run/apply.js';
 export { isComplete, type RunSummary, type Tally, type UnresolvedItem } from './run/summary.js';
-export { resolveRunConfig, locateLedger, DEFAULTS, type RunConfig, type RunConfigOptions, type RunFlags, type LedgerLocation } from './config/run-config.js';
+export { limitsFromEnv } from './config/limits.js';
 export { parseRate, parseDuration } from './config/parse.js';
+export { createTokenSource, credentialsFromEnv, CredentialsSchema, type Credentials, type TokenSource, type TokenSourceContext } from './api/token-source.js';
+export { proxyFor, proxyDisplay, type ProxyChoice } from './api/proxy.js';
+export { apiOrigin, checkOrigin, SIMULATOR_ORIGIN, type OriginStep } from './ledger/origin.js';
 export { startSimulator, type Simulator, type SimulatorOptions } from './simulator/index.js';
 export { ProgressModel, type ProgressFigures, type KindProgress } from './run/progress.js';

@@ -1,9 +1,13 @@
-// Flags and environment, normalised once into a frozen RunConfig. Flags override the environment,
-// the environment overrides `.env` (the CLI's ./.env; a library's only when `dotenv` names one).
-// The token has no flag, so it never lands in shell history or `ps`.
+// Flags and environment, normalised once into a deeply frozen RunConfig: everything a run needs
+// (API, credentials, proxy, ledger, pace, manifest limits, logging, progress) and the ledger-path
+// rule. Flags override the environment, the environment overrides `.env` (the CLI's ./.env; a
+// library's only when `dotenv` names one). The token has no flag: never in shell history or `ps`.
 import { ConfigError } from '../errors.js';
 import { credentialsFromEnv, type Credentials } from '../api/token-source.js';
+import { proxyFor, type ProxyChoice } from '../api/proxy.js';
+import type { ManifestLimits } from '../manifest/limits.js';
 import { checkApiUrl } from './api-target.js';
+import { limitsFromEnv } from './limits.js';
 import { parseCount, parseDuration, parseRate } from './parse.js';
 import { readDotenv } from './dotenv.js';
 import { resolve as resolvePath } from 'node:path';
@@ -18,8 +22,15 @@ export interface RunConfig {
    * GENUIN_ACCESS_TOKEN_COMMAND (exactly one). Undefined with --simulate. Never logged.
    */
   readonly credentials?: Credentials;
+  /**
+   * The proxy requests to the API go through (HTTPS_PROXY, HTTP_PROXY, NO_PROXY in `env`), or
+   * undefined for a direct connection. Never set with --simulate (the simulator is in-process).
+   */
+  readonly proxy?: ProxyChoice;
   /** Results ledger path (--ledger, GENUIN_LEDGER), absolute. */
   readonly ledgerPath: string;
+  /** Which rule gave `ledgerPath` (for the messages that explain which ledger was used). */
+  readonly ledgerFrom: LedgerLocation['from'];
   /** Requests per second at most (--rate). */
   readonly rate: number;
   /** Requests in flight at most (--concurrency). */
@@ -38,6 +49,28 @@ export interface RunConfig {
   readonly deriveChatIds: boolean;
   /** Resend groups after 5xx answers that do not prove nothing was created (--retry-group-5xx). */
   readonly retryGroup5xx: boolean;
+  /** Manifest limits raised or lowered through GENUIN_MAX_* (the rest are the loader's defaults). */
+  readonly limits: Readonly<Partial<ManifestLimits>>;
+  /** Where log lines go and from which level. */
+  readonly log: LogSettings;
+  /** The progress display: a bar on a terminal, a log line every `intervalMs` elsewhere. */
+  readonly progress: ProgressSettings;
+  /** --quiet: the summary only (no progress; on a terminal, only error log lines). */
+  readonly quiet: boolean;
+}
+
+export interface LogSettings {
+  /** --log-level, else LOG_LEVEL, else `error` with --quiet and no --log-file, else `info`. */
+  readonly level: string;
+  /** --log-file: JSON lines appended to this file instead of stderr. */
+  readonly file?: string;
+}
+
+export interface ProgressSettings {
+  /** false with --no-progress (or --quiet). */
+  readonly show: boolean;
+  /** --progress-interval: the pace of progress log lines when nobody watches a terminal. */
+  readonly intervalMs: number;
 }
 
 export const DEFAULTS = {
@@ -65,6 +98,12 @@ export interface RunFlags {
   /** false with --no-derived-chat-id. */
   derivedChatId?: boolean;
   retryGroup5xx?: boolean;
+  quiet?: boolean;
+  logFile?: string;
+  logLevel?: string;
+  /** false with --no-progress. */
+  progress?: boolean;
+  progressInterval?: string;
 }
 
 /**
@@ -87,6 +126,31 @@ export function locateLedger(flags: { ledger?: string; simulate?: boolean }, env
   return { path: resolvePath(cwd, DEFAULTS.ledger), from: 'default' };
 }
 
+/**
+ * The part of the run configuration the ledger verbs (compact, resolve, show, append) need: the
+ * ledger alone, so a setting they never use (a malformed GENUIN_MAX_*) cannot stop them.
+ */
+export function ledgerConfig(flags: { ledger?: string; simulate?: boolean }, env: Record<string, string | undefined> = process.env): Pick<RunConfig, 'ledgerPath' | 'ledgerFrom'> {
+  const { path, from } = locateLedger(flags, env);
+  return Object.freeze({ ledgerPath: path, ledgerFrom: from });
+}
+
+/** The rule of locateLedger in words, with the path this process would fall back to. */
+export function ledgerRuleText(cwd = process.cwd()): string {
+  const fallback = locateLedger({}, {}, cwd).path;
+  return `the ledger is --ledger, else GENUIN_LEDGER, else ${DEFAULTS.ledger} in the working directory, here ${fallback}`;
+}
+
+/**
+ * The log settings alone: they never fail, so an error that stops resolveRunConfig can still
+ * reach --log-file.
+ */
+export function logSettings(flags: Pick<RunFlags, 'logLevel' | 'logFile' | 'quiet'>, env: Record<string, string | undefined>): LogSettings {
+  // --quiet means the summary only: on the terminal, errors alone (a log file keeps its level).
+  const level = flags.logLevel ?? env.LOG_LEVEL ?? (flags.quiet && !flags.logFile ? 'error' : 'info');
+  return Object.freeze(flags.logFile !== undefined ? { level, file: flags.logFile } : { level });
+}
+
 /** `resolveRunConfig`'s named inputs. */
 export interface RunConfigOptions {
   /** Flag values as the CLI takes them (`rate: '5/s'`, `ledger: '/data/genuin.jsonl'`); all optional. */
@@ -106,6 +170,15 @@ export interface RunConfigOptions {
    * are then required, unless flags.simulate. false for reading the ledger only. Default: true.
    */
   requireApi?: boolean;
+}
+
+/** Object.freeze all the way down: a run's settings cannot change under it. */
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
 }
 
 /**
@@ -135,12 +208,16 @@ export function resolveRunConfig(...args: [RunConfigOptions?] | [RunFlags, Recor
     checkApiUrl(apiUrl);
     credentials = credentialsFromEnv(env);
   }
-  const ledgerPath = locateLedger(flags, env).path;
-  return Object.freeze({
+  // A malformed proxy variable stops here, before any ledger is touched.
+  const proxy = apiUrl !== undefined ? proxyFor(apiUrl, env) : undefined;
+  const ledger = locateLedger(flags, env);
+  return deepFreeze({
     apiUrl,
     token: credentials?.source === 'token' ? credentials.token : undefined,
-    credentials,
-    ledgerPath,
+    credentials: credentials && { ...credentials },
+    proxy: proxy && { ...proxy },
+    ledgerPath: ledger.path,
+    ledgerFrom: ledger.from,
     rate: parseRate(flags.rate ?? DEFAULTS.rate),
     concurrency: parseCount(flags.concurrency ?? DEFAULTS.concurrency, '--concurrency', { min: 1, max: 1024 }),
     timeoutMs: parseDuration(flags.timeout ?? DEFAULTS.timeout, '--timeout'),
@@ -150,5 +227,12 @@ export function resolveRunConfig(...args: [RunConfigOptions?] | [RunFlags, Recor
     maxDurationMs: flags.maxDuration !== undefined ? parseDuration(flags.maxDuration, '--max-duration') : undefined,
     deriveChatIds: flags.derivedChatId !== false,
     retryGroup5xx: Boolean(flags.retryGroup5xx),
+    limits: limitsFromEnv(env),
+    log: logSettings(flags, env),
+    progress: {
+      show: flags.progress !== false && !flags.quiet,
+      intervalMs: parseDuration(flags.progressInterval ?? DEFAULTS.progressInterval, '--progress-interval'),
+    },
+    quiet: Boolean(flags.quiet),
   });
 }

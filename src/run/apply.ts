@@ -1,26 +1,33 @@
-// `apply` as one call: lock the ledger, replay it, plan, run, close. The CLI and embedding
-// services both use this; they observe the run through the executor's events.
+// `apply` as one call: lock the ledger, replay it, plan, run, close. The pipeline (src/pipeline/)
+// exposes it to the CLI and to embedding services, who observe the run through the executor's events.
 import { randomUUID } from 'node:crypto';
 import { clientAgents, GenuinClient } from '../api/client.js';
-import { proxyDisplay, proxyFor } from '../api/proxy.js';
-import { createTokenSource, type TokenSource } from '../api/token-source.js';
-import type { ManifestFault } from '../errors.js';
+import { proxyDisplay } from '../api/proxy.js';
+import { createTokenSource, type Credentials } from '../api/token-source.js';
+import { ConfigError, type ManifestFault } from '../errors.js';
 import { acquireLock, lockLostError } from '../ledger/lock.js';
 import { apiOrigin, checkOrigin, SIMULATOR_ORIGIN } from '../ledger/origin.js';
 import { readLedger, type LedgerState } from '../ledger/replay.js';
 import { LedgerWriter } from '../ledger/writer.js';
-import type { ManifestLimits } from '../manifest/load.js';
 import { makePlan } from '../plan/make-plan.js';
 import type { Plan } from '../plan/plan.js';
 import type { RunConfig } from '../config/run-config.js';
-import { suggestApiBase } from '../config/api-target.js';
-import { startSimulator, type Simulator } from '../simulator/index.js';
+import { checkApiUrl, suggestApiBase } from '../config/api-target.js';
 import { Executor } from './executor.js';
 import type { RunSummary } from './summary.js';
 
-/** The fake token of the in-process simulator (`apply --simulate`). */
-const SIMULATOR_TOKEN = 'sim-token';
+/**
+ * Where requests go instead of the configuration's GENUIN_API_URL and credentials: a server the
+ * caller started (the CLI's `apply --simulate` starts the simulator and passes it here), reached
+ * directly, never through a proxy. This module never starts a server itself.
+ */
+export interface ApiTarget {
+  /** Base URL, e.g. the simulator's `http://127.0.0.1:<port>`. */
+  readonly apiUrl: string;
+  readonly credentials: Credentials;
+}
 
+/** Observers of a run: callbacks only; every setting is in the RunConfig. */
 export interface ApplyHooks {
   /** Warnings (stale lock taken over, torn ledger line, manifest warnings). */
   onWarning?: (message: string) => void;
@@ -28,11 +35,8 @@ export interface ApplyHooks {
   onPlan?: (plan: Plan, warnings: ManifestFault[], ledger: LedgerState) => void;
   /** Called with the executor before it starts: subscribe to its events, keep it to stop it. */
   onExecutor?: (executor: Executor) => void;
-  limits?: Partial<ManifestLimits>;
-  /** Facts worth one line at info (the proxy in use). */
+  /** Facts worth one line at info (the proxy in use, each access token obtained). */
   onNotice?: (message: string) => void;
-  /** Where HTTPS_PROXY, HTTP_PROXY and NO_PROXY are read (default process.env); the CLI passes its environment, .env included. */
-  env?: Record<string, string | undefined>;
 }
 
 export interface ApplyResult {
@@ -42,10 +46,16 @@ export interface ApplyResult {
   apiUrl: string;
 }
 
-export async function applyManifests(files: string[], config: RunConfig, hooks: ApplyHooks = {}): Promise<ApplyResult> {
+/**
+ * Applies `files` with `config` (from resolveRunConfig). With `config.simulate`, `target` is
+ * required: the simulator to run against. Without it, `target` (optional) replaces the
+ * configuration's API URL and credentials.
+ */
+export async function applyManifests(files: string[], config: RunConfig, hooks: ApplyHooks = {}, target?: ApiTarget): Promise<ApplyResult> {
   const warn = hooks.onWarning ?? (() => {});
-  // A malformed proxy variable stops the run before the ledger is touched; the simulator is in-process.
-  const proxy = config.simulate ? undefined : proxyFor(config.apiUrl!, hooks.env ?? process.env);
+  const api = apiOf(config, target);
+  // A target is a server this process started (the simulator): reached directly, never through a proxy.
+  const proxy = target || config.simulate ? undefined : config.proxy;
   if (proxy) hooks.onNotice?.(`requests to the API go through the proxy ${proxyDisplay(proxy)}`);
   let executor: Executor | undefined;
   const lock = await acquireLock(config.ledgerPath, {
@@ -53,35 +63,26 @@ export async function applyManifests(files: string[], config: RunConfig, hooks: 
     // Another process may take a lost lock and use this ledger: stop sending now, not at the end.
     onLost: () => executor?.stop('fatal'),
   });
-  let simulator: Simulator | undefined;
   let writer: LedgerWriter | undefined;
   try {
     const ledger = await readLedger(config.ledgerPath, { onWarning: warn });
     // Before anything is sent: a ledger from another API would make its items look done here.
-    const origin = checkOrigin(config.ledgerPath, ledger, config.simulate ? SIMULATOR_ORIGIN : apiOrigin(config.apiUrl!));
-    const { plan, warnings } = await makePlan(files, { ledger, retryInDoubt: config.retryInDoubt, limits: hooks.limits });
+    const origin = checkOrigin(config.ledgerPath, ledger, config.simulate ? SIMULATOR_ORIGIN : apiOrigin(api.apiUrl));
+    const { plan, warnings } = await makePlan(files, { ledger, retryInDoubt: config.retryInDoubt, limits: config.limits });
     for (const w of warnings) warn(`${w.file}:${w.line}: ${w.field}: ${w.message}`);
     hooks.onPlan?.(plan, warnings, ledger);
 
-    let apiUrl = config.apiUrl!;
-    let tokens: TokenSource;
-    if (config.simulate) {
-      simulator = await startSimulator({ token: SIMULATOR_TOKEN });
-      apiUrl = simulator.url;
-      tokens = createTokenSource({ source: 'token', token: SIMULATOR_TOKEN }, { baseUrl: apiUrl, timeoutMs: config.timeoutMs });
-    } else {
-      const credentials = config.credentials ?? { source: 'token' as const, token: config.token! };
-      tokens = createTokenSource(credentials, {
-        baseUrl: apiUrl,
-        timeoutMs: config.timeoutMs,
-        agent: clientAgents(1, proxy?.url),
-        onObtained: (n, variable) =>
-          hooks.onNotice?.(n === 1 ? `access token obtained through ${variable}` : `access token renewed through ${variable} after a 401 (token ${n} of this run)`),
-      });
-      // The first token before anything is sent (an auth error writes nothing), and only when
-      // something will be: a run with nothing to do stays off the network.
-      if (tokens.refreshable && plan.counts.create.community + plan.counts.create.group > 0) await tokens.refresh();
-    }
+    const apiUrl = api.apiUrl;
+    const tokens = createTokenSource(api.credentials, {
+      baseUrl: apiUrl,
+      timeoutMs: config.timeoutMs,
+      agent: clientAgents(1, proxy?.url),
+      onObtained: (n, variable) =>
+        hooks.onNotice?.(n === 1 ? `access token obtained through ${variable}` : `access token renewed through ${variable} after a 401 (token ${n} of this run)`),
+    });
+    // The first token before anything is sent (an auth error writes nothing), and only when
+    // something will be: a run with nothing to do stays off the network.
+    if (tokens.refreshable && plan.counts.create.community + plan.counts.create.group > 0) await tokens.refresh();
     writer = await LedgerWriter.open(config.ledgerPath);
     if (origin.action !== 'none') {
       await writer.append(origin.line);
@@ -114,9 +115,19 @@ export async function applyManifests(files: string[], config: RunConfig, hooks: 
     return { summary, plan, apiUrl };
   } finally {
     await writer?.close();
-    await simulator?.close();
     await lock.release();
   }
+}
+
+/** Where this run sends requests, checked before the ledger is touched. */
+function apiOf(config: RunConfig, target: ApiTarget | undefined): ApiTarget {
+  if (target) {
+    checkApiUrl(target.apiUrl);
+    return target;
+  }
+  if (config.simulate) throw new ConfigError('simulate: no simulator to run against; start one (startSimulator) and pass { apiUrl, credentials } as the target');
+  if (config.apiUrl === undefined) throw new ConfigError('GENUIN_API_URL is not set: resolve the configuration with requireApi (the default) to apply');
+  return { apiUrl: config.apiUrl, credentials: config.credentials ?? { source: 'token', token: config.token! } };
 }
 
 /**

@@ -3,12 +3,9 @@
 // second exits at once. Progress: a live bar on a terminal, periodic log lines elsewhere.
 import { EXIT, GenuinError, ManifestError, type ExitCode } from '../../errors.js';
 import { LockHeldError } from '../../ledger/lock.js';
-import { parseDuration } from '../../config/parse.js';
-import { DEFAULTS, resolveRunConfig, type RunFlags } from '../../config/run-config.js';
-import { limitsFromEnv } from '../../config/limits.js';
-import { createLogger } from '../../log.js';
+import { createLogger, type Logger } from '../../log.js';
 import type { Plan } from '../../plan/plan.js';
-import { applyManifests } from '../../run/apply.js';
+import { applyManifests, logSettings, resolveRunConfig, type RunConfig, type RunFlags } from '../../pipeline/index.js';
 import type { Executor } from '../../run/executor.js';
 import { ProgressModel } from '../../run/progress.js';
 import { isComplete } from '../../run/summary.js';
@@ -16,21 +13,17 @@ import { driftJson, driftText, planCountsText, summaryJson, summaryText } from '
 import { ProgressReporter, progressMode } from '../progress/reporter.js';
 import { logRequests } from '../request-log.js';
 import type { Environment } from '../environment.js';
+import { reportFaults } from '../faults.js';
+import { anotherLedgerText, ledgerExists, looksLikeAnotherLedger, missingLedgerText } from '../ledger-notes.js';
 import type { Output } from '../output.js';
-import { reportFaults } from './validate.js';
-import { anotherLedgerText, ledgerExists, locateLedger, looksLikeAnotherLedger, missingLedgerText } from './ledger-path.js';
+import { startRehearsal, type Rehearsal } from '../rehearsal.js';
 
 /** After a second signal, how long the run may take to record what it cut before the process just exits. */
 const HARD_EXIT_MS = 500;
 
+/** The run's own flags are RunFlags (resolved by resolveRunConfig); these are about output. */
 export interface ApplyFlags extends RunFlags {
   json?: boolean;
-  quiet?: boolean;
-  logFile?: string;
-  logLevel?: string;
-  /** false with --no-progress. */
-  progress?: boolean;
-  progressInterval?: string;
   /** --skip-if-locked: another run holding the ledger is no failure (cron): exit 4, nothing printed. */
   skipIfLocked?: boolean;
   env: Environment;
@@ -39,23 +32,30 @@ export interface ApplyFlags extends RunFlags {
 export async function runApply(files: string[], flags: ApplyFlags, out: Output): Promise<ExitCode> {
   if (flags.json) out.jsonMode();
   if (flags.quiet) out.quiet();
+  let config: RunConfig;
+  try {
+    config = resolveRunConfig({ flags, env: flags.env });
+  } catch (error) {
+    // Whatever ends the run is said where its logs go too, not only on stderr.
+    const log = logSettings(flags, flags.env);
+    if (log.file) logEnding(createLogger(log), error);
+    throw error;
+  }
   const mode = progressMode({
-    progress: flags.progress !== false,
-    quiet: Boolean(flags.quiet),
-    logFile: Boolean(flags.logFile),
-    intervalMs: parseDuration(flags.progressInterval ?? DEFAULTS.progressInterval, '--progress-interval'),
+    progress: config.progress.show,
+    quiet: config.quiet,
+    logFile: config.log.file !== undefined,
+    intervalMs: config.progress.intervalMs,
     env: flags.env,
   });
   const display = new ProgressReporter(mode);
   const region = display.region;
   // While the bar is up, every line for the terminal goes above it.
   if (region) out.route((stream, text) => region.write(stream, text));
-  // --quiet means the summary only: on the terminal, errors alone (a log file keeps its level).
-  const level = flags.logLevel ?? flags.env.LOG_LEVEL ?? (flags.quiet && !flags.logFile ? 'error' : 'info');
-  const logger = createLogger({ level, file: flags.logFile, write: region ? (line) => region.write(process.stderr, line) : undefined });
+  const logger = createLogger({ ...config.log, write: region ? (line) => region.write(process.stderr, line) : undefined });
   // A closed stdout or stderr does not stop the run (see main.ts); what it would have shown
   // goes to the log file, if there is one.
-  if (flags.logFile) out.whenDropped((lvl, text) => logger[lvl]({ stream: 'dropped' }, text));
+  if (config.log.file) out.whenDropped((lvl, text) => logger[lvl]({ stream: 'dropped' }, text));
 
   // SIGHUP is a dropped SSH session: like SIGINT and SIGTERM, nobody asked to lose requests in
   // flight. The first signal stops starting work (at once if the executor exists yet, else as
@@ -85,14 +85,13 @@ export async function runApply(files: string[], flags: ApplyFlags, out: Output):
   let planned: Plan | undefined;
   /** The ledger before this run, for the summary's "probably another ledger" note. */
   let before = { existed: true, runs: 0 };
+  let rehearsal: Rehearsal | undefined;
   try {
-    const config = resolveRunConfig({ flags, env: flags.env });
-    const limits = limitsFromEnv(flags.env);
+    // --simulate: the CLI starts the simulator and hands it to the pipeline as the run's target.
+    if (config.simulate) rehearsal = await startRehearsal();
     const result = await applyManifests(files, config, {
       onWarning: (m) => out.warn(m),
       onNotice: (m) => logger.info(m),
-      env: flags.env,
-      limits,
       onPlan: (plan, _warnings, ledger) => {
         planned = plan;
         // The writer has not opened the ledger yet: a file that is missing now is new with this run.
@@ -119,25 +118,25 @@ export async function runApply(files: string[], flags: ApplyFlags, out: Output):
         // A signal that came while the plan was made: stop before anything is sent.
         if (signals > 0) ex.stop('signal');
       },
-    });
+    }, rehearsal?.target);
     display.finish();
     const { summary, plan } = result;
     // The log's record of the run. On a terminal the summary below says the same, and a run
     // that sent nothing stays silent; a log file always gets it.
     const finished = { run: summary.runId, ledger: config.ledgerPath, ...summary.tally, requests: summary.requests, elapsed_ms: Math.round(summary.elapsedMs), drift: plan.counts.drift };
     const didWork = summary.requests > 0 || summary.tally.adopted > 0;
-    if (flags.logFile || (didWork && !process.stderr.isTTY)) logger.info(finished, 'run finished');
+    if (config.log.file || (didWork && !process.stderr.isTTY)) logger.info(finished, 'run finished');
     else logger.debug(finished, 'run finished');
     out.summary(summaryText(summary));
     const drift = driftText(plan);
     if (drift) out.summary(drift);
     // Handles taken on a ledger with no past: most likely a run from another directory.
     const suspect = looksLikeAnotherLedger({ runsBefore: before.runs, existedBefore: before.existed, exists: summary.tally.exists, communitiesSent: plan.counts.create.community })
-      ? anotherLedgerText(locateLedger(flags, flags.env), summary.tally.exists, flags.env)
+      ? anotherLedgerText({ path: config.ledgerPath, from: config.ledgerFrom }, summary.tally.exists, flags.env)
       : undefined;
     if (suspect) {
       out.summary(suspect);
-      if (flags.logFile) logger.warn({ ledger: config.ledgerPath }, suspect);
+      if (config.log.file) logger.warn({ ledger: config.ledgerPath }, suspect);
     }
     if (flags.json) out.json({ ledger: config.ledgerPath, ...(summaryJson(summary) as object), drift: driftJson(plan), ...(suspect ? { ledger_note: suspect } : {}) });
     if (summary.stopped === 'signal') return EXIT.aborted;
@@ -145,21 +144,27 @@ export async function runApply(files: string[], flags: ApplyFlags, out: Output):
   } catch (error) {
     // Cron's overlapping run: the other run is doing the work, so this one is no failure.
     if (error instanceof LockHeldError && flags.skipIfLocked) {
-      if (flags.logFile) logger.info({ skipped: true }, `skipped (--skip-if-locked): ${error.message}`);
+      if (config.log.file) logger.info({ skipped: true }, `skipped (--skip-if-locked): ${error.message}`);
       return EXIT.skipped;
     }
     // Whatever ends the run is said where its logs go too, not only on stderr.
-    if (flags.logFile) logger.error(error instanceof GenuinError ? error.message : `internal error: ${error instanceof Error ? error.message : String(error)}`);
+    if (config.log.file) logEnding(logger, error);
     if (error instanceof ManifestError) {
       reportFaults(error, out);
       return EXIT.usage;
     }
     throw error;
   } finally {
+    await rehearsal?.close();
     display.finish();
     out.route(undefined);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     process.off('SIGHUP', onSignal);
   }
+}
+
+/** The error that ends a run, as the log's last line (its message only: never a stack, never a secret). */
+function logEnding(logger: Logger, error: unknown): void {
+  logger.error(error instanceof GenuinError ? error.message : `internal error: ${error instanceof Error ? error.message : String(error)}`);
 }

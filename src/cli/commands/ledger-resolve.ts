@@ -1,12 +1,10 @@
 // `ledger resolve <key>`: record a person's verdict on an item (in doubt, exists, failed) with
 // one flag, instead of a hand-written ledger line. The rules are in ledger/resolve.ts.
-import { resolve as absolute } from 'node:path';
 import { ConfigError, EXIT, type ExitCode } from '../../errors.js';
-import { resolveItem, type Resolution } from '../../ledger/resolve.js';
-import { didYouMean } from '../../manifest/suggest.js';
+import { ledgerConfig } from '../../config/run-config.js';
+import { resolveLedgerItem, type Resolution } from '../../pipeline/ledger.js';
 import type { Environment } from '../environment.js';
 import type { Output } from '../output.js';
-import { ledgerPathFor } from './ledger-path.js';
 
 export interface ResolveFlags {
   ledger?: string;
@@ -31,12 +29,9 @@ const NEXT: Record<Resolution['action'], string> = {
 
 export async function runResolve(key: string, flags: ResolveFlags, out: Output): Promise<ExitCode> {
   const resolution = resolutionOf(flags);
-  const path = absolute(ledgerPathFor(flags));
-  const done = await resolveItem(path, key, resolution, {
-    kind: flags.kind,
-    onWarning: (m) => out.warn(m),
-    suggest: (k, known) => didYouMean(k, known),
-  });
+  const config = ledgerConfig(flags, flags.env);
+  const path = config.ledgerPath;
+  const done = await resolveLedgerItem(key, resolution, config, { kind: flags.kind, onWarning: (m) => out.warn(m) });
   const l = done.line;
   const what = l.event === 'created' ? `created (chat_id ${l.chat_id})` : l.event === 'adopted' ? `adopted (community_id ${l.community_id})` : l.event === 'abandoned' ? `abandoned (${l.message})` : l.event;
   out.info(`${done.kind} ${done.key}: was ${done.before}; now ${what}: ${NEXT[resolution.action]} (ledger ${path})`);

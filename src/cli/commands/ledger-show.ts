@@ -1,15 +1,11 @@
 // `ledger show <key>`: an item's whole history, one readable line per ledger line, then its
 // state now and, when it needs a person, the `ledger resolve` commands that apply.
-import { resolve as absolute } from 'node:path';
-import { ConfigError, EXIT, type ExitCode } from '../../errors.js';
+import { EXIT, type ExitCode } from '../../errors.js';
 import type { ItemState } from '../../ledger/event.js';
-import { readLedger } from '../../ledger/replay.js';
-import { isInDoubt, unknownKey } from '../../ledger/resolve.js';
-import { historyLine, itemHistory, lastSentChatId, stateWords } from '../../ledger/show.js';
-import { didYouMean } from '../../manifest/suggest.js';
+import { ledgerConfig } from '../../config/run-config.js';
+import { historyLine, isInDoubt, showLedgerItem, stateWords } from '../../pipeline/ledger.js';
 import type { Environment } from '../environment.js';
 import type { Output } from '../output.js';
-import { ledgerPathFor } from './ledger-path.js';
 
 export interface ShowFlags {
   ledger?: string;
@@ -19,21 +15,13 @@ export interface ShowFlags {
 }
 
 export async function runShow(key: string, flags: ShowFlags, out: Output): Promise<ExitCode> {
-  const path = absolute(ledgerPathFor(flags));
-  const state = await readLedger(path, { onWarning: (m) => out.warn(m) });
-  const kinds = (flags.kind ? [flags.kind] : (['community', 'group'] as const)).filter((k) => state.get(k, key) !== undefined);
-  if (kinds.length === 0) {
-    const prefix = flags.kind ? `no ${flags.kind} "${key}"; ` : '';
-    throw new ConfigError(prefix + unknownKey(state, key, path, (k, known) => didYouMean(k, known)));
-  }
-  const history = await itemHistory(path, key);
-  for (const kind of kinds) {
-    const item = state.get(kind, key)!;
-    out.info(`${kind} ${key} (ledger ${path})`);
-    const own = history.filter((e) => e.kind === kind);
-    for (const e of own) out.info(`  ${historyLine(e)}`);
-    out.info(`  now: ${stateWords(item)}`);
-    for (const hint of nextSteps(item, item.sent_chat_id ?? lastSentChatId(own) ?? item.chat_id)) out.info(`  ${hint}`);
+  const config = ledgerConfig(flags, flags.env);
+  const path = config.ledgerPath;
+  for (const shown of await showLedgerItem(key, config, { kind: flags.kind, onWarning: (m) => out.warn(m) })) {
+    out.info(`${shown.kind} ${key} (ledger ${path})`);
+    for (const e of shown.history) out.info(`  ${historyLine(e)}`);
+    out.info(`  now: ${stateWords(shown.state)}`);
+    for (const hint of nextSteps(shown.state, shown.sentChatId)) out.info(`  ${hint}`);
   }
   return EXIT.ok;
 }

@@ -1,15 +1,14 @@
 // `plan`: what apply would do, from the manifests and the ledger; sends nothing.
 import { once } from 'node:events';
-import { EXIT, ManifestError, formatFault, type ExitCode } from '../../errors.js';
-import { readLedger } from '../../ledger/replay.js';
-import { makePlan } from '../../plan/make-plan.js';
+import { EXIT, ManifestError, type ExitCode } from '../../errors.js';
 import type { Plan } from '../../plan/plan.js';
-import { limitsFromEnv } from '../../config/limits.js';
+import { resolveRunConfig } from '../../config/run-config.js';
+import { planManifests } from '../../pipeline/plan.js';
 import { planCountsText, planDetailLines, planIssueLines, planJson } from '../render.js';
 import type { Environment } from '../environment.js';
+import { reportFaults } from '../faults.js';
+import { missingLedgerText } from '../ledger-notes.js';
 import type { Output } from '../output.js';
-import { reportFaults } from './validate.js';
-import { ledgerExists, ledgerPathFor, missingLedgerText } from './ledger-path.js';
 
 export interface PlanFlags {
   ledger?: string;
@@ -22,23 +21,18 @@ export interface PlanFlags {
 
 export async function runPlan(files: string[], flags: PlanFlags, out: Output): Promise<ExitCode> {
   if (flags.json) out.jsonMode();
-  const limits = limitsFromEnv(flags.env);
-  const path = ledgerPathFor(flags);
-  const ledger = await readLedger(path, { onWarning: (m) => out.warn(m) });
-  // Which ledger, first: a plan read from an empty ledger in the wrong directory looks plausible.
-  const note = ledgerExists(path) ? `ledger: ${path}` : missingLedgerText(path);
+  const config = resolveRunConfig({ flags, env: flags.env, requireApi: false });
   let made;
   try {
-    // Shown, never run: no request bodies kept (most of a million-item plan's memory).
-    made = await makePlan(files, { ledger, retryInDoubt: flags.retryInDoubt, limits, keepBodies: false });
+    made = await planManifests(files, config, { onWarning: (m) => out.warn(m) });
   } catch (error) {
     if (!(error instanceof ManifestError)) throw error;
     reportFaults(error, out);
     return EXIT.usage;
   }
-  for (const w of made.warnings) out.warn(formatFault(w));
-  out.info(note);
-  const { plan } = made;
+  const { plan, ledgerPath: path } = made;
+  // Which ledger, first: a plan read from an empty ledger in the wrong directory looks plausible.
+  out.info(made.ledgerExisted ? `ledger: ${path}` : missingLedgerText(path));
   if (flags.detail) {
     for (let i = 0; i < plan.items.length; i += CHUNK) {
       for (const line of planDetailLines(slice(plan, i))) out.info(line);

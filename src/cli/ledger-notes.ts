@@ -1,15 +1,8 @@
-// The ledger a command reads (--ledger, else GENUIN_LEDGER, else the default: a separate one
-// when simulating, so fake ids never mix with real ones), and what commands say about it.
+// What plan, apply and report say about the ledger they use: that it does not exist yet, or that
+// a run's answers suggest it is not the ledger used before. The rule that finds it is config/run-config.ts's.
 import { existsSync } from 'node:fs';
-import { DEFAULTS, locateLedger, type LedgerLocation } from '../../config/run-config.js';
-import type { Environment } from '../environment.js';
-
-/** The ledger's absolute path. */
-export function ledgerPathFor(flags: { ledger?: string; simulate?: boolean; env: Environment }): string {
-  return locateLedger(flags, flags.env).path;
-}
-
-export { locateLedger, type LedgerLocation };
+import { ledgerRuleText, type LedgerLocation } from '../config/run-config.js';
+import type { Environment } from './environment.js';
 
 /** The line plan, apply and report print when the file is not there: a run in the wrong directory starts an empty ledger. */
 export function missingLedgerText(path: string): string {
@@ -18,12 +11,6 @@ export function missingLedgerText(path: string): string {
 
 export function ledgerExists(path: string): boolean {
   return existsSync(path);
-}
-
-/** How the ledger is found, in words with the paths this process would use. */
-export function ledgerRuleText(cwd = process.cwd()): string {
-  const fallback = locateLedger({}, {}, cwd).path;
-  return `the ledger is --ledger, else GENUIN_LEDGER, else ${DEFAULTS.ledger} in the working directory, here ${fallback}`;
 }
 
 /** Whether a run's answers suggest it used the wrong ledger: a young ledger, and many handles already taken. */

@@ -1,14 +1,8 @@
-// `report --failed <manifests...>`: the items that need a person, joined to their manifest
-// entries, as a manifest CSV to fix and feed back to `apply` (or as JSON for scripts). Each
-// row's reason is in its `_reason` column (the loader ignores `_` columns) and on stderr.
-import { EXIT, ManifestError, formatFault, type ExitCode } from '../../errors.js';
-import type { LedgerState } from '../../ledger/replay.js';
-import type { ManifestLimits } from '../../manifest/limits.js';
-import { makePlan } from '../../plan/make-plan.js';
-import { failedItems } from '../../report/failed-items.js';
-import { manifestCsv, manifestRow } from '../../report/manifest-csv.js';
-import type { Output } from '../output.js';
-import { reportFaults } from './validate.js';
+// `report --failed <manifests...>` as a document: the items that need a person as a manifest CSV
+// to fix and feed back to `apply` (or as JSON for scripts). Each row's reason is in its `_reason`
+// column (the loader ignores `_` columns) and on stderr. The items come from the pipeline.
+import { manifestCsv, type FailedReport } from '../pipeline/report.js';
+import type { Output } from './output.js';
 
 /** Reason lines printed before "… and N more". */
 const REASON_LIMIT = 20;
@@ -19,25 +13,9 @@ export interface FailedExport {
   rows: number;
 }
 
-export async function exportFailed(
-  files: string[],
-  ledger: LedgerState,
-  format: 'csv' | 'json',
-  options: { bom?: boolean; target: string; limits?: Partial<ManifestLimits> },
-  out: Output,
-): Promise<FailedExport | ExitCode> {
-  let made;
-  try {
-    made = await makePlan(files, { ledger, limits: options.limits });
-  } catch (error) {
-    if (!(error instanceof ManifestError)) throw error;
-    reportFaults(error, out);
-    return EXIT.usage;
-  }
-  for (const w of made.warnings) out.warn(formatFault(w));
-  const items = failedItems(made.plan, ledger);
-  const rows = items.map((f) => manifestRow(f.item));
-
+/** `target` names where the document goes (a file, or `(stdout)`), for the reason lines. */
+export function failedExport(report: FailedReport, format: 'csv' | 'json', options: { bom?: boolean; target: string }, out: Output): FailedExport {
+  const { items, rows } = report;
   if (format === 'json') {
     const doc = items.map((f, i) => {
       // `entry` is the item as a YAML manifest would write it (top-level groups: with their parent).

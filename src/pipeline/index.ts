@@ -1,0 +1,50 @@
+// The one entry point of the pipeline (manifest → plan → run → ledger → report) that every CLI
+// command and the library (src/index.ts) call: configuration, validate, plan, apply, report, ledger verbs.
+// A folder of one file per stage call rather than DESIGN's single pipeline.ts: each call stays short and the
+// index reads as the list of what the tool can do.
+export {
+  resolveRunConfig,
+  ledgerConfig,
+  locateLedger,
+  ledgerRuleText,
+  logSettings,
+  DEFAULTS,
+  type RunConfig,
+  type RunConfigOptions,
+  type RunFlags,
+  type LedgerLocation,
+  type LogSettings,
+  type ProgressSettings,
+} from '../config/run-config.js';
+export type { Observers } from './observers.js';
+export { validateManifests, type Validated } from './validate.js';
+export { planManifests, type PlannedManifests } from './plan.js';
+export { applyManifests, type ApiTarget, type ApplyHooks, type ApplyResult } from '../run/apply.js';
+export {
+  reportLedger,
+  reportFailedItems,
+  csvChunks,
+  jsonChunks,
+  manifestCsv,
+  type LedgerReport,
+  type FailedReport,
+  type FailedItem,
+  type ManifestCsv,
+  type ManifestRow,
+  type ReportObservers,
+} from './report.js';
+export {
+  compactLedgerOf,
+  resolveLedgerItem,
+  showLedgerItem,
+  appendLedgerLines,
+  isInDoubt,
+  historyLine,
+  stateWords,
+  type LedgerConfig,
+  type ShownItem,
+  type Resolution,
+  type Resolved,
+  type AppendResult,
+  type CompactResult,
+} from './ledger.js';

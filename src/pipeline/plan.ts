@@ -1,0 +1,31 @@
+// `plan` as one call: what apply would do, from the manifests and the ledger as it is now;
+// sends nothing and keeps no request bodies (most of a million-item plan's memory).
+import { existsSync } from 'node:fs';
+import { formatFault, type ManifestFault } from '../errors.js';
+import type { RunConfig } from '../config/run-config.js';
+import { readLedger } from '../ledger/replay.js';
+import { makePlan } from '../plan/make-plan.js';
+import type { Plan } from '../plan/plan.js';
+import type { Observers } from './observers.js';
+
+export interface PlannedManifests {
+  /** For showing: its items carry no request bodies. */
+  plan: Plan;
+  warnings: ManifestFault[];
+  /** The ledger the plan was read from (absolute), and whether it existed: a missing one plans everything as new. */
+  ledgerPath: string;
+  ledgerExisted: boolean;
+}
+
+/** Throws ManifestError (every fault of every file) when any manifest is invalid. Manifest warnings go to onWarning too. */
+export async function planManifests(
+  files: string[],
+  config: Pick<RunConfig, 'ledgerPath' | 'limits' | 'retryInDoubt'>,
+  observers: Observers = {},
+): Promise<PlannedManifests> {
+  const ledger = await readLedger(config.ledgerPath, { onWarning: observers.onWarning });
+  const ledgerExisted = existsSync(config.ledgerPath);
+  const { plan, warnings } = await makePlan(files, { ledger, retryInDoubt: config.retryInDoubt, limits: config.limits, keepBodies: false });
+  for (const w of warnings) observers.onWarning?.(formatFault(w));
+  return { plan, warnings, ledgerPath: config.ledgerPath, ledgerExisted };
+}
