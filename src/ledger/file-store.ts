@@ -1,0 +1,76 @@
+// The JSON Lines file behind the ledger store interface: the existing lock, replay, writer and
+// history modules, unchanged; this file only puts them under one face with the PostgreSQL store.
+import { createReadStream, existsSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import { LedgerError } from '../errors.js';
+import { acquireLock } from './lock.js';
+import { readLedger } from './replay.js';
+import { itemHistory } from './show.js';
+import type { HeldLedger, LedgerStore, StoreLockOptions } from './store.js';
+import { LedgerWriter } from './writer.js';
+
+/** The file ledger at `path` (absolute, as the run configuration gives it). */
+export function fileLedgerStore(path: string): LedgerStore {
+  return {
+    kind: 'file',
+    name: path,
+    exists: async () => existsSync(path),
+    read: (options) => readLedger(path, options),
+    history: (key, kind) => itemHistory(path, key, kind),
+    lines: () => fileLines(path),
+    lock: (options) => lockFile(path, options),
+    close: async () => undefined,
+  };
+}
+
+async function lockFile(path: string, options: StoreLockOptions = {}): Promise<HeldLedger> {
+  const lock = await acquireLock(path, options);
+  // The lock names the ledger's real file (symlinks resolved): read and write that one.
+  const real = lock.ledger;
+  return {
+    name: path,
+    read: (o) => readLedger(real, o),
+    history: (key, kind) => itemHistory(real, key, kind),
+    openWriter: (o) => LedgerWriter.open(real, { now: o?.now }),
+    appendText: (lines) => appendText(real, lines),
+    assertHeld: () => lock.assertHeld(),
+    get lost() {
+      return lock.lost;
+    },
+    release: () => lock.release(),
+  };
+}
+
+/** Every line of the file as it is (a last line without its newline included); a missing file has none. */
+async function* fileLines(path: string): AsyncIterable<string> {
+  const stream = createReadStream(path, { encoding: 'utf8' });
+  try {
+    for await (const line of createInterface({ input: stream, crlfDelay: Infinity })) yield line;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw new LedgerError(`cannot read ledger ${path}: ${(error as Error).message}`);
+  } finally {
+    stream.destroy();
+  }
+}
+
+/**
+ * Appends `lines` as they are, through the writer (which repairs a torn tail first) for its open
+ * and then one write and fdatasync: lines a person imports are copied, never re-serialised.
+ */
+async function appendText(real: string, lines: readonly string[]): Promise<void> {
+  if (lines.length === 0) return;
+  // The writer's open repairs a torn last line (so the first imported line is not glued onto it).
+  await (await LedgerWriter.open(real)).close();
+  let handle;
+  try {
+    handle = await open(real, 'a', 0o600);
+    await handle.writeFile(lines.join('\n') + '\n', 'utf8');
+    await handle.datasync();
+  } catch (error) {
+    throw new LedgerError(`cannot write ledger ${real}: ${(error as Error).message}`);
+  } finally {
+    await handle?.close();
+  }
+}

@@ -1,0 +1,164 @@
+// The PostgreSQL ledger store against a real server (a throwaway cluster on loopback): the same
+// state as the file for the same lines, group commit, the advisory lock, a lost session, schema versions.
+import { readFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LedgerError } from '../../../src/errors.js';
+import type { LedgerLine } from '../../../src/ledger/event.js';
+import { fileLedgerStore } from '../../../src/ledger/file-store.js';
+import { LockHeldError } from '../../../src/ledger/lock.js';
+import { rememberPgUrl } from '../../../src/ledger/pg/url.js';
+import { ledgerStore, type LedgerState } from '../../../src/ledger/store.js';
+import { ev, tempLedger } from '../helpers.js';
+import { PG_PASSWORD, pgSkipReason, startPgCluster, type PgCluster } from '../../helpers/pg-cluster.js';
+
+let cluster: PgCluster;
+beforeAll(async () => {
+  if (!pgSkipReason) cluster = await startPgCluster();
+}, 120_000);
+afterAll(async () => {
+  await cluster?.close();
+});
+
+/** The items of a state as plain objects, for comparing two stores' replays. */
+function snapshot(state: LedgerState) {
+  return { items: [...state.items.values()].map((s) => ({ ...s })), lines: state.lines, runs: state.runs, api: state.api, honoured: state.chatIdsHonoured };
+}
+
+const sample = (): LedgerLine[] => [
+  { at: '2026-11-01T00:00:00.000Z', event: 'ledger', api: 'https://api.example.com/v1', format: 2 },
+  ev({ key: 'alpha', event: 'attempt', attempt: 1 }),
+  ev({ key: 'alpha', event: 'created', community_id: 'c-1' }),
+  ev({ key: 'alpha/g1', kind: 'group', event: 'attempt', attempt: 1, chat_id: 'chat-1' }),
+  { at: '2026-11-01T00:00:05.000Z', run: 'run-1', event: 'observed', chat_id_honoured: true },
+  ev({ key: 'alpha/g1', kind: 'group', event: 'in_doubt', status: 502, message: 'Bad Gateway', chat_id: 'chat-1' }),
+  ev({ key: 'beta "quoted" ü', event: 'failed', status: 400, code: '1001', message: 'bad' }),
+  ev({ key: 'alpha/g2', kind: 'group', event: 'attempt', attempt: 1 }),
+];
+
+describe.skipIf(pgSkipReason)('PostgreSQL ledger store', () => {
+  it('a new database is an empty ledger that does not exist yet; the first lock creates the tables', async () => {
+    const store = ledgerStore(await cluster.createDatabase());
+    expect(await store.exists()).toBe(false);
+    expect((await store.read()).items.size).toBe(0);
+    const held = await store.lock();
+    await held.release();
+    expect(await store.exists()).toBe(false);
+    const db = new URL(store.name).pathname.slice(1);
+    expect(await cluster.query(db, 'SELECT version FROM genuin_provision.schema_version')).toEqual([{ version: 1 }]);
+  });
+
+  it('replays to the same state as the file ledger with the same lines, and exports the same bytes', async () => {
+    const url = await cluster.createDatabase();
+    const path = await tempLedger();
+    const file = fileLedgerStore(path);
+    const pg = ledgerStore(url);
+    const lines = sample();
+    for (const store of [file, pg]) {
+      const held = await store.lock();
+      const writer = await held.openWriter();
+      await Promise.all(lines.map((l) => writer.append(l)));
+      await writer.close();
+      await held.release();
+    }
+    expect(snapshot(await pg.read())).toEqual(snapshot(await file.read()));
+    const exported: string[] = [];
+    for await (const line of pg.lines()) exported.push(line);
+    expect(exported.join('\n') + '\n').toBe(await readFile(path, 'utf8'));
+    expect(await pg.exists()).toBe(true);
+    expect((await pg.history('alpha/g1', 'group')).map((e) => e.event)).toEqual(['attempt', 'in_doubt']);
+    expect(await pg.history('alpha/g1', 'community')).toEqual([]);
+  });
+
+  it('group commit: appends made while a commit is in flight share the next one', async () => {
+    const held = await ledgerStore(await cluster.createDatabase()).lock();
+    const writer = await held.openWriter();
+    await Promise.all(Array.from({ length: 200 }, (_, i) => writer.append(ev({ key: `k${i}`, event: 'created', community_id: `c${i}` }))));
+    await writer.close();
+    expect(writer.stats.lines).toBe(200);
+    expect(writer.stats.fsyncs).toBeLessThan(5);
+    expect((await held.read()).items.size).toBe(200);
+    await held.release();
+  });
+
+  it('one run per ledger: a second lock is refused naming this process, and is free again once released', async () => {
+    const store = ledgerStore(await cluster.createDatabase());
+    const first = await store.lock();
+    const refused = await store.lock().catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(LockHeldError);
+    expect((refused as Error).message).toMatch(new RegExp(`^ledger postgres://postgres@127\\.0\\.0\\.1:\\d+/\\w+ is in use by pid ${process.pid} on \\S+ since \\d{4}-`));
+    await first.release();
+    await (await store.lock()).release();
+  });
+
+  it('a killed session loses the lock at once (onLost), appends are refused, and the lock is free for the next run', async () => {
+    const url = await cluster.createDatabase();
+    const db = new URL(url).pathname.slice(1);
+    const store = ledgerStore(url);
+    let lostReason: string | undefined;
+    const held = await store.lock({ onLost: (r) => (lostReason = r), watchIntervalMs: 50 });
+    const writer = await held.openWriter();
+    await writer.append(ev({ key: 'before', event: 'created', community_id: 'c0' }));
+    expect(await cluster.terminate(db, 'genuin-provision%')).toBe(1);
+    while (lostReason === undefined) await new Promise((r) => setTimeout(r, 10));
+    expect(lostReason).toMatch(/connection to ledger .* holding its lock was lost/);
+    const refused = await writer.append(ev({ key: 'after', event: 'created', community_id: 'c1' })).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(LedgerError);
+    await expect(held.assertHeld()).rejects.toThrow(/another process may be using this ledger/);
+    await held.release();
+    const next = await store.lock();
+    expect([...(await next.read()).items.keys()]).toEqual(['c\tbefore']);
+    await next.release();
+  });
+
+  it('a server restart mid-run is a lost lock too; the ledger is whole after it', async () => {
+    const store = ledgerStore(await cluster.createDatabase());
+    let lost = false;
+    const held = await store.lock({ onLost: () => (lost = true), watchIntervalMs: 50 });
+    const writer = await held.openWriter();
+    await writer.append(ev({ key: 'kept', event: 'created', community_id: 'c0' }));
+    await cluster.restart();
+    while (!lost) await new Promise((r) => setTimeout(r, 10));
+    await expect(writer.append(ev({ key: 'x', event: 'created' }))).rejects.toBeInstanceOf(LedgerError);
+    await held.release();
+    expect((await store.read()).get('community', 'kept')?.community_id).toBe('c0');
+  });
+
+  it('import text: all lines as given in one transaction, torn text included', async () => {
+    const store = ledgerStore(await cluster.createDatabase());
+    const held = await store.lock();
+    const lines = [JSON.stringify(ev({ key: 'a', event: 'created', community_id: 'c' })), '{"torn', JSON.stringify({ at: 'x', event: 'torn_line_above' })];
+    await held.appendText(lines);
+    await held.release();
+    const warnings: string[] = [];
+    const state = await store.read({ onWarning: (w) => warnings.push(w) });
+    expect(state.torn).toEqual([{ line: 2, text: '{"torn' }]);
+    expect(warnings[0]).toMatch(/ignoring torn line 2/);
+  });
+
+  it('refuses tables written by a newer version, before reading or locking', async () => {
+    const url = await cluster.createDatabase();
+    const store = ledgerStore(url);
+    await (await store.lock()).release();
+    await cluster.query(new URL(url).pathname.slice(1), 'INSERT INTO genuin_provision.schema_version (version) VALUES (99)');
+    await expect(store.read()).rejects.toThrow(/schema version 99, written by a newer genuin-provision/);
+    await expect(store.lock()).rejects.toThrow(/schema version 99/);
+  });
+
+  it('never shows the password: the display form drops it, connection errors do not carry it', async () => {
+    const url = await cluster.createDatabase();
+    const shown = rememberPgUrl(url);
+    expect(shown).not.toContain(PG_PASSWORD);
+    expect(shown).toBe(url.replace(`:${PG_PASSWORD}`, ''));
+    // The display form connects with the remembered password.
+    expect((await ledgerStore(shown).read()).lines).toBe(0);
+    const wrong = ledgerStore(url.replace(PG_PASSWORD, `${PG_PASSWORD}-wrong`));
+    const error = await wrong.read().catch((e: unknown) => e as Error);
+    expect(error).toBeInstanceOf(LedgerError);
+    expect(error.message).toMatch(/^cannot connect to ledger postgres:\/\/postgres@127\.0\.0\.1:\d+\/\w+: password authentication failed/);
+    expect(error.message).not.toContain(PG_PASSWORD);
+    const gone = ledgerStore(url.replace(/\/\w+$/, '/no_such_db'));
+    const e2 = await gone.lock().catch((e: unknown) => e as Error);
+    expect(e2.message).toMatch(/database "no_such_db" does not exist/);
+    expect(e2.message).not.toContain(PG_PASSWORD);
+  });
+});
