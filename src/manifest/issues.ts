@@ -113,14 +113,31 @@ function unionMessage(ctx: IssueContext, path: readonly PropertyKey[], value: un
   return 'does not match any accepted form';
 }
 
-/** Turns zod issues into faults, calling `emit` for each. */
-export function reportIssues(issues: readonly z.core.$ZodIssue[], input: unknown, ctx: IssueContext, emit: (f: ManifestFault) => void): void {
-  const at = (path: readonly PropertyKey[], onKey: boolean, field: string, message: string) => {
-    const { line, column } = ctx.locate(path, onKey);
-    emit(column === undefined ? { file: ctx.file, line, field, message } : { file: ctx.file, line, column, field, message });
-  };
-  // A misspelt key (`nmae`) also makes its intended field (`name`) missing: report the
-  // misspelling, not the absence.
+/** Turns zod issues into faults. */
+export function issueFaults(issues: readonly z.core.$ZodIssue[], input: unknown, ctx: IssueContext): ManifestFault[] {
+  const { faults, meant } = unknownKeyFaults(issues, ctx);
+  for (const issue of issues) {
+    if (issue.code === 'unrecognized_keys') continue;
+    const path = issue.path;
+    const value = valueAt(input, path);
+    if (ctx.absentFrom !== undefined && valueAt(ctx.absentFrom, path) === undefined) continue;
+    if (value === undefined && meant.has(formatPath(path))) continue;
+    faults.push(faultAtPath(ctx, path, false, formatPath(path) || '(entry)', issueMessage(issue, value, ctx)));
+  }
+  return faults;
+}
+
+function faultAtPath(ctx: IssueContext, path: readonly PropertyKey[], onKey: boolean, field: string, message: string): ManifestFault {
+  const { line, column } = ctx.locate(path, onKey);
+  return column === undefined ? { file: ctx.file, line, field, message } : { file: ctx.file, line, column, field, message };
+}
+
+/**
+ * Unknown keys, with a "did you mean" where one is near. A misspelt key (`nmae`) also makes its
+ * intended field (`name`) missing: `meant` holds those, so the absence is not reported too.
+ */
+function unknownKeyFaults(issues: readonly z.core.$ZodIssue[], ctx: IssueContext): { faults: ManifestFault[]; meant: Set<string> } {
+  const faults: ManifestFault[] = [];
   const meant = new Set<string>();
   for (const issue of issues) {
     if (issue.code !== 'unrecognized_keys') continue;
@@ -131,53 +148,38 @@ export function reportIssues(issues: readonly z.core.$ZodIssue[], input: unknown
       if (ctx.absentFrom !== undefined && valueAt(ctx.absentFrom, full) === undefined) continue;
       const guess = didYouMean(key, candidates);
       if (guess !== undefined) meant.add(formatPath([...issue.path, ...guess.split('.')]));
-      if (key === '') {
-        // `: value` or `"": value`: no name to show, so say it at the mapping that holds it.
-        at(full, true, formatPath(issue.path) || '(entry)', 'a key with no name');
-        continue;
-      }
-      const message =
-        key === '<<'
-          ? 'YAML merge keys (<<) are not supported: put shared fields under defaults'
-          : guess === undefined
-            ? `unknown field "${key}"`
-            : `unknown field "${key}" (did you mean "${guess}"?)`;
-      at(full, true, formatPath(full), message);
+      // `: value` or `"": value`: no name to show, so say it at the mapping that holds it.
+      if (key === '') faults.push(faultAtPath(ctx, full, true, formatPath(issue.path) || '(entry)', 'a key with no name'));
+      else faults.push(faultAtPath(ctx, full, true, formatPath(full), unknownKeyMessage(key, guess)));
     }
   }
-  for (const issue of issues) {
-    const path = issue.path;
-    if (issue.code === 'unrecognized_keys') continue;
-    const value = valueAt(input, path);
-    if (ctx.absentFrom !== undefined && valueAt(ctx.absentFrom, path) === undefined) continue;
-    if (value === undefined && meant.has(formatPath(path))) continue;
-    let message: string;
-    switch (issue.code) {
-      case 'invalid_type':
-        if (value === undefined) {
-          message = `required${ctx.requiredHint ? ctx.requiredHint(path) : ''}`;
-        } else {
-          message = `expected ${expectedName(ctx, issue.expected, path)}, got ${describeValue(value)}`;
-          if (issue.expected === 'string' && (typeof value === 'number' || typeof value === 'boolean')) {
-            message += ' (put it in quotes)';
-          } else if (issue.expected === 'boolean' && typeof value === 'string' && BOOLEAN_WORDS.test(value.trim())) {
-            // YAML 1.2 reads yes/no/on/off as text (the "Norway problem"), and "true" in quotes is text too.
-            message += ' (write true or false, without quotes)';
-          }
-        }
-        break;
-      case 'invalid_union':
-        message = unionMessage(ctx, path, value);
-        break;
-      case 'too_small':
-        message = sizeMessage(issue, false);
-        break;
-      case 'too_big':
-        message = sizeMessage(issue, true);
-        break;
-      default:
-        message = issue.message;
-    }
-    at(path, false, formatPath(path) || '(entry)', message);
+  return { faults, meant };
+}
+
+function unknownKeyMessage(key: string, guess: string | undefined): string {
+  if (key === '<<') return 'YAML merge keys (<<) are not supported: put shared fields under defaults';
+  return guess === undefined ? `unknown field "${key}"` : `unknown field "${key}" (did you mean "${guess}"?)`;
+}
+
+function issueMessage(issue: z.core.$ZodIssue, value: unknown, ctx: IssueContext): string {
+  switch (issue.code) {
+    case 'invalid_type':
+      return value === undefined ? `required${ctx.requiredHint ? ctx.requiredHint(issue.path) : ''}` : typeMessage(issue.expected, value, ctx, issue.path);
+    case 'invalid_union':
+      return unionMessage(ctx, issue.path, value);
+    case 'too_small':
+      return sizeMessage(issue, false);
+    case 'too_big':
+      return sizeMessage(issue, true);
+    default:
+      return issue.message;
   }
+}
+
+function typeMessage(expected: string, value: unknown, ctx: IssueContext, path: readonly PropertyKey[]): string {
+  const message = `expected ${expectedName(ctx, expected, path)}, got ${describeValue(value)}`;
+  if (expected === 'string' && (typeof value === 'number' || typeof value === 'boolean')) return `${message} (put it in quotes)`;
+  // YAML 1.2 reads yes/no/on/off as text (the "Norway problem"), and "true" in quotes is text too.
+  if (expected === 'boolean' && typeof value === 'string' && BOOLEAN_WORDS.test(value.trim())) return `${message} (write true or false, without quotes)`;
+  return message;
 }

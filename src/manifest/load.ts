@@ -12,7 +12,7 @@ import { type ManifestLimits, DEFAULT_LIMITS, resolveLimits } from './limits.js'
 import { type PlainObject, combineDefaults, deepFreeze } from './merge.js';
 import { type SourceFormat, checkFile, checkText, lineOfOffset } from './source.js';
 import type { Defaults } from './validate.js';
-import type { DefaultsKind, YamlSource } from './yaml.js';
+import type { DefaultsKind, YamlSource } from './yaml/read.js';
 
 export { DEFAULT_LIMITS, type ManifestLimits };
 
@@ -47,6 +47,13 @@ interface Source {
   yaml?: YamlSource;
 }
 
+/** The yaml package and its readers load only when a run has a YAML file: they are a tenth of the start-up of a run of CSV files. */
+type YamlModules = { read: typeof import('./yaml/read.js'); entries: typeof import('./yaml/entries.js') };
+
+async function yamlModules(): Promise<YamlModules> {
+  return { read: await import('./yaml/read.js'), entries: await import('./yaml/entries.js') };
+}
+
 /**
  * Loads and validates manifests (.yaml, .yml, .csv). Throws ManifestError carrying every
  * fault of every file (up to `limits.maxFaults`, then a count); never throws for bad input
@@ -54,10 +61,26 @@ interface Source {
  */
 export async function loadManifests(files: string[], options: LoadOptions = {}): Promise<LoadResult> {
   const limits = resolveLimits(options.limits);
-  const c = new Collector({ limits, onEntry: options.onEntry, isKnownHandle: options.isKnownHandle, handleOfId: options.handleOfId });
-  for (const file of files) c.fileId(file); // faults sort in the order the files were given
+  const c = new Collector({ limits, files, onEntry: options.onEntry, isKnownHandle: options.isKnownHandle, handleOfId: options.handleOfId });
+  const sources = await checkSources(files, limits, c);
+  c.counts.files = sources.length;
+  // YAML files are parsed up front: their defaults apply to every file of the run.
+  const yaml = sources.some((s) => s.format === 'yaml') ? await yamlModules() : undefined;
+  if (yaml) for (const src of sources) if (src.format === 'yaml') src.yaml = await readYaml(src.file, limits, yaml, c);
+  const defaults = combineAll(sources, c);
+  // Entries, file by file in the order given.
+  for (const src of sources) {
+    if (src.format === 'csv' && !(await csvEntries(src.file, limits, c, defaults))) c.incomplete = true;
+    if (src.yaml) yaml!.entries.yamlEntries(src.yaml, defaults, limits, c);
+  }
+  // Run-wide checks (references to handles defined anywhere), then the verdict.
+  const { faults, warnings } = c.finish();
+  if (faults.length > 0) throw new ManifestError(faults, c.faultCount, warnings);
+  return { entries: c.sink.entries, warnings, counts: { ...c.counts } };
+}
 
-  // 1. Each file: there, of a known kind, not twice.
+/** The files that can be read: there, of a known kind, each once (the same file by two names is read once). */
+async function checkSources(files: string[], limits: ManifestLimits, c: Collector): Promise<Source[]> {
   const sources: Source[] = [];
   const seen = new Map<string, string>();
   for (const file of files) {
@@ -69,54 +92,36 @@ export async function loadManifests(files: string[], options: LoadOptions = {}):
     }
     const real = await realpath(file).catch(() => file);
     const first = seen.get(real);
-    if (first !== undefined) {
-      c.warn({ file, line: 1, field: 'file', message: `same file as ${first}: read once` });
-      continue;
-    }
-    seen.set(real, file);
-    sources.push({ file, format });
-  }
-  c.counts.files = sources.length;
-
-  // 2. YAML files are parsed up front: their defaults apply to every file of the run. The yaml
-  // package is loaded only then: it is a tenth of the start-up of a run of CSV files.
-  let yamlModule: typeof import('./yaml.js') | undefined;
-  for (const src of sources) {
-    if (src.format !== 'yaml') continue;
-    let buf: Buffer;
-    try {
-      buf = await readFile(src.file);
-    } catch (err) {
-      c.fault({ file: src.file, line: 1, field: 'file', message: `cannot read it (${(err as NodeJS.ErrnoException).code ?? String(err)})` });
-      c.incomplete = true;
-      continue;
-    }
-    const problem = checkText(buf);
-    if (problem) {
-      c.fault({ file: src.file, line: lineOfOffset(buf, problem.offset), field: 'file', message: problem.message });
-      c.incomplete = true;
-      continue;
-    }
-    const text = buf.toString('utf8').replace(/^\uFEFF/, '');
-    yamlModule ??= await import('./yaml.js');
-    src.yaml = yamlModule.parseYaml(src.file, text, limits, c);
-    if (!src.yaml) c.incomplete = true;
-  }
-  const defaults = combineAll(sources, c);
-
-  // 3. Entries, file by file in the order given.
-  for (const src of sources) {
-    if (src.format === 'yaml') {
-      if (src.yaml) yamlModule!.yamlEntries(src.yaml, defaults, limits, c);
-    } else {
-      if (!(await csvEntries(src.file, limits, c, defaults))) c.incomplete = true;
+    if (first !== undefined) c.warn({ file, line: 1, field: 'file', message: `same file as ${first}: read once` });
+    else {
+      seen.set(real, file);
+      sources.push({ file, format });
     }
   }
+  return sources;
+}
 
-  // 4. Run-wide checks (references to handles defined anywhere), then the verdict.
-  const { faults, warnings } = c.finish();
-  if (faults.length > 0) throw new ManifestError(faults, c.faultCount, warnings);
-  return { entries: c.entries, warnings, counts: { ...c.counts } };
+/** A YAML file's checked frame, its findings listed; undefined (and the load incomplete) when it cannot be used. */
+async function readYaml(file: string, limits: ManifestLimits, yaml: YamlModules, c: Collector): Promise<YamlSource | undefined> {
+  const text = await yamlText(file);
+  const read = 'fault' in text ? { faults: [text.fault], warnings: [] } : yaml.read.parseYaml(file, text.text, limits);
+  for (const f of read.faults) c.findings.fault(f);
+  for (const w of read.warnings) c.findings.warn(w);
+  if (!read.source) c.incomplete = true;
+  return read.source;
+}
+
+/** The file's text, or the fault of its bytes (unreadable, UTF-16, binary, not UTF-8). */
+async function yamlText(file: string): Promise<{ text: string } | { fault: ManifestFault }> {
+  let buf: Buffer;
+  try {
+    buf = await readFile(file);
+  } catch (err) {
+    return { fault: { file, line: 1, field: 'file', message: `cannot read it (${(err as NodeJS.ErrnoException).code ?? String(err)})` } };
+  }
+  const problem = checkText(buf);
+  if (problem) return { fault: { file, line: lineOfOffset(buf, problem.offset), field: 'file', message: problem.message } };
+  return { text: buf.toString('utf8').replace(/^\uFEFF/, '') };
 }
 
 /** The defaults of all YAML files, combined; a leaf set differently by two files is a fault. */
