@@ -1,10 +1,12 @@
 // Even request pacing at a rate that can change while the run goes: each request takes the
-// next slot on a fixed schedule, and a 429 pushes the whole schedule back and lowers the rate.
+// next slot on a fixed schedule, and a 429 pushes the whole schedule back. How a 429 and clean
+// answers move the rate (for --rate auto and a fixed --rate alike) is rate-control.ts's.
 //
 // Why not p-queue's interval options: they cannot be changed once the queue exists (the rate
 // must adapt to 429s), and a timer-driven window accumulates each timer's lateness, which at
 // hundreds of requests per second leaves the run measurably under its limit. Slots here are
 // computed from the schedule, not from when a timer fired, so lateness never accumulates.
+import { RateControl } from './rate-control.js';
 
 /**
  * How far behind schedule the pacer still catches up. At 500 req/s this is a burst of at most
@@ -13,20 +15,23 @@
 const MAX_CATCH_UP_MS = 20;
 
 export interface PacerOptions {
-  /** Requests per second at most: the configured `--rate`. */
+  /** Requests per second at most: the configured `--rate`, or `--max-rate` with `auto`. */
   rate: number;
+  /**
+   * `--rate auto`: start at `startRate` and find the limit (the rate grows until a 429). Without
+   * it the run starts at `rate` and only 429s slow it.
+   */
+  auto?: boolean;
+  /** The first rate with `auto`. Default: 0.9 × `knownLimit`, else DEFAULT_START_RATE. */
+  startRate?: number;
+  /** A rate found before (the ledger's record): with `auto` the run holds just under it from the start. */
+  knownLimit?: number;
   /**
    * Lowest rate adaptive slowing may reach. Default: one request a minute (or `rate`, if lower).
    * It must sit far below any real limit: a floor above the server's limit would keep the run
    * at 429s forever (a fixed fraction of --rate once did, at 50% 429s).
    */
   minRate?: number;
-  /** Clean answers in a row before the rate creeps back up by `recoverFactor`. Default 20. */
-  recoverAfter?: number;
-  /** Multiplier applied on a 429. Default 0.5. */
-  slowFactor?: number;
-  /** Multiplier applied after `recoverAfter` clean answers. Default 1.1. */
-  recoverFactor?: number;
   now?: () => number;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /**
@@ -49,19 +54,22 @@ export interface PauseEvent {
 /** A pause that grows by this much is news even while an earlier one runs. */
 const LONGER_PAUSE_MS = 60_000;
 
+/** Where `--rate auto` starts without a record: slow enough for any API that is up at all. */
+export const DEFAULT_START_RATE = 2;
+/** A recorded rate is started from at this share of it: the limit may have moved since. */
+const RECORDED_START_SHARE = 0.9;
+
 export class Pacer {
   readonly maxRate: number;
-  #rate: number;
-  readonly #minRate: number;
-  readonly #recoverAfter: number;
-  readonly #slowFactor: number;
-  readonly #recoverFactor: number;
+  readonly auto: boolean;
+  readonly #control: RateControl;
   readonly #now: () => number;
   readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   readonly #onPause?: (pause: PauseEvent) => void;
-  /** Time the next request may start. */
-  #next = 0;
-  #clean = 0;
+  /** Time the last slot was handed out at. */
+  #last = -Infinity;
+  /** Takers waiting for their turn: only the first one waits for a slot. */
+  #queue: Promise<unknown> = Promise.resolve();
   /** A clean answer came back since the last cut: the next 429 is news, not the same overload. */
   #cleanSinceCut = true;
   #pausedUntil = 0;
@@ -70,75 +78,101 @@ export class Pacer {
 
   constructor(options: PacerOptions) {
     this.maxRate = options.rate;
-    this.#rate = options.rate;
-    this.#minRate = options.minRate ?? Math.min(options.rate, 1 / 60);
-    this.#recoverAfter = options.recoverAfter ?? 20;
-    this.#slowFactor = options.slowFactor ?? 0.5;
-    this.#recoverFactor = options.recoverFactor ?? 1.1;
+    this.auto = options.auto === true;
     this.#now = options.now ?? (() => performance.now());
     this.#sleep = options.sleep ?? sleep;
     this.#onPause = options.onPause;
+    const known = this.auto ? options.knownLimit : undefined;
+    this.#control = new RateControl({
+      start: this.auto ? (options.startRate ?? (known !== undefined ? known * RECORDED_START_SHARE : DEFAULT_START_RATE)) : options.rate,
+      max: options.rate,
+      min: options.minRate ?? 1 / 60,
+      search: this.auto && known === undefined,
+      limit: known,
+      now: this.#now,
+    });
   }
 
+  /** Requests per second now. */
   get rate(): number {
-    return this.#rate;
+    return this.#control.rate;
   }
 
-  /** Waits for this request's slot. Slots are handed out in call order. */
-  async take(signal?: AbortSignal): Promise<void> {
+  /**
+   * The rate found: held just under the limit the server showed, or, before any 429, the
+   * highest rate answered cleanly. For the progress line, the summary and the ledger.
+   */
+  get found(): number {
+    return this.#control.found;
+  }
+
+  /** Whether a 429 has shown the limit (or the ledger's record gave one to start from). */
+  get limitSeen(): boolean {
+    return this.#control.limited;
+  }
+
+  /**
+   * Waits for this request's slot. Slots are handed out in call order, one at a time: each is
+   * spaced from the one before at the rate of the moment it is handed out, so a rate that
+   * grows (or is cut) applies from the next request on, not after every slot already promised.
+   */
+  take(signal?: AbortSignal): Promise<void> {
+    const turn = this.#queue.then(() => this.#slot(signal));
+    this.#queue = turn.catch(() => undefined);
+    return turn;
+  }
+
+  async #slot(signal?: AbortSignal): Promise<void> {
     for (;;) {
+      if (signal?.aborted) throw signal.reason;
       const now = this.#now();
       const epoch = this.#epoch;
-      const gap = 1000 / this.#rate;
+      const due = this.#last + 1000 / this.#control.rate;
       // A slot missed by a short stall (GC, a slow fsync) is still taken, so the average rate
       // holds; an idle spell longer than that banks nothing, or it would be a burst later.
-      const behind = now - this.#next;
-      const slot = Math.max(behind <= MAX_CATCH_UP_MS ? this.#next : now, this.#pausedUntil);
-      this.#next = slot + gap;
+      const slot = Math.max(now - due <= MAX_CATCH_UP_MS ? due : now, this.#pausedUntil);
       const wait = slot - now;
-      if (wait < 1) return;
-      await this.#sleep(wait, signal);
-      // A 429 that arrived while we slept voids our slot: it may fall inside the pause, and
-      // it was spaced for the old rate (keeping it would send a burst at the old rate once
-      // the pause ends, and earn the next 429). Take a new one.
-      if (this.#epoch === epoch) return;
+      if (wait >= 1) {
+        await this.#sleep(wait, signal);
+        // A 429 that arrived while we slept voids our slot: it may fall inside the pause, and
+        // it was spaced for the old rate. Take a new one.
+        if (this.#epoch !== epoch) continue;
+      }
+      this.#last = slot;
+      return;
     }
   }
 
   /**
-   * A 429: no request starts before `retryAfterMs` from now (or one gap), and the rate halves,
-   * once per overload. 429s that arrive during a pause answer requests sent before it, and
+   * A 429: no request starts before `retryAfterMs` from now (or one gap), and the rate is cut
+   * (rate-control.ts), once per overload. 429s that arrive during a pause answer requests sent before it, and
    * 429s with no clean answer since the last cut say the server has not recovered yet (its
-   * Retry-After covers that): both are the overload the last cut already answered. Halving for
-   * each would sink the rate by a concurrency's worth of halvings, and recovery is slow.
+   * Retry-After covers that): both are the overload the last cut already answered. A cut for
+   * each would sink the rate by a concurrency's worth of cuts, and recovery is slow.
    */
   throttled(retryAfterMs?: number): void {
     const now = this.#now();
     if (now >= this.#pausedUntil && this.#cleanSinceCut) {
-      this.#rate = Math.max(this.#minRate, this.#rate * this.#slowFactor);
+      this.#control.cut();
       this.#cleanSinceCut = false;
+    } else {
+      this.#control.refused();
     }
-    this.#clean = 0;
-    const until = now + (retryAfterMs ?? 1000 / this.#rate);
+    const until = now + (retryAfterMs ?? 1000 / this.#control.rate);
     const before = this.#pausedUntil;
     this.#pausedUntil = Math.max(this.#pausedUntil, until);
     if (now >= before || this.#pausedUntil - before >= LONGER_PAUSE_MS) {
-      this.#onPause?.({ pauseMs: this.#pausedUntil - now, retryAfterMs, rate: this.#rate });
+      this.#onPause?.({ pauseMs: this.#pausedUntil - now, retryAfterMs, rate: this.#control.rate });
     }
-    // Restart the schedule at the end of the pause: waiting takers re-queue at the new rate.
-    this.#next = this.#pausedUntil;
+    // The taker waiting for a slot takes a new one, at the end of the pause and the new rate.
     this.#epoch++;
   }
 
-  /** A clean answer: after enough of them, creep back towards the configured rate. */
+  /** A clean answer: the rate grows back towards the limit, or finds it (rate-control.ts). */
   ok(): void {
     // Answers to requests sent before the pause say nothing about the rate after the cut.
     if (this.#now() >= this.#pausedUntil) this.#cleanSinceCut = true;
-    if (this.#rate >= this.maxRate) return;
-    if (++this.#clean >= this.#recoverAfter) {
-      this.#clean = 0;
-      this.#rate = Math.min(this.maxRate, this.#rate * this.#recoverFactor);
-    }
+    this.#control.ok();
   }
 }
 

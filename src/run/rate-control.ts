@@ -1,0 +1,229 @@
+// How fast to send: one controller for `--rate auto` and a fixed `--rate` alike. Clean answers
+// raise the rate, an overload (a 429) cuts it relative to its own value, and it holds just under
+// the limit it found. Pure arithmetic on an injected clock; the pacer (pacer.ts) applies it.
+//
+// Why these rules (measured by bench/suites/auto-rate.js, modelled in test/run/pacer-model.ts):
+// - Until the first 429 of an auto run the start is a guess far below any limit, so the rate
+//   doubles each second of clean answers (one fixed step would be too slow for 200/s or too
+//   coarse for 5/s). The first overload halves it: doubling overshoots by about that much.
+// - At a later overload the server has just shown what it grants: the clean answers since the
+//   previous one over the time since (a token bucket that was empty then and is empty now
+//   granted exactly its rate, whatever its burst). The cut is a tenth of the own rate, up to a
+//   fifth when the server granted less; only a rate several times what was granted (a fixed
+//   --rate far too high) goes straight down to it. Cuts are relative to the own rate, never to a
+//   floor, so two runs sharing one token both give way and neither starves.
+// - After a cut the rate holds, then probes upwards slowly and then faster (a limit raised
+//   meanwhile is found again): a steady limit costs one short overload each 20 s or so, not one
+//   every few seconds (each one a 429 and a Retry-After pause). Probe steps scale with the most
+//   the run was ever granted, the same for two runs started together, so a run cut to a small
+//   share catches up with a big one (AIMD's fairness) instead of keeping the ratio.
+
+/** The first overload of a search halves the rate. Later ones leave at least this share ... */
+const CUT_LEAST = 0.9;
+/** ... and, near the limit, at most this much less. */
+const CUT_DEEP = 0.8;
+/** Granted less than this share of the own rate: far too high, cut to what was granted ... */
+const OVERSHOOT = 0.3;
+/** ... but never below this share of the own rate at once. */
+const CUT_MOST = 0.1;
+/** A cut aims just under what the server granted. */
+const UNDER_GRANTED = 0.97;
+/** Clean answers between overloads before their count is trusted as the server's rate. */
+const TRUSTED_ANSWERS = 4;
+/** A first overload this long after a start from a known limit is measured like later ones. */
+const TRUSTED_FROM_START_MS = 10_000;
+/** Back up to the hold level (after a start below it) at this share of the scale per second. */
+const CLIMB_PER_S = 0.25;
+/** Probe above the hold level at this share of the scale per second at first ... */
+const PROBE_PER_S = 0.005;
+/** ... doubling every this many ms of clean probing. */
+const PROBE_DOUBLING_MS = 20_000;
+/** The start of an auto run doubles every this many ms of clean answers. */
+const SEARCH_DOUBLING_MS = 1_000;
+/** No single answer moves the rate by more than this much time's worth (a quiet spell banks nothing). */
+const MAX_STEP_MS = 1_000;
+/** Answers are counted over this window: whether the pacer limits the run, and the rate granted. */
+const WINDOW_MS = 2_000;
+
+export interface RateControlOptions {
+  /** The first rate, requests per second. */
+  start: number;
+  /** Never above this: `--rate`, or `--max-rate` with `--rate auto`. */
+  max: number;
+  /** Never below this. */
+  min: number;
+  /**
+   * Whether `start` is a guess far below the limit, to be grown quickly until the first 429
+   * (`--rate auto` without a rate recorded in the ledger).
+   */
+  search: boolean;
+  /** A limit already known (the ledger's record): the rate holds just under it from the start. */
+  limit?: number;
+  now: () => number;
+}
+
+export class RateControl {
+  readonly max: number;
+  readonly min: number;
+  readonly #now: () => number;
+  #rate: number;
+  #searching: boolean;
+  /** The level to hold at: just under the limit found (or given); undefined before one is. */
+  #hold: number | undefined;
+  #lastCutAt: number;
+  #cleanSinceCut = 0;
+  #cuts = 0;
+  #lastStepAt: number;
+  /** When the rate reached the hold level and began probing above it. */
+  #probingSince: number | undefined;
+  /** Times of recent answers, to tell whether the run sends as fast as the rate allows. */
+  readonly #answers: number[] = [];
+  #answersHead = 0;
+  /** Times of recent clean answers, for the highest rate the server granted over a window. */
+  readonly #clean: number[] = [];
+  #cleanHead = 0;
+  /** The highest rate granted over a whole window: the scale of this run's increases. */
+  #granted = 0;
+  readonly #startedAt: number;
+  /** The limit came from the ledger: the first overload's count is trusted once long enough. */
+  readonly #limitGiven: boolean;
+
+  constructor(options: RateControlOptions) {
+    this.max = options.max;
+    this.min = Math.min(options.min, options.max);
+    this.#now = options.now;
+    this.#rate = clamp(options.start, this.min, this.max);
+    this.#searching = options.search;
+    this.#hold = options.limit !== undefined ? clamp(options.limit, this.min, this.max) : undefined;
+    this.#limitGiven = options.limit !== undefined;
+    this.#startedAt = this.#lastCutAt = this.#lastStepAt = this.#now();
+  }
+
+  /** Requests per second now. */
+  get rate(): number {
+    return this.#rate;
+  }
+
+  /**
+   * The rate found: the level held just under the limit the server showed, or, before any 429,
+   * the rate reached with clean answers (the limit is at least that).
+   */
+  get found(): number {
+    return this.#hold ?? this.#rate;
+  }
+
+  /** Whether an overload has been met (or a limit was known from the start). */
+  get limited(): boolean {
+    return this.#hold !== undefined;
+  }
+
+  /** Overloads met. */
+  get cuts(): number {
+    return this.#cuts;
+  }
+
+  /** A clean answer: the rate grows, by the rules above, while the run keeps up with it. */
+  ok(): void {
+    const now = this.#now();
+    this.#cleanSinceCut++;
+    this.#answered(now);
+    this.#clean.push(now);
+    this.#cleanHead = prune(this.#clean, this.#cleanHead, now);
+    if (now - this.#startedAt >= WINDOW_MS) this.#granted = Math.max(this.#granted, ((this.#clean.length - this.#cleanHead) * 1000) / WINDOW_MS);
+    // Growth follows a flow of answers: the first one after a quiet spell (a pause, an idle
+    // plan) says nothing about the rate, or the spell would be banked as growth.
+    const since = now - this.#lastStepAt;
+    const dt = since > 0 && since <= 2000 / this.#rate ? Math.min(since, MAX_STEP_MS) : 0;
+    this.#lastStepAt = now;
+    if (this.#rate >= this.max || dt === 0) return;
+    // A run held back by its concurrency or its plan (not by this rate) learns nothing about
+    // the server from clean answers: growing on them would bank a burst for later.
+    if (this.#appLimited(now)) return;
+    let next: number;
+    const hold = this.#hold;
+    if (this.#searching || hold === undefined) {
+      next = this.#rate * 2 ** (dt / SEARCH_DOUBLING_MS);
+    } else {
+      // Steps scale with the most this run was ever granted over a window, not with its share
+      // now: two runs on one token then climb by the same amount, and the one cut to a small
+      // share gains on the big one at each overload (AIMD's fairness) instead of keeping its ratio.
+      const scale = Math.max(hold, this.#granted);
+      if (this.#rate < hold) {
+        next = Math.min(hold, this.#rate + CLIMB_PER_S * scale * (dt / 1000));
+        if (next >= hold) this.#probingSince = now;
+      } else {
+        this.#probingSince ??= now;
+        const speed = PROBE_PER_S * 2 ** ((now - this.#probingSince) / PROBE_DOUBLING_MS);
+        next = this.#rate + speed * scale * (dt / 1000);
+      }
+    }
+    this.#rate = Math.min(this.max, next);
+  }
+
+  /** A 429 answer that is not news (the pacer decides): counted as an answer, nothing more. */
+  refused(): void {
+    this.#answered(this.#now());
+  }
+
+  /**
+   * An overload (the pacer calls this once per overload, not for each 429 answering it): the
+   * rate drops by the rules above and holds there.
+   */
+  cut(): void {
+    const now = this.#now();
+    this.#answered(now);
+    const elapsed = now - this.#lastCutAt;
+    // Counted from the start, the server's burst allowance inflates the count: only a long
+    // stretch dilutes it enough, and only a start near the limit makes one.
+    const measured = this.#cuts > 0 || (this.#limitGiven && elapsed >= TRUSTED_FROM_START_MS);
+    const granted = measured && this.#cleanSinceCut >= TRUSTED_ANSWERS && elapsed > 0 ? (this.#cleanSinceCut / elapsed) * 1000 : undefined;
+    if (granted === undefined) {
+      // The first overload of a search (its rate doubled past the limit within the last
+      // second or so), or of a fixed rate, or too few answers to measure a rate by: halve.
+      this.#rate = this.#rate / 2;
+    } else if (granted < this.#rate * OVERSHOOT) {
+      // Sending several times what is granted: a fixed --rate far too high.
+      this.#rate = Math.max(this.#rate * CUT_MOST, granted * UNDER_GRANTED);
+    } else {
+      // Near the limit: a tenth off, or up to a fifth when the server granted less than that.
+      this.#rate = clamp(granted * UNDER_GRANTED, this.#rate * CUT_DEEP, this.#rate * CUT_LEAST);
+    }
+    this.#rate = clamp(this.#rate, this.min, this.max);
+    this.#hold = this.#rate;
+    this.#searching = false;
+    this.#cuts++;
+    this.#cleanSinceCut = 0;
+    this.#lastCutAt = now;
+    this.#lastStepAt = now;
+    this.#probingSince = now;
+  }
+
+  #answered(now: number): void {
+    this.#answers.push(now);
+    this.#answersHead = prune(this.#answers, this.#answersHead, now);
+  }
+
+  /** Fewer answers over the last window than a quarter of what the rate allows. */
+  #appLimited(now: number): boolean {
+    const span = Math.min(WINDOW_MS, now - this.#startedAt);
+    if (span < WINDOW_MS / 2) return false;
+    const expected = (this.#rate * span) / 1000;
+    if (expected < 8) return false; // too few to tell at low rates
+    return this.#answers.length - this.#answersHead < expected / 4;
+  }
+}
+
+/** Moves `head` past the times older than one window; drops them now and then. Returns the new head. */
+function prune(times: number[], head: number, now: number): number {
+  while (head < times.length && times[head]! < now - WINDOW_MS) head++;
+  // Drop the consumed head now and then, so the array stays the size of one window.
+  if (head > 1024 && head * 2 > times.length) {
+    times.splice(0, head);
+    return 0;
+  }
+  return head;
+}
+
+function clamp(x: number, lo: number, hi: number): number {
+  return Math.min(hi, Math.max(lo, x));
+}

@@ -1,0 +1,52 @@
+// Issue 14's targets on the model (pacer-model.ts): the real Pacer against the simulator's real
+// token bucket on a fake clock, with jittered answer times, three seeds each. Model time only:
+// the bench (bench/suites/auto-rate.js) measures the same against the CLI and the simulator.
+import { describe, expect, it } from 'vitest';
+import { achieved, rateBetween, simulate, type ModelResult } from './pacer-model.js';
+
+const SEEDS = [1, 2, 3];
+const server = (limit: number, seed: number) => ({ limit, latencyMs: 5, jitterMs: 40, seed });
+
+function share429(r: ModelResult): number {
+  const accepted = r.accepted.reduce((n, a) => n + a.length, 0);
+  const refused = r.refused.reduce((n, x) => n + x, 0);
+  return refused / (accepted + refused);
+}
+
+describe.each([5, 30, 200])('a token bucket of %i/s the client does not know, 60 × L requests', (L) => {
+  it.each(SEEDS)('--rate auto: at least 0.9 L, at most 2 %% of requests 429 (seed %i)', async (seed) => {
+    const r = await simulate([{ pacer: { rate: 500, auto: true }, items: 60 * L }], server(L, seed));
+    expect(achieved(r.accepted[0]!)).toBeGreaterThanOrEqual(0.9 * L);
+    expect(share429(r)).toBeLessThanOrEqual(0.02);
+    expect(r.pacers[0]!.found).toBeGreaterThan(0.85 * L);
+    expect(r.pacers[0]!.found).toBeLessThan(1.1 * L);
+  });
+
+  it.each(SEEDS)('--rate 10L: settles the same way (seed %i)', async (seed) => {
+    const r = await simulate([{ pacer: { rate: 10 * L }, items: 60 * L, concurrency: 32 }], server(L, seed));
+    expect(achieved(r.accepted[0]!)).toBeGreaterThanOrEqual(0.9 * L);
+    expect(share429(r)).toBeLessThanOrEqual(0.02);
+  });
+});
+
+describe.each([30, 200])('two runs started together on one token, limit %i/s', (L) => {
+  it.each(SEEDS)('each gets at least 0.4 L while both run, at most 2 %% 429 in all (seed %i)', async (seed) => {
+    const run = { pacer: { rate: 500, auto: true }, items: 30 * L };
+    const r = await simulate([run, run], server(L, seed));
+    const bothRun = Math.min(...r.accepted.map((a) => a[a.length - 1]!));
+    for (const a of r.accepted) expect(rateBetween(a, 0, bothRun)).toBeGreaterThanOrEqual(0.4 * L);
+    expect(share429(r)).toBeLessThanOrEqual(0.02);
+  });
+});
+
+describe('a run that starts from the rate the ledger recorded', () => {
+  it('gets near the limit sooner than one that searches, with no more 429s', async () => {
+    const L = 200;
+    const fresh = await simulate([{ pacer: { rate: 500, auto: true }, items: 20 * L }], server(L, 1));
+    const known = await simulate([{ pacer: { rate: 500, auto: true, knownLimit: fresh.pacers[0]!.found }, items: 20 * L }], server(L, 1));
+    // The first 5 s: a search spends them doubling from 2/s.
+    expect(rateBetween(known.accepted[0]!, 0, 5000)).toBeGreaterThan(0.85 * L);
+    expect(rateBetween(fresh.accepted[0]!, 0, 5000)).toBeLessThan(0.5 * L);
+    expect(known.refused[0]!).toBeLessThanOrEqual(fresh.refused[0]!);
+  });
+});
