@@ -2,10 +2,9 @@
 // the first SIGINT/SIGTERM/SIGHUP stops starting work and lets requests in flight finish; a
 // second exits at once. Progress: a live bar on a terminal, periodic log lines elsewhere.
 import { EXIT, GenuinError, ManifestError, type ExitCode } from '../../errors.js';
-import { LockHeldError } from '../../ledger/lock.js';
 import { createLogger, type Logger } from '../../log.js';
 import type { Plan } from '../../plan/plan.js';
-import { applyManifests, logSettings, resolveRunConfig, type RunConfig, type RunFlags } from '../../pipeline/index.js';
+import { applyManifests, LockHeldError, logSettings, resolveRunConfig, type RunConfig, type RunFlags } from '../../pipeline/index.js';
 import type { Executor } from '../../run/executor.js';
 import { ProgressModel } from '../../run/progress.js';
 import { isComplete } from '../../run/summary.js';
