@@ -1,5 +1,5 @@
 // The manifest limits a user raised (or lowered) through the environment, read in one place:
-// GENUIN_MAX_* → a partial ManifestLimits that validate, plan and apply pass to the loader.
+// GENUIN_MAX_* → a partial ManifestLimits, which resolveRunConfig keeps as RunConfig.limits.
 import { ConfigError } from '../errors.js';
 import { LIMIT_ENV, type ManifestLimits } from '../manifest/limits.js';
 
