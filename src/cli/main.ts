@@ -133,7 +133,8 @@ function buildProgram(out: Output, setCode: (c: ExitCode) => void, outputOnly: (
     .description('create everything the plan says, recording every outcome in the ledger; safe to re-run')
     .argument('<manifests...>', 'YAML and CSV manifests')
     .addOption(ledgerOption())
-    .option('--rate <rate>', `requests at most, spread evenly: <n>/s or <n>/m (default ${DEFAULTS.rate})`)
+    .option('--rate <rate>', `requests at most, spread evenly: <n>/s or <n>/m, or auto to find the API's limit (GENUIN_RATE; default ${DEFAULTS.rate})`)
+    .option('--max-rate <rate>', `with --rate auto, never above this (default ${DEFAULTS.maxRate})`)
     .option('--concurrency <n>', `requests in flight at most (default ${DEFAULTS.concurrency})`)
     .option('--timeout <duration>', `per-request timeout, e.g. 30s (default ${DEFAULTS.timeout})`)
     .option('--retries <n>', `retries for 5xx and network failures (default ${DEFAULTS.retries})`)
@@ -155,6 +156,7 @@ function buildProgram(out: Output, setCode: (c: ExitCode) => void, outputOnly: (
 Examples:
   $ genuin-provision apply manifests/example.yaml --simulate                 # rehearse first
   $ genuin-provision apply brand.yaml --rate 600/m --concurrency 4
+  $ genuin-provision apply brand.yaml --rate auto                            # find the API's limit, hold just under it
   $ genuin-provision apply brand.yaml --max-duration 2h --quiet --skip-if-locked --log-file /var/log/genuin.log   # from cron
   $ genuin-provision apply fixed.csv --retry-in-doubt                       # after checking in Genuin
 

@@ -96,6 +96,8 @@ export function summaryText(summary: RunSummary): string {
     `created ${t.created}, already done ${t.skipped}, adopted ${t.adopted}, exists ${t.exists}, failed ${t.failed}, in doubt ${t.in_doubt}, blocked ${t.blocked}${t.not_started ? `, not started ${t.not_started}` : ''}`,
     `${summary.requests} requests in ${secs.toFixed(1)} s (${summary.requestRate.toFixed(1)} req/s)  run ${summary.runId}`,
   ];
+  // Held just under the server's limit (once a 429 showed it, the ledger keeps it for the next --rate auto run).
+  if (summary.rateFound !== undefined) lines.push(`rate found: ${summary.rateFound.toFixed(1)} req/s`);
   if (summary.stopped === 'signal') lines.push('stopped by a signal: requests in flight were finished and recorded; run the same command again to continue');
   if (summary.stopped === 'max-duration') lines.push('stopped at --max-duration: run the same command again to continue');
   if (summary.unresolved.length) {
@@ -120,6 +122,7 @@ export function summaryJson(summary: RunSummary): unknown {
     requests: summary.requests,
     elapsed_ms: Math.round(summary.elapsedMs),
     request_rate: Number(summary.requestRate.toFixed(2)),
+    rate_found: summary.rateFound !== undefined ? Number(summary.rateFound.toFixed(2)) : null,
     stopped: summary.stopped ?? null,
     unresolved: summary.unresolved.map((u) => ({
       kind: u.item.kind,

@@ -11,6 +11,16 @@ export function parseRate(text: string, flag = '--rate'): number {
   return unit === 'h' ? n / 3600 : unit === 'm' ? n / 60 : n;
 }
 
+/** `--rate`'s value: `auto` (find the limit; GENUIN_RATE=auto too), or a rate as parseRate reads it. */
+export function parseRateSetting(text: string, flag = '--rate'): number | 'auto' {
+  if (/^\s*auto\s*$/i.test(text)) return 'auto';
+  try {
+    return parseRate(text, flag);
+  } catch {
+    throw new ConfigError(`${flag}: "${text}" is not a rate; use auto, or for example 10/s or 600/m`);
+  }
+}
+
 /** `30s`, `500ms`, `30m`, `2h`, or a bare number of seconds → milliseconds. */
 export function parseDuration(text: string, flag: string): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/i.exec(text);

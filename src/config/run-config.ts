@@ -8,7 +8,7 @@ import { proxyFor, type ProxyChoice } from '../api/proxy.js';
 import type { ManifestLimits } from '../manifest/limits.js';
 import { checkApiUrl } from './api-target.js';
 import { limitsFromEnv } from './limits.js';
-import { parseCount, parseDuration, parseRate } from './parse.js';
+import { parseCount, parseDuration, parseRate, parseRateSetting } from './parse.js';
 import { readDotenv } from './dotenv.js';
 import { resolve as resolvePath } from 'node:path';
 
@@ -31,8 +31,10 @@ export interface RunConfig {
   readonly ledgerPath: string;
   /** Which rule gave `ledgerPath` (for the messages that explain which ledger was used). */
   readonly ledgerFrom: LedgerLocation['from'];
-  /** Requests per second at most (--rate). */
-  readonly rate: number;
+  /** Requests per second at most (--rate, GENUIN_RATE), or `auto`: find the server's limit. */
+  readonly rate: number | 'auto';
+  /** The most `--rate auto` goes up to (--max-rate). */
+  readonly maxRate: number;
   /** Requests in flight at most (--concurrency). */
   readonly concurrency: number;
   /** Per-request timeout in ms (--timeout). */
@@ -78,6 +80,8 @@ export const DEFAULTS = {
   /** A rehearsal must never share a ledger with real runs: its ids are fake. */
   simulateLedger: './genuin-ledger.simulate.jsonl',
   rate: '10/s',
+  /** `--rate auto` never goes above this, whatever the server allows. */
+  maxRate: '500/s',
   concurrency: '8',
   timeout: '30s',
   retries: '5',
@@ -89,6 +93,7 @@ export const DEFAULTS = {
 export interface RunFlags {
   ledger?: string;
   rate?: string;
+  maxRate?: string;
   concurrency?: string;
   timeout?: string;
   retries?: string;
@@ -218,7 +223,8 @@ export function resolveRunConfig(...args: [RunConfigOptions?] | [RunFlags, Recor
     proxy: proxy && { ...proxy },
     ledgerPath: ledger.path,
     ledgerFrom: ledger.from,
-    rate: parseRate(flags.rate ?? DEFAULTS.rate),
+    rate: flags.rate !== undefined ? parseRateSetting(flags.rate) : env.GENUIN_RATE?.trim() ? parseRateSetting(env.GENUIN_RATE, 'GENUIN_RATE') : parseRate(DEFAULTS.rate),
+    maxRate: parseRate(flags.maxRate ?? DEFAULTS.maxRate, '--max-rate'),
     concurrency: parseCount(flags.concurrency ?? DEFAULTS.concurrency, '--concurrency', { min: 1, max: 1024 }),
     timeoutMs: parseDuration(flags.timeout ?? DEFAULTS.timeout, '--timeout'),
     retries: parseCount(flags.retries ?? DEFAULTS.retries, '--retries', { min: 0, max: 100 }),

@@ -66,6 +66,7 @@ function difference(a: LedgerState, b: LedgerState): string | undefined {
   if (a.torn.length !== b.torn.length) return `${a.torn.length} torn lines became ${b.torn.length}`;
   if (a.api !== b.api) return `API ${String(a.api)} became ${String(b.api)}`;
   if (a.chatIdsHonoured !== b.chatIdsHonoured) return `chat_id_honoured ${String(a.chatIdsHonoured)} became ${String(b.chatIdsHonoured)}`;
+  if (a.rateFound !== b.rateFound) return `rate found ${String(a.rateFound)} became ${String(b.rateFound)}`;
   for (const [k, x] of a.items) {
     const y = b.items.get(k);
     if (!y) return `${x.kind} ${x.key} is missing`;
@@ -100,6 +101,7 @@ export async function compactLedger(path: string, options: CompactOptions = {}):
       let chunk = '';
       if (before.origin) chunk += JSON.stringify(before.origin) + '\n';
       if (before.observed) chunk += JSON.stringify(before.observed) + '\n';
+      if (before.rateObserved && before.rateObserved !== before.observed) chunk += JSON.stringify(before.rateObserved) + '\n';
       // Torn lines first, exactly as found: they may hold half an id a person can still read.
       const at = (options.now ?? (() => new Date()))().toISOString();
       for (const t of before.torn) {

@@ -57,9 +57,14 @@ export type LedgerOrigin = z.infer<typeof LedgerOriginSchema>;
 export const ObservedSchema = z.object({
   at: z.string(),
   run: z.string(),
-  /** Whether the server echoed back the chat_id a group create sent (its latest answer). */
   event: z.literal('observed'),
-  chat_id_honoured: z.boolean(),
+  /** Whether the server echoed back the chat_id a group create sent (its latest answer). */
+  chat_id_honoured: z.boolean().optional(),
+  /**
+   * The rate a run found (requests per second, held just under the server's limit): the next
+   * `--rate auto` run starts near it. A line carries this, chat_id_honoured, or both.
+   */
+  rate: z.number().positive().optional(),
 });
 export type Observed = z.infer<typeof ObservedSchema>;
 

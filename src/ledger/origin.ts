@@ -40,7 +40,7 @@ export type OriginStep =
 export function checkOrigin(path: string, state: LedgerState, origin: string, now: Date = new Date()): OriginStep {
   const line: LedgerOrigin = { at: now.toISOString(), event: 'ledger', api: origin, format: LEDGER_FORMAT };
   if (state.api === undefined) {
-    const empty = state.lines === 0 && state.torn.length === 0 && state.observed === undefined;
+    const empty = state.lines === 0 && state.torn.length === 0 && state.observed === undefined && state.rateObserved === undefined;
     if (empty) return { action: 'record', line };
     return { action: 'adopt', line, notice: `ledger ${path} had no API recorded; it now belongs to ${origin}` };
   }

@@ -39,8 +39,12 @@ export interface LedgerState {
   readonly origin?: LedgerOrigin;
   /** Whether the server was last seen to honour client chat_ids (the latest `observed` line). */
   readonly chatIdsHonoured?: boolean;
-  /** The latest `observed` line itself. */
+  /** The latest `observed` line about chat_ids itself. */
   readonly observed?: Observed;
+  /** The rate the latest run that found one recorded (an `observed` line with `rate`). */
+  readonly rateFound?: number;
+  /** That `observed` line itself (compaction writes it back). */
+  readonly rateObserved?: Observed;
   get(kind: Kind, key: string): ItemState | undefined;
   /** Handles of communities that exist on the server (status created, exists or adopted). */
   handles(): string[];
@@ -75,6 +79,7 @@ class State implements LedgerState {
   lines = 0;
   origin: LedgerOrigin | undefined;
   observed: Observed | undefined;
+  rateObserved: Observed | undefined;
   private readonly runIds = new Set<string>();
   private lastRun: string | undefined;
 
@@ -96,9 +101,18 @@ class State implements LedgerState {
     return this.observed?.chat_id_honoured;
   }
 
+  get rateFound(): number | undefined {
+    return this.rateObserved?.rate;
+  }
+
   applyMeta(line: LedgerMeta): void {
-    if (line.event === 'ledger') this.origin ??= line;
-    else this.observed = line;
+    if (line.event === 'ledger') {
+      this.origin ??= line;
+      return;
+    }
+    // One line may say either or both: each fact keeps its own latest line.
+    if (line.chat_id_honoured !== undefined) this.observed = line;
+    if (line.rate !== undefined) this.rateObserved = line;
   }
 
   get runs(): number {
@@ -214,7 +228,9 @@ function metaProblem(o: any): string | undefined {
     return undefined;
   }
   if (typeof o.run !== 'string') return '"run" is not a string';
-  if (typeof o.chat_id_honoured !== 'boolean') return '"chat_id_honoured" is not true or false';
+  if (o.chat_id_honoured !== undefined && typeof o.chat_id_honoured !== 'boolean') return '"chat_id_honoured" is not true or false';
+  if (o.rate !== undefined && !(typeof o.rate === 'number' && o.rate > 0 && Number.isFinite(o.rate))) return '"rate" is not a positive number';
+  if (o.chat_id_honoured === undefined && o.rate === undefined) return 'neither "chat_id_honoured" nor "rate"';
   return undefined;
 }
 

@@ -96,6 +96,9 @@ export async function applyManifests(files: string[], config: RunConfig, hooks: 
       ledger: writer,
       runId: randomUUID(),
       rate: config.rate,
+      maxRate: config.maxRate,
+      // --rate auto starts near what the last run found on this ledger's API, not from the bottom.
+      knownRate: ledger.rateFound,
       concurrency: config.concurrency,
       retries: config.retries,
       maxDurationMs: config.maxDurationMs,

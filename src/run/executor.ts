@@ -31,7 +31,9 @@ export interface ObservedLine {
   at: string;
   run: string;
   event: 'observed';
-  chat_id_honoured: boolean;
+  chat_id_honoured?: boolean;
+  /** The rate found (requests per second): where the next `--rate auto` run starts. */
+  rate?: number;
 }
 
 export interface LedgerSink {
@@ -44,8 +46,12 @@ export interface ExecutorOptions {
   ledger: LedgerSink;
   /** Run id written on every ledger line. */
   runId: string;
-  /** Requests per second at most. */
-  rate: number;
+  /** Requests per second at most, or `auto`: find the server's limit (rate-control.ts). */
+  rate: number | 'auto';
+  /** With `auto`: the most it goes up to (`--max-rate`). Default DEFAULT_MAX_RATE. */
+  maxRate?: number;
+  /** With `auto`: the rate an earlier run found (the ledger's record), to start near it. */
+  knownRate?: number;
   /** Requests in flight at most. */
   concurrency: number;
   /** Retries after the first attempt for retryable failures (5xx, network). */
@@ -112,7 +118,16 @@ export interface Executor {
   on(event: 'conflict', listener: (e: IdConflict) => void): this;
   /** The pacer paused every request (a 429): once per pause, with its length and the rate after it. */
   on(event: 'paused', listener: (e: PauseEvent) => void): this;
+  /** The rate found changed (`--rate auto`, or a 429 under a fixed rate): requests per second. */
+  on(event: 'rate', listener: (rate: number) => void): this;
 }
+
+/** `--rate auto` goes no higher than this unless --max-rate says otherwise. */
+export const DEFAULT_MAX_RATE = 500;
+/** How often the rate found is looked at (progress) ... */
+const RATE_WATCH_MS = 1_000;
+/** ... and recorded in the ledger at most. */
+const RATE_RECORD_MS = 60_000;
 
 class StoppedError extends Error {
   override name = 'StoppedError';
@@ -133,8 +148,8 @@ interface Request {
 }
 
 export class Executor extends EventEmitter {
-  readonly #o: Required<Omit<ExecutorOptions, 'maxDurationMs' | 'chatIdsHonoured' | 'idOwner' | 'refreshToken' | 'apiBaseHint'>> &
-    Pick<ExecutorOptions, 'maxDurationMs' | 'chatIdsHonoured' | 'idOwner' | 'refreshToken' | 'apiBaseHint'>;
+  readonly #o: Required<Omit<ExecutorOptions, 'maxDurationMs' | 'chatIdsHonoured' | 'idOwner' | 'refreshToken' | 'apiBaseHint' | 'maxRate' | 'knownRate'>> &
+    Pick<ExecutorOptions, 'maxDurationMs' | 'chatIdsHonoured' | 'idOwner' | 'refreshToken' | 'apiBaseHint' | 'maxRate' | 'knownRate'>;
   readonly #queue: PQueue;
   readonly #pacer: Pacer;
   /** Aborted on a graceful stop: nothing new starts; requests in flight finish and are recorded. */
@@ -177,7 +192,13 @@ export class Executor extends EventEmitter {
     };
     this.#chatIdsHonoured = options.chatIdsHonoured;
     this.#queue = new PQueue({ concurrency: options.concurrency });
-    this.#pacer = new Pacer({ rate: options.rate, onPause: (pause) => this.emit('paused', pause) });
+    const auto = options.rate === 'auto';
+    this.#pacer = new Pacer({
+      rate: auto ? (options.maxRate ?? DEFAULT_MAX_RATE) : (options.rate as number),
+      auto,
+      knownLimit: auto ? options.knownRate : undefined,
+      onPause: (pause) => this.emit('paused', pause),
+    });
     // Every request in flight and every item waiting to retry listens on these two signals:
     // more than Node's default of 10 is the normal case, not a leak (the warning was noise).
     setMaxListeners(0, this.#stopStarting.signal, this.#hardAbort.signal);
@@ -185,6 +206,11 @@ export class Executor extends EventEmitter {
 
   get runId(): string {
     return this.#o.runId;
+  }
+
+  /** The rate found so far (requests per second), or undefined while nothing is known about the limit (fixed --rate, no 429). */
+  get rateFound(): number | undefined {
+    return this.#pacer.auto || this.#pacer.limitSeen ? this.#pacer.found : undefined;
   }
 
   get stopReason(): StopReason | undefined {
@@ -219,13 +245,19 @@ export class Executor extends EventEmitter {
     const walk = (this.#walk = new Walk(plan));
     const started = this.#o.now();
     const deadline = this.#o.maxDurationMs !== undefined ? setTimeout(() => this.stop('max-duration'), this.#o.maxDurationMs) : undefined;
+    // The rate found goes to the progress line as it changes, and to the ledger now and then (a
+    // run killed outright still leaves it) and at the end.
+    const rateWatch = setInterval(() => this.#watchRate(), RATE_WATCH_MS);
+    rateWatch.unref();
     try {
       await this.#feed(plan, walk);
       // Releases add tasks while we wait: drain until nothing is left.
       while (this.#tasks.size > 0) await Promise.all([...this.#tasks]);
     } finally {
       if (deadline) clearTimeout(deadline);
+      clearInterval(rateWatch);
     }
+    if (!this.#fatal || !(this.#fatal instanceof LedgerError)) await this.#recordRate().catch(() => undefined);
     if (this.#fatal) throw this.#fatal;
     this.#tally.not_started += walk.notStarted();
     const elapsedMs = this.#o.now() - started;
@@ -237,6 +269,7 @@ export class Executor extends EventEmitter {
       requests: this.#requests,
       elapsedMs,
       requestRate: activeMs > 0 ? ((this.#requests - 1) / activeMs) * 1000 : 0,
+      rateFound: this.#requests > 0 ? this.rateFound : undefined,
       unresolved: this.#unresolved,
       conflicts: this.#conflicts,
       stopped: this.#stopReason,
@@ -503,6 +536,34 @@ export class Executor extends EventEmitter {
     if (outcome.type === 'created' || outcome.type === 'exists' || isDocumentedCode(code)) this.#apiSeen = true;
     if (outcome.type !== 'fatal' || outcome.status !== 401) this.#tokenWorked = true;
     return outcome;
+  }
+
+  #shownRate?: number;
+  #recordedRate?: number;
+  #lastRecordAt = 0;
+
+  /** Tells a changed rate found ('rate'); records it in the ledger at most once a minute. */
+  #watchRate(): void {
+    const found = this.rateFound;
+    if (found === undefined) return;
+    if (this.#shownRate === undefined || Math.abs(found - this.#shownRate) >= this.#shownRate * 0.01) {
+      this.#shownRate = found;
+      this.emit('rate', found);
+    }
+    if (this.#o.now() - this.#lastRecordAt >= RATE_RECORD_MS) void this.#recordRate().catch(() => undefined);
+  }
+
+  /**
+   * Records the rate found as an `observed` line, when a 429 has shown the limit (a run that
+   * never met one knows only a lower bound: the next run searches again) and it changed.
+   */
+  async #recordRate(): Promise<void> {
+    if (!this.#pacer.limitSeen || this.#requests === 0 || this.#stopReason === 'ledger') return;
+    const rate = Number(this.#pacer.found.toFixed(2));
+    if (rate === this.#recordedRate) return;
+    this.#recordedRate = rate;
+    this.#lastRecordAt = this.#o.now();
+    await this.#o.ledger.append({ at: new Date().toISOString(), run: this.#o.runId, event: 'observed', rate });
   }
 
   /** Writes down whether the server echoes client chat_ids, when that is news. */

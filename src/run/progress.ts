@@ -26,6 +26,8 @@ export interface ProgressFigures {
   kinds: KindProgress[];
   /** Set once the run stops starting new work. */
   stopping?: StopReason;
+  /** The request rate found (`--rate auto`, or a 429 under a fixed rate), requests per second. */
+  rateFound?: number;
 }
 
 export interface ProgressOptions {
@@ -107,6 +109,7 @@ export class ProgressModel {
     executor.on('settled', (e) => this.settled(e));
     executor.on('blocked', (item) => this.blocked(item));
     executor.on('stopping', (reason) => this.stopping(reason));
+    executor.on('rate', (rate) => this.rateFound(rate));
     return this;
   }
 
@@ -124,6 +127,13 @@ export class ProgressModel {
 
   stopping(reason: StopReason): void {
     this.#stopping = reason;
+  }
+
+  #rateFound?: number;
+
+  /** The executor's rate found changed. */
+  rateFound(rate: number): void {
+    this.#rateFound = rate;
   }
 
   #settle(kind: ItemKind, as: 'created' | 'exists' | 'failed' | 'in_doubt' | 'blocked'): void {
@@ -145,6 +155,11 @@ export class ProgressModel {
       const left = Math.max(0, c.total - c.done);
       kinds.push({ ...figures, rate, etaMs: rate > 0 && left > 0 ? (left / rate) * 1000 : undefined });
     }
-    return { elapsedMs: now - this.#started, kinds, ...(this.#stopping ? { stopping: this.#stopping } : {}) };
+    return {
+      elapsedMs: now - this.#started,
+      kinds,
+      ...(this.#stopping ? { stopping: this.#stopping } : {}),
+      ...(this.#rateFound !== undefined ? { rateFound: this.#rateFound } : {}),
+    };
   }
 }

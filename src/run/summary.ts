@@ -39,6 +39,11 @@ export interface RunSummary {
   elapsedMs: number;
   /** Requests per second between the first send and the last answer. */
   requestRate: number;
+  /**
+   * The rate found (requests per second): with `--rate auto`, or once a 429 showed the server's
+   * limit under a fixed `--rate`. The level held just under the limit; recorded in the ledger.
+   */
+  rateFound?: number;
   unresolved: UnresolvedItem[];
   /** Ids the server handed out twice (to two of our items): recorded, and reported here. */
   conflicts: IdConflict[];

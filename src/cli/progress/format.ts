@@ -78,7 +78,8 @@ export function barLines(figures: ProgressFigures, style: BarStyle): string[] {
     const issues = problems(k).map((p) => paint(style.color, p.startsWith('failed') ? '31' : '33', p));
     return fit([`${LABEL[k.kind].padEnd(11)} ${bar} ${counts}`, rateText(k.rate).padStart(6), etaText(k), ...issues].join('  '), style.columns);
   });
-  const tail = figures.stopping ? `stopping (${figures.stopping}): finishing requests in flight` : `elapsed ${clock(figures.elapsedMs)}`;
+  const found = figures.rateFound !== undefined ? `  rate found ${rateText(figures.rateFound)}` : '';
+  const tail = figures.stopping ? `stopping (${figures.stopping}): finishing requests in flight` : `elapsed ${clock(figures.elapsedMs)}${found}`;
   lines.push(fit(tail, style.columns));
   return lines;
 }
@@ -88,7 +89,8 @@ export function progressText(figures: ProgressFigures): string {
   const parts = figures.kinds.map((k) =>
     [`${LABEL[k.kind]} ${k.done}/${k.total} (${percent(k)}%)`, rateText(k.rate), etaText(k), ...problems(k)].join(' '),
   );
-  return `progress: ${parts.join('; ')}${figures.stopping ? ` (stopping: ${figures.stopping})` : ''}`;
+  const found = figures.rateFound !== undefined ? `; rate found ${rateText(figures.rateFound)}` : '';
+  return `progress: ${parts.join('; ')}${found}${figures.stopping ? ` (stopping: ${figures.stopping})` : ''}`;
 }
 
 /** The same figures as fields of a JSON log line, for scripts reading the log. */
@@ -107,6 +109,7 @@ export function progressFields(figures: ProgressFigures): Record<string, unknown
       eta_s: k.etaMs === undefined ? null : Math.round(k.etaMs / 1000),
     };
   }
+  if (figures.rateFound !== undefined) fields.rate_found = Number(figures.rateFound.toFixed(2));
   if (figures.stopping) fields.stopping = figures.stopping;
   return fields;
 }
