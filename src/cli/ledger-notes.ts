@@ -2,6 +2,7 @@
 // a run's answers suggest it is not the ledger used before. The rule that finds it is config/run-config.ts's.
 import { existsSync } from 'node:fs';
 import { ledgerRuleText, type LedgerLocation } from '../config/run-config.js';
+import { isPostgresUrl, redactPgUrl } from '../ledger/pg/url.js';
 import type { Environment } from './environment.js';
 
 /** The line plan, apply and report print when the file is not there: a run in the wrong directory starts an empty ledger. */
@@ -9,7 +10,9 @@ export function missingLedgerText(path: string): string {
   return `ledger ${path} does not exist yet: everything is planned as new`;
 }
 
-export function ledgerExists(path: string): boolean {
+/** Whether the ledger is there; a PostgreSQL ledger's tables are made on first use, so it is there once its replay (`state`) held a line. */
+export function ledgerExists(path: string, state?: { lines: number; api?: string }): boolean {
+  if (isPostgresUrl(path)) return state !== undefined && (state.lines > 0 || state.api !== undefined);
   return existsSync(path);
 }
 
@@ -22,7 +25,7 @@ export function looksLikeAnotherLedger(facts: { runsBefore: number; existedBefor
 /** The summary's note for looksLikeAnotherLedger. */
 export function anotherLedgerText(location: LedgerLocation, exists: number, env: Environment, cwd = process.cwd()): string {
   const how =
-    location.from === '--ledger' ? 'given by --ledger' : location.from === 'GENUIN_LEDGER' ? `given by GENUIN_LEDGER=${env.GENUIN_LEDGER}` : 'the default, in the working directory';
+    location.from === '--ledger' ? 'given by --ledger' : location.from === 'GENUIN_LEDGER' ? `given by GENUIN_LEDGER=${isPostgresUrl(env.GENUIN_LEDGER ?? '') ? redactPgUrl(env.GENUIN_LEDGER!) : env.GENUIN_LEDGER}` : 'the default, in the working directory';
   return [
     `${exists} communities already exist on the server, but ledger ${location.path} (${how}) is new: it is probably not the ledger used before.`,
     `  ${ledgerRuleText(cwd)}.`,

@@ -10,6 +10,7 @@ import { checkApiUrl } from './api-target.js';
 import { limitsFromEnv } from './limits.js';
 import { parseCount, parseDuration, parseRate, parseRateSetting } from './parse.js';
 import { readDotenv } from './dotenv.js';
+import { isPostgresUrl, rememberPgUrl } from '../ledger/pg/url.js';
 import { resolve as resolvePath } from 'node:path';
 
 export interface RunConfig {
@@ -27,7 +28,7 @@ export interface RunConfig {
    * undefined for a direct connection. Never set with --simulate (the simulator is in-process).
    */
   readonly proxy?: ProxyChoice;
-  /** Results ledger path (--ledger, GENUIN_LEDGER), absolute. */
+  /** Results ledger (--ledger, GENUIN_LEDGER): an absolute path, or a PostgreSQL URL without its password. */
   readonly ledgerPath: string;
   /** Which rule gave `ledgerPath` (for the messages that explain which ledger was used). */
   readonly ledgerFrom: LedgerLocation['from'];
@@ -124,11 +125,16 @@ export interface LedgerLocation {
 }
 
 export function locateLedger(flags: { ledger?: string; simulate?: boolean }, env: Record<string, string | undefined>, cwd = process.cwd()): LedgerLocation {
-  if (flags.ledger) return { path: resolvePath(cwd, flags.ledger), from: '--ledger' };
+  if (flags.ledger) return { path: placeLedger(cwd, flags.ledger), from: '--ledger' };
   if (flags.simulate) return { path: resolvePath(cwd, DEFAULTS.simulateLedger), from: 'simulate default' };
   const fromEnv = env.GENUIN_LEDGER?.trim();
-  if (fromEnv) return { path: resolvePath(cwd, fromEnv), from: 'GENUIN_LEDGER' };
+  if (fromEnv) return { path: placeLedger(cwd, fromEnv), from: 'GENUIN_LEDGER' };
   return { path: resolvePath(cwd, DEFAULTS.ledger), from: 'default' };
+}
+
+/** A path made absolute; a PostgreSQL URL kept as a URL, its password held apart (see ledger/pg/url.ts) so the config never shows it. */
+function placeLedger(cwd: string, location: string): string {
+  return isPostgresUrl(location) ? rememberPgUrl(location) : resolvePath(cwd, location);
 }
 
 /**

@@ -3,8 +3,8 @@
 import { readFile } from 'node:fs/promises';
 import { ConfigError } from '../errors.js';
 import { LedgerEventSchema, type LedgerEvent } from './event.js';
-import { acquireLock } from './lock.js';
-import { LedgerWriter } from './writer.js';
+import { fileLedgerStore } from './file-store.js';
+import type { LedgerStore } from './store.js';
 
 export interface AppendResult {
   appended: number;
@@ -17,7 +17,12 @@ export interface AppendResult {
  * ledger's schema, and only if all pass appends them to the ledger at `path`. A bad line is a
  * ConfigError naming file:line, and nothing is appended.
  */
-export async function appendLines(path: string, file: string, options: { onWarning?: (m: string) => void } = {}): Promise<AppendResult> {
+export function appendLines(path: string, file: string, options: { onWarning?: (m: string) => void } = {}): Promise<AppendResult> {
+  return appendLinesIn(fileLedgerStore(path), file, options);
+}
+
+/** appendLines into a ledger of any store. */
+export async function appendLinesIn(store: LedgerStore, file: string, options: { onWarning?: (m: string) => void } = {}): Promise<AppendResult> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -47,16 +52,16 @@ export async function appendLines(path: string, file: string, options: { onWarni
     lines.push(checked.data);
   });
   if (lines.length === 0) throw new ConfigError(`${file} holds no ledger lines`);
-  const release = await acquireLock(path, { onWarning: options.onWarning });
+  const lock = await store.lock({ onWarning: options.onWarning });
   try {
-    const writer = await LedgerWriter.open(path);
+    const writer = await lock.openWriter();
     try {
       await Promise.all(lines.map((line) => writer.append(line)));
     } finally {
       await writer.close();
     }
   } finally {
-    await release();
+    await lock.release();
   }
   return { appended: lines.length, skipped };
 }

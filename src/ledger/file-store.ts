@@ -10,8 +10,16 @@ import { itemHistory } from './show.js';
 import type { HeldLedger, LedgerStore, StoreLockOptions } from './store.js';
 import { LedgerWriter } from './writer.js';
 
+export interface FileStoreOptions {
+  /**
+   * What a held ledger reads and writes: the path as given (`apply` always has), or the real
+   * file the lock names, symlinks resolved (`ledger resolve` always has). Default: as given.
+   */
+  via?: 'given' | 'real';
+}
+
 /** The file ledger at `path` (absolute, as the run configuration gives it). */
-export function fileLedgerStore(path: string): LedgerStore {
+export function fileLedgerStore(path: string, options: FileStoreOptions = {}): LedgerStore {
   return {
     kind: 'file',
     name: path,
@@ -19,21 +27,21 @@ export function fileLedgerStore(path: string): LedgerStore {
     read: (options) => readLedger(path, options),
     history: (key, kind) => itemHistory(path, key, kind),
     lines: () => fileLines(path),
-    lock: (options) => lockFile(path, options),
+    lock: (lockOptions) => lockFile(path, options.via ?? 'given', lockOptions),
     close: async () => undefined,
   };
 }
 
-async function lockFile(path: string, options: StoreLockOptions = {}): Promise<HeldLedger> {
+async function lockFile(path: string, via: 'given' | 'real', options: StoreLockOptions = {}): Promise<HeldLedger> {
   const lock = await acquireLock(path, options);
-  // The lock names the ledger's real file (symlinks resolved): read and write that one.
-  const real = lock.ledger;
+  // The lock names the ledger's real file (symlinks resolved); both names reach that file.
+  const file = via === 'real' ? lock.ledger : path;
   return {
     name: path,
-    read: (o) => readLedger(real, o),
-    history: (key, kind) => itemHistory(real, key, kind),
-    openWriter: (o) => LedgerWriter.open(real, { now: o?.now }),
-    appendText: (lines) => appendText(real, lines),
+    read: (o) => readLedger(file, o),
+    history: (key, kind) => itemHistory(file, key, kind),
+    openWriter: (o) => LedgerWriter.open(file, o?.now ? { now: o.now } : {}),
+    appendText: (lines) => appendText(lock.ledger, lines),
     assertHeld: () => lock.assertHeld(),
     get lost() {
       return lock.lost;

@@ -4,10 +4,9 @@ import { randomUUID } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { ConfigError, LedgerError } from '../errors.js';
 import type { ItemState, LedgerEvent } from './event.js';
-import { acquireLock } from './lock.js';
-import { readLedger } from './replay.js';
-import { itemHistory, lastSentChatId, stateWords } from './show.js';
-import { LedgerWriter } from './writer.js';
+import { fileLedgerStore } from './file-store.js';
+import { lastSentChatId, stateWords } from './show.js';
+import type { LedgerStore } from './store.js';
 
 type Kind = 'community' | 'group';
 
@@ -96,13 +95,18 @@ export interface Resolved {
  * verdict that does not fit the item's state is a ConfigError (exit 2) naming that state.
  */
 export async function resolveItem(path: string, key: string, resolution: Resolution, options: ResolveOptions = {}): Promise<Resolved> {
-  const now = options.now ?? (() => new Date());
   await mustExist(path);
-  const lock = await acquireLock(path, { onWarning: options.onWarning, now });
   // The lock names the ledger's real file (a symlink resolved): read and write that one.
-  const file = lock.ledger;
+  return resolveIn(fileLedgerStore(path, { via: 'real' }), key, resolution, options);
+}
+
+/** resolveItem on a ledger of any store (the caller checked that it exists). */
+export async function resolveIn(store: LedgerStore, key: string, resolution: Resolution, options: ResolveOptions = {}): Promise<Resolved> {
+  const now = options.now ?? (() => new Date());
+  const path = store.name;
+  const lock = await store.lock({ onWarning: options.onWarning, now });
   try {
-    const state = await readLedger(file, { onWarning: options.onWarning });
+    const state = await lock.read({ onWarning: options.onWarning });
     const kind = pickKind(state, key, options.kind ?? ACTION_KIND[resolution.action], options.kind !== undefined, path, options.suggest);
     const item = state.get(kind, key);
     const refused = refusal(kind, key, item, resolution);
@@ -110,7 +114,7 @@ export async function resolveItem(path: string, key: string, resolution: Resolut
 
     let chatId = resolution.action === 'created' ? resolution.chatId : undefined;
     if (resolution.action === 'created') {
-      const sent = item?.sent_chat_id ?? lastSentChatId(await itemHistory(file, key, 'group'));
+      const sent = item?.sent_chat_id ?? lastSentChatId(await lock.history(key, 'group'));
       if (chatId === undefined) {
         chatId = sent ?? item?.chat_id;
         if (chatId === undefined) {
@@ -122,7 +126,7 @@ export async function resolveItem(path: string, key: string, resolution: Resolut
     }
 
     const line = resolutionEvent(kind, key, { ...resolution, chatId }, `resolve-${randomUUID()}`, now());
-    const writer = await LedgerWriter.open(file, { now });
+    const writer = await lock.openWriter({ now });
     try {
       await writer.append(line);
     } finally {

@@ -3,11 +3,11 @@
 import { ConfigError } from '../errors.js';
 import type { RunConfig } from '../config/run-config.js';
 import type { ItemState, LedgerEvent } from '../ledger/event.js';
-import { appendLines, type AppendResult } from '../ledger/append.js';
+import { appendLines, appendLinesIn, type AppendResult } from '../ledger/append.js';
 import { compactLedger, type CompactResult } from '../ledger/compact.js';
-import { readLedger } from '../ledger/replay.js';
-import { resolveItem, unknownKey, type Resolution, type Resolved } from '../ledger/resolve.js';
-import { itemHistory, lastSentChatId } from '../ledger/show.js';
+import { resolveIn, resolveItem, unknownKey, type Resolution, type Resolved } from '../ledger/resolve.js';
+import { lastSentChatId } from '../ledger/show.js';
+import { isPostgresUrl, withLedgerStore } from '../ledger/store.js';
 import { didYouMean } from '../manifest/suggest.js';
 import type { Observers } from './observers.js';
 
@@ -23,6 +23,9 @@ export type LedgerConfig = Pick<RunConfig, 'ledgerPath'>;
 
 /** Rewrites the ledger as one line per item, atomically, under the lock (refused while a run holds it). */
 export async function compactLedgerOf(config: LedgerConfig, observers: Observers = {}): Promise<CompactResult> {
+  if (isPostgresUrl(config.ledgerPath)) {
+    throw new ConfigError(`ledger compact rewrites a file ledger; ${config.ledgerPath} is a PostgreSQL ledger, whose replay reads one page of rows per 50,000 lines: nothing to gain`);
+  }
   return compactLedger(config.ledgerPath, { onWarning: observers.onWarning });
 }
 
@@ -31,7 +34,14 @@ export async function compactLedgerOf(config: LedgerConfig, observers: Observers
  * not fit the item's state, or an unknown key (with a near one suggested), is a ConfigError.
  */
 export async function resolveLedgerItem(key: string, resolution: Resolution, config: LedgerConfig, options: Observers & { kind?: Kind } = {}): Promise<Resolved> {
-  return resolveItem(config.ledgerPath, key, resolution, { kind: options.kind, onWarning: options.onWarning, suggest: didYouMean });
+  const resolveOptions = { kind: options.kind, onWarning: options.onWarning, suggest: didYouMean };
+  if (!isPostgresUrl(config.ledgerPath)) return resolveItem(config.ledgerPath, key, resolution, resolveOptions);
+  return withLedgerStore(config.ledgerPath, async (store) => {
+    if (!(await store.exists())) {
+      throw new ConfigError(`ledger ${store.name} holds nothing yet: nothing to resolve (is --ledger or GENUIN_LEDGER the one the runs used?)`);
+    }
+    return resolveIn(store, key, resolution, resolveOptions);
+  });
 }
 
 export interface ShownItem {
@@ -47,13 +57,13 @@ export interface ShownItem {
 /** The items of `key` (of `kind`, or of both kinds that hold it). An unknown key is a ConfigError. */
 export async function showLedgerItem(key: string, config: LedgerConfig, options: Observers & { kind?: Kind } = {}): Promise<ShownItem[]> {
   const path = config.ledgerPath;
-  const state = await readLedger(path, { onWarning: options.onWarning });
+  // The file, or PostgreSQL for a postgres:// ledger.
+  const { state, history } = await withLedgerStore(path, async (store) => ({ state: await store.read({ onWarning: options.onWarning }), history: await store.history(key) }));
   const kinds = (options.kind ? [options.kind] : (['community', 'group'] as const)).filter((k) => state.get(k, key) !== undefined);
   if (kinds.length === 0) {
     const prefix = options.kind ? `no ${options.kind} "${key}"; ` : '';
     throw new ConfigError(prefix + unknownKey(state, key, path, didYouMean));
   }
-  const history = await itemHistory(path, key);
   return kinds.map((kind) => {
     const item = state.get(kind, key)!;
     const own = history.filter((e) => e.kind === kind);
@@ -63,5 +73,6 @@ export async function showLedgerItem(key: string, config: LedgerConfig, options:
 
 /** Appends the ledger lines in `file` (other lines skipped), checked, under the lock, durable; a bad line appends nothing. */
 export async function appendLedgerLines(file: string, config: LedgerConfig, observers: Observers = {}): Promise<AppendResult> {
-  return appendLines(config.ledgerPath, file, { onWarning: observers.onWarning });
+  if (!isPostgresUrl(config.ledgerPath)) return appendLines(config.ledgerPath, file, { onWarning: observers.onWarning });
+  return withLedgerStore(config.ledgerPath, (store) => appendLinesIn(store, file, { onWarning: observers.onWarning }));
 }

@@ -1,9 +1,8 @@
 // `plan` as one call: what apply would do, from the manifests and the ledger as it is now;
 // sends nothing and keeps no request bodies (most of a million-item plan's memory).
-import { existsSync } from 'node:fs';
 import { formatFault, type ManifestFault } from '../errors.js';
 import type { RunConfig } from '../config/run-config.js';
-import { readLedger } from '../ledger/replay.js';
+import { ledgerExistsAt, readLedgerAt } from '../ledger/store.js';
 import { makePlan } from '../plan/make-plan.js';
 import type { Plan } from '../plan/plan.js';
 import type { Observers } from './observers.js';
@@ -23,8 +22,9 @@ export async function planManifests(
   config: Pick<RunConfig, 'ledgerPath' | 'limits' | 'retryInDoubt'>,
   observers: Observers = {},
 ): Promise<PlannedManifests> {
-  const ledger = await readLedger(config.ledgerPath, { onWarning: observers.onWarning });
-  const ledgerExisted = existsSync(config.ledgerPath);
+  // The file, or PostgreSQL for a postgres:// ledger.
+  const ledger = await readLedgerAt(config.ledgerPath, { onWarning: observers.onWarning });
+  const ledgerExisted = await ledgerExistsAt(config.ledgerPath);
   const { plan, warnings } = await makePlan(files, { ledger, retryInDoubt: config.retryInDoubt, limits: config.limits, keepBodies: false });
   for (const w of warnings) observers.onWarning?.(formatFault(w));
   return { plan, warnings, ledgerPath: config.ledgerPath, ledgerExisted };

@@ -1,10 +1,10 @@
 // `report` as calls: the ledger's latest state as rows (with the manifests: the groups only the
 // plan knows, blocked or abandoned with their community), or the items that need a person as
 // manifest rows to fix and apply again. Formats (CSV, JSON, manifest CSV) are the report stage's.
-import { existsSync } from 'node:fs';
 import { ConfigError, formatFault } from '../errors.js';
 import { ledgerRuleText, type RunConfig } from '../config/run-config.js';
-import { readLedger, type LedgerState } from '../ledger/replay.js';
+import type { LedgerState } from '../ledger/replay.js';
+import { ledgerExistsAt, readLedgerAt } from '../ledger/store.js';
 import { makePlan } from '../plan/make-plan.js';
 import type { Plan } from '../plan/plan.js';
 import { failedItems, type FailedItem } from '../report/failed-items.js';
@@ -64,8 +64,9 @@ export async function reportFailedItems(files: string[], config: ReportConfig, o
 
 async function openLedger(files: string[], config: ReportConfig, observers: ReportObservers): Promise<LedgerState> {
   const path = config.ledgerPath;
-  const state = await readLedger(path, { onWarning: observers.onWarning });
-  if (!existsSync(path)) {
+  // The file, or PostgreSQL for a postgres:// ledger.
+  const state = await readLedgerAt(path, { onWarning: observers.onWarning });
+  if (!(await ledgerExistsAt(path))) {
     // Faults in the manifests given are still told first.
     if (files.length > 0) await planOf(files, state, config, observers, false);
     throw new ConfigError(`ledger ${path} does not exist yet: nothing to report; ${ledgerRuleText()}`);

@@ -2,7 +2,7 @@
 // name a community an earlier run created), every fault at once; nothing is sent.
 import { formatFault, type ManifestFault } from '../errors.js';
 import type { RunConfig } from '../config/run-config.js';
-import { readLedger } from '../ledger/replay.js';
+import { readLedgerAt } from '../ledger/store.js';
 import { loadManifests } from '../manifest/load.js';
 import type { Observers } from './observers.js';
 
@@ -15,7 +15,7 @@ export interface Validated {
 
 /** Throws ManifestError (every fault of every file) when any manifest is invalid. Manifest warnings go to onWarning too. */
 export async function validateManifests(files: string[], config: Pick<RunConfig, 'ledgerPath' | 'limits'>, observers: Observers = {}): Promise<Validated> {
-  const ledger = await readLedger(config.ledgerPath, { onWarning: observers.onWarning });
+  const ledger = await readLedgerAt(config.ledgerPath, { onWarning: observers.onWarning });
   const result = await loadManifests(files, {
     onEntry: () => {},
     isKnownHandle: (h) => ledger.isKnownHandle(h),

@@ -5,10 +5,10 @@ import { clientAgents, GenuinClient } from '../api/client.js';
 import { proxyDisplay } from '../api/proxy.js';
 import { createTokenSource, type Credentials } from '../api/token-source.js';
 import { ConfigError, type ManifestFault } from '../errors.js';
-import { acquireLock, lockLostError } from '../ledger/lock.js';
+import { lockLostError } from '../ledger/lock.js';
 import { apiOrigin, checkOrigin, SIMULATOR_ORIGIN } from '../ledger/origin.js';
-import { readLedger, type LedgerState } from '../ledger/replay.js';
-import { LedgerWriter } from '../ledger/writer.js';
+import type { LedgerState } from '../ledger/replay.js';
+import { ledgerStore, type LedgerAppender } from '../ledger/store.js';
 import { makePlan } from '../plan/make-plan.js';
 import type { Plan } from '../plan/plan.js';
 import type { RunConfig } from '../config/run-config.js';
@@ -58,14 +58,16 @@ export async function applyManifests(files: string[], config: RunConfig, hooks: 
   const proxy = target || config.simulate ? undefined : config.proxy;
   if (proxy) hooks.onNotice?.(`requests to the API go through the proxy ${proxyDisplay(proxy)}`);
   let executor: Executor | undefined;
-  const lock = await acquireLock(config.ledgerPath, {
+  // The file, or PostgreSQL for a postgres:// ledger: the same lock, replay and durable appends.
+  const store = ledgerStore(config.ledgerPath);
+  const lock = await store.lock({
     onWarning: warn,
     // Another process may take a lost lock and use this ledger: stop sending now, not at the end.
     onLost: () => executor?.stop('fatal'),
   });
-  let writer: LedgerWriter | undefined;
+  let writer: LedgerAppender | undefined;
   try {
-    const ledger = await readLedger(config.ledgerPath, { onWarning: warn });
+    const ledger = await lock.read({ onWarning: warn });
     // Before anything is sent: a ledger from another API would make its items look done here.
     const origin = checkOrigin(config.ledgerPath, ledger, config.simulate ? SIMULATOR_ORIGIN : apiOrigin(api.apiUrl));
     const { plan, warnings } = await makePlan(files, { ledger, retryInDoubt: config.retryInDoubt, limits: config.limits });
@@ -83,7 +85,7 @@ export async function applyManifests(files: string[], config: RunConfig, hooks: 
     // The first token before anything is sent (an auth error writes nothing), and only when
     // something will be: a run with nothing to do stays off the network.
     if (tokens.refreshable && plan.counts.create.community + plan.counts.create.group > 0) await tokens.refresh();
-    writer = await LedgerWriter.open(config.ledgerPath);
+    writer = await lock.openWriter();
     if (origin.action !== 'none') {
       await writer.append(origin.line);
       ledger.applyMeta(origin.line);
@@ -119,6 +121,7 @@ export async function applyManifests(files: string[], config: RunConfig, hooks: 
   } finally {
     await writer?.close();
     await lock.release();
+    await store.close();
   }
 }
 

@@ -94,7 +94,7 @@ export async function runApply(files: string[], flags: ApplyFlags, out: Output):
       onPlan: (plan, _warnings, ledger) => {
         planned = plan;
         // The writer has not opened the ledger yet: a file that is missing now is new with this run.
-        before = { existed: ledgerExists(config.ledgerPath), runs: ledger.runs };
+        before = { existed: ledgerExists(config.ledgerPath, ledger), runs: ledger.runs };
         // Nothing to send (the common cron case): say nothing until the summary.
         if (plan.counts.create.community + plan.counts.create.group + plan.counts.adopt === 0) return;
         // Which ledger, first: a run from another directory starts an empty one and plans everything.
