@@ -7,7 +7,8 @@ import type { LedgerLine } from '../../../src/ledger/event.js';
 import { fileLedgerStore } from '../../../src/ledger/file-store.js';
 import { LockHeldError } from '../../../src/ledger/lock.js';
 import { rememberPgUrl } from '../../../src/ledger/pg/url.js';
-import { ledgerStore, type LedgerState } from '../../../src/ledger/store.js';
+import type { LedgerState } from '../../../src/ledger/replay.js';
+import { ledgerStore } from '../../../src/ledger/store.js';
 import { ev, tempLedger } from '../helpers.js';
 import { PG_PASSWORD, pgSkipReason, startPgCluster, type PgCluster } from '../../helpers/pg-cluster.js';
 
@@ -152,12 +153,12 @@ describe.skipIf(pgSkipReason)('PostgreSQL ledger store', () => {
     // The display form connects with the remembered password.
     expect((await ledgerStore(shown).read()).lines).toBe(0);
     const wrong = ledgerStore(url.replace(PG_PASSWORD, `${PG_PASSWORD}-wrong`));
-    const error = await wrong.read().catch((e: unknown) => e as Error);
+    const error = (await wrong.read().catch((e: unknown) => e)) as Error;
     expect(error).toBeInstanceOf(LedgerError);
     expect(error.message).toMatch(/^cannot connect to ledger postgres:\/\/postgres@127\.0\.0\.1:\d+\/\w+: password authentication failed/);
     expect(error.message).not.toContain(PG_PASSWORD);
     const gone = ledgerStore(url.replace(/\/\w+$/, '/no_such_db'));
-    const e2 = await gone.lock().catch((e: unknown) => e as Error);
+    const e2 = (await gone.lock().catch((e: unknown) => e)) as Error;
     expect(e2.message).toMatch(/database "no_such_db" does not exist/);
     expect(e2.message).not.toContain(PG_PASSWORD);
   });
