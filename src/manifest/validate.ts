@@ -2,7 +2,9 @@
 // checked against the API schema, manifest-only keys (key, community_handle, community_id)
 // checked, and the item's handle or group key registered with the collector's indexes.
 // Each check returns its faults; the item's entry is sent on only when it has none.
-import { CommunityBodySchema, GroupFieldsSchema } from '../api/schema.js';
+import type { z } from 'zod';
+
+import { CommunityBodySchema, type GroupFields, GroupFieldsSchema } from '../api/schema.js';
 import type { ManifestFault } from '../errors.js';
 import { groupIdentity } from '../plan/item-key.js';
 import { faultAt } from './check/fault.js';
@@ -29,6 +31,11 @@ export interface ItemContext {
   fresh: boolean;
   /** Drop faults about absent fields (CSV: the header already had faults). */
   quietAbsent?: boolean;
+  /**
+   * The body schema narrowed to the fields a CSV header can set (manifest/csv/schema.ts): the
+   * same verdict and output for such a row, with less work. Default: the kind's whole schema.
+   */
+  bodySchema?: z.ZodObject;
   /** Appended to "required" for a field path. */
   requiredHint?: (kind: 'community' | 'group', path: readonly PropertyKey[]) => string;
 }
@@ -89,7 +96,7 @@ function adoptedCommunity(own: PlainObject, communityId: unknown, handle: string
 
 function newCommunity(own: PlainObject, ctx: ItemContext): Checked<CommunityEntry> {
   const input = withDefaults(own, ctx.defaults.community, ctx.fresh && !ctx.defaults.communityBroken);
-  const result = CommunityBodySchema.safeParse(input);
+  const result = ((ctx.bodySchema ?? CommunityBodySchema) as typeof CommunityBodySchema).safeParse(input);
   if (result.success) return { faults: [], entry: { kind: 'community', handle: result.data.handle, body: result.data, pos: ctx.pos } };
   const quiet = ctx.quietAbsent || ctx.defaults.communityBroken;
   return { faults: issueFaults(result.error.issues, input, issueCtx(ctx, 'community', quiet ? own : undefined)) };
@@ -173,7 +180,7 @@ export function groupItem(own: PlainObject, key: unknown, parent: Parent | undef
   const faults: ManifestFault[] = [];
   if (key !== undefined && !nonEmptyString(key)) faults.push(faultOf(ctx, ['key'], false, 'key', 'must be non-empty text'));
   const input = withDefaults(own, ctx.defaults.group, ctx.fresh && !ctx.defaults.groupBroken);
-  const result = GroupFieldsSchema.safeParse(input);
+  const result = ((ctx.bodySchema ?? GroupFieldsSchema) as typeof GroupFieldsSchema).safeParse(input);
   if (!result.success) {
     const quiet = ctx.quietAbsent || ctx.defaults.groupBroken;
     faults.push(...issueFaults(result.error.issues, input, issueCtx(ctx, 'group', quiet ? own : undefined)));
@@ -186,10 +193,9 @@ export function groupItem(own: PlainObject, key: unknown, parent: Parent | undef
     if (taken) faults.push(taken);
   }
   for (const f of faults) c.findings.fault(f);
-  if (!result.success || identity === undefined || parent === undefined || faults.length > 0) return;
-  const entry: GroupEntry =
-    parent.handle !== undefined
-      ? { kind: 'group', key: identity, parentHandle: parent.handle, body: result.data, pos: ctx.pos }
-      : { kind: 'group', key: identity, parentId: parent.id, body: result.data, pos: ctx.pos };
-  c.sink.add(entry);
+  if (result.success && identity !== undefined && parent !== undefined && faults.length === 0) c.sink.add(groupEntry(identity, parent, result.data, ctx.pos));
+}
+
+function groupEntry(key: string, parent: Parent, body: GroupFields, pos: SourcePos): GroupEntry {
+  return parent.handle !== undefined ? { kind: 'group', key, parentHandle: parent.handle, body, pos } : { kind: 'group', key, parentId: parent.id, body, pos };
 }

@@ -1,8 +1,12 @@
 // A CSV header compiled once per file: what each column sets for a community row and for a
 // group row, which kind of rows the file holds, and the faults of its column names.
+import type { z } from 'zod';
+
+import { CommunityBodySchema, GroupFieldsSchema } from '../../api/schema.js';
 import { COMMUNITY_FIELDS, type FieldMap, GROUP_FIELDS, MANIFEST_KEYS } from '../fields.js';
 import type { ManifestLimits } from '../limits.js';
 import { didYouMean, unknownMessage } from '../suggest.js';
+import { headerSchema } from './schema.js';
 import { type Meta, type Setter, fieldSetter, metaSetter, refuse } from './setters.js';
 
 export type Kind = 'community' | 'group';
@@ -14,6 +18,8 @@ export interface Header {
   /** Set when the file has no `kind` column. */
   fileKind: Kind | undefined;
   kindCol: number;
+  /** Per kind, the body schema narrowed to the fields these columns set (schema.ts). */
+  schemas: Record<Kind, z.ZodObject>;
   /** Dotted field or meta name → column index (0-based). */
   columnOf: Map<string, number>;
   /** The header had faults: rows are still read, but absent-field faults would only echo them. */
@@ -146,6 +152,12 @@ function refuseOverlaps(d: Draft): void {
   }
 }
 
+/** The kind's body schema narrowed to the fields of the columns that kept their setter. */
+function schemaFor(d: Draft, kind: Kind): z.ZodObject {
+  const names = d.fieldCols[kind].filter(({ col }) => d.setters[kind][col] !== undefined).map(({ name }) => name);
+  return headerSchema(kind === 'community' ? CommunityBodySchema : GroupFieldsSchema, names);
+}
+
 /** The header record's columns compiled; no header when the file cannot be read with it. */
 export function compileHeader(rec: readonly string[], limits: ManifestLimits): { header?: Header; faults: HeaderFault[] } {
   const names = rec.map((n) => n.trim());
@@ -174,6 +186,14 @@ export function compileHeader(rec: readonly string[], limits: ManifestLimits): {
   while (width > 0 && names[width - 1] === '') width--; // Excel's trailing empty columns
   for (let i = 0; i < names.length; i++) addColumn(d, i, width);
   refuseOverlaps(d);
-  const header: Header = { names, setters: d.setters, fileKind, kindCol, columnOf: d.columnOf, broken: d.faults.length > 0 };
+  const header: Header = {
+    names,
+    setters: d.setters,
+    fileKind,
+    kindCol,
+    schemas: { community: schemaFor(d, 'community'), group: schemaFor(d, 'group') },
+    columnOf: d.columnOf,
+    broken: d.faults.length > 0,
+  };
   return { header, faults: d.faults };
 }

@@ -35,10 +35,12 @@ function fault(env: RowEnv, line: number, column: number | undefined, field: str
 /** The row's kind, from its `kind` cell or the file's; null for a blank row; undefined after a fault. */
 function rowKind(h: Header, rec: readonly string[], line: number, env: RowEnv): Kind | null | undefined {
   if (h.kindCol < 0) return h.fileKind;
-  const k = rec[h.kindCol].trim().toLowerCase();
+  const cell = rec[h.kindCol];
+  if (Object.hasOwn(KIND_VALUES, cell)) return KIND_VALUES[cell]; // as written, without trim and lowercase
+  const k = cell.trim().toLowerCase();
   if (Object.hasOwn(KIND_VALUES, k)) return KIND_VALUES[k]; // `__proto__` is not a kind
   if (k === '' && allBlank(rec)) return null;
-  fault(env, line, h.kindCol + 1, 'kind', k === '' ? 'required: community or group' : unknownMessage('kind', rec[h.kindCol].trim(), ['community', 'group']));
+  fault(env, line, h.kindCol + 1, 'kind', k === '' ? 'required: community or group' : unknownMessage('kind', cell.trim(), ['community', 'group']));
   return undefined;
 }
 
@@ -90,6 +92,8 @@ export function readRow(h: Header, rec: readonly string[], line: number, env: Ro
     fresh: true,
     quietAbsent: h.broken || cells.faulty,
     requiredHint: requiredHint(h),
+    // YAML defaults may add any field: their rows need the whole schema.
+    bodySchema: (kind === 'community' ? env.defaults.community : env.defaults.group) === undefined ? h.schemas[kind] : undefined,
   };
   const { body, meta } = cells;
   if (kind === 'community') communityItem(body, meta.community_id, ctx);

@@ -28,7 +28,7 @@ export function fieldSetter(field: FieldInfo, limits: ManifestLimits): Setter {
   return (text, body) => {
     const v = parse(text);
     if (v instanceof CellFault) return v.message;
-    parentOf(body, path)[last] = v;
+    (path.length === 1 ? body : parentOf(body, path))[last] = v;
     return undefined;
   };
 }
