@@ -362,6 +362,9 @@ export class Executor extends EventEmitter {
             const sent = await this.#queue.add(() => this.#send(item, request, attempt), { priority: item.kind === 'community' ? 1 : 0 });
             if (sent === undefined) throw new StoppedError('stopped before sending');
             const result = this.#judgeSetup(classify(item.kind, sent.raw, { retryGroup5xx: this.#o.retryGroup5xx }));
+            // A 429 pauses every request the moment it arrives, not after its ledger line is
+            // durable: each fsync's worth of sends at the old rate would earn another 429.
+            if (result.type === 'throttled') this.#pacer.throttled(result.retryAfterMs);
             const durationMs = this.#o.now() - started;
             // Nothing more can succeed: stop every other start now, before anything is awaited
             // (the queue hands this slot to the next request as soon as the answer is in).
@@ -385,7 +388,6 @@ export class Executor extends EventEmitter {
             this.emit('outcome', { item, outcome: result, attempt, durationMs } satisfies OutcomeEvent);
             switch (step.do) {
               case 'throttle':
-                this.#pacer.throttled(step.outcome.retryAfterMs);
                 // A 429 is not a failed attempt: resend once the pacer's pause is over.
                 if (++throttles <= this.#o.maxThrottlesPerItem) continue;
                 throw new RetryableAttempt({ type: 'retry', status: 429, message: step.outcome.message });
