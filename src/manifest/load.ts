@@ -4,15 +4,13 @@
 import { readFile, realpath } from 'node:fs/promises';
 
 import { type ManifestFault, ManifestError } from '../errors.js';
+import { runDefaults } from './check/defaults.js';
 import { Collector } from './collector.js';
 import { csvEntries } from './csv/entries.js';
 import type { ManifestEntry } from './entry.js';
-import { formatPath, valueAt } from './issues.js';
 import { type ManifestLimits, DEFAULT_LIMITS, resolveLimits } from './limits.js';
-import { type PlainObject, combineDefaults, deepFreeze } from './merge.js';
 import { type SourceFormat, checkFile, checkText, lineOfOffset } from './source.js';
-import type { Defaults } from './validate.js';
-import type { DefaultsKind, YamlSource } from './yaml/read.js';
+import type { YamlSource } from './yaml/read.js';
 
 export { DEFAULT_LIMITS, type ManifestLimits };
 
@@ -67,7 +65,8 @@ export async function loadManifests(files: string[], options: LoadOptions = {}):
   // YAML files are parsed up front: their defaults apply to every file of the run.
   const yaml = sources.some((s) => s.format === 'yaml') ? await yamlModules() : undefined;
   if (yaml) for (const src of sources) if (src.format === 'yaml') src.yaml = await readYaml(src.file, limits, yaml, c);
-  const defaults = combineAll(sources, c);
+  const { defaults, faults: disagreements } = runDefaults(sources.flatMap((s) => (s.yaml ? [s.yaml] : [])));
+  for (const f of disagreements) c.findings.fault(f);
   // Entries, file by file in the order given.
   for (const src of sources) {
     if (src.format === 'csv' && !(await csvEntries(src.file, limits, c, defaults))) c.incomplete = true;
@@ -122,35 +121,4 @@ async function yamlText(file: string): Promise<{ text: string } | { fault: Manif
   const problem = checkText(buf);
   if (problem) return { fault: { file, line: lineOfOffset(buf, problem.offset), field: 'file', message: problem.message } };
   return { text: buf.toString('utf8').replace(/^\uFEFF/, '') };
-}
-
-/** The defaults of all YAML files, combined; a leaf set differently by two files is a fault. */
-function combineAll(sources: Source[], c: Collector): Defaults {
-  const out: Defaults = {};
-  for (const kind of ['community', 'group'] as const satisfies readonly DefaultsKind[]) {
-    let combined: PlainObject | undefined;
-    const earlier: YamlSource[] = [];
-    let broken = false;
-    for (const src of sources) {
-      const y = src.yaml;
-      const d = y?.defaults[kind];
-      if (!y || !d) continue;
-      if (!d.ok) broken = true;
-      if (combined === undefined) combined = d.value;
-      else {
-        combined = combineDefaults(combined, d.value, (path) => {
-          broken = true;
-          const firstFile = earlier.find((e) => valueAt(e.defaults[kind]?.value, path) !== undefined)?.file ?? 'another file';
-          const { line, column } = d.locate(path, false);
-          c.fault({ file: y.file, line, column, field: `defaults.${kind}.${formatPath(path)}`, message: `set differently in the defaults of ${firstFile}: defaults apply to every file of a run, so they must agree` });
-        });
-      }
-      earlier.push(y);
-    }
-    if (combined !== undefined) {
-      out[kind] = deepFreeze(combined);
-      if (broken) out[kind === 'community' ? 'communityBroken' : 'groupBroken'] = true;
-    }
-  }
-  return out;
 }

@@ -57,36 +57,39 @@ export const UTF16_MESSAGE = 'file is UTF-16 encoded: re-save it as UTF-8 (in Ex
 export const NUL_MESSAGE = 'file contains NUL bytes: it is binary, or UTF-16 without a byte order mark; re-save it as UTF-8 text';
 export const UTF8_MESSAGE = 'file is not valid UTF-8 (a legacy encoding such as Windows-1252?): re-save it as UTF-8';
 
+/** A lead byte's count of continuation bytes and the smallest code point it may start; undefined if no sequence starts with it. */
+function leadOf(b: number): [need: number, min: number] | undefined {
+  if (b >= 0xc2 && b <= 0xdf) return [1, 0x80];
+  if (b >= 0xe0 && b <= 0xef) return [2, 0x800];
+  if (b >= 0xf0 && b <= 0xf4) return [3, 0x10000];
+  return undefined;
+}
+
+/** Where the multi-byte sequence at `i` ends, or -1 when it is not valid UTF-8 (overlong, a surrogate, cut short). */
+function sequenceEnd(buf: Buffer, i: number): number {
+  const lead = leadOf(buf[i]);
+  if (lead === undefined) return -1;
+  const [need, min] = lead;
+  let cp = buf[i] & (0x3f >> need);
+  for (let k = 1; k <= need; k++) {
+    const cb = buf[i + k];
+    if (cb === undefined || (cb & 0xc0) !== 0x80) return -1;
+    cp = (cp << 6) | (cb & 0x3f);
+  }
+  return cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ? -1 : i + need + 1;
+}
+
 /** Offset of the first byte that does not belong to a valid UTF-8 sequence, or -1. */
 export function firstInvalidUtf8(buf: Buffer, from = 0): number {
   let i = from;
   while (i < buf.length) {
-    const b = buf[i];
-    let need: number;
-    let min: number;
-    if (b < 0x80) {
+    if (buf[i] < 0x80) {
       i++;
       continue;
-    } else if (b >= 0xc2 && b <= 0xdf) {
-      need = 1;
-      min = 0x80;
-    } else if (b >= 0xe0 && b <= 0xef) {
-      need = 2;
-      min = 0x800;
-    } else if (b >= 0xf0 && b <= 0xf4) {
-      need = 3;
-      min = 0x10000;
-    } else {
-      return i;
     }
-    let cp = b & (0x3f >> need);
-    for (let k = 1; k <= need; k++) {
-      const cb = buf[i + k];
-      if (cb === undefined || (cb & 0xc0) !== 0x80) return i;
-      cp = (cp << 6) | (cb & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return i;
-    i += need + 1;
+    const end = sequenceEnd(buf, i);
+    if (end < 0) return i;
+    i = end;
   }
   return -1;
 }

@@ -32,33 +32,34 @@ export interface ReadDefaults {
 
 /** The defaults of a file's mapping, and their faults. */
 export function readDefaults(file: string, data: PlainObject, locate: Locator, limits: ManifestLimits): ReadDefaults {
-  const out: ReadDefaults = { defaults: {}, faults: [], misshapen: false };
   const d = data.defaults;
-  if (d === undefined || d === null) return out;
+  if (d === undefined || d === null) return { defaults: {}, faults: [], misshapen: false };
   if (!isPlainObject(d)) {
-    out.faults.push(faultAt(file, locate(['defaults'], false), 'defaults', 'must be a mapping with community and/or group'));
-    return { ...out, misshapen: true };
+    return { defaults: {}, faults: [faultAt(file, locate(['defaults'], false), 'defaults', 'must be a mapping with community and/or group')], misshapen: true };
   }
-  for (const key of Object.keys(d)) {
-    const kind = DEFAULT_KINDS.find((k) => k === key);
-    if (kind === undefined) {
-      out.misshapen = true;
-      out.faults.push(faultAt(file, locate(['defaults', key], true), `defaults.${key}`, unknownMessage('defaults kind', key, DEFAULT_KINDS)));
-      continue;
-    }
-    const value = d[kind];
-    if (value === null || value === undefined) continue;
-    const dl: Locator = (path, onKey) => locate(['defaults', kind, ...path], onKey);
-    if (!isPlainObject(value)) {
-      out.misshapen = true;
-      out.faults.push(faultAt(file, dl([], false), `defaults.${kind}`, 'must be a mapping of fields'));
-      continue;
-    }
-    const own = kindDefaults(file, kind, value, dl, limits);
-    out.defaults[kind] = { value: own.value, locate: dl, ok: own.faults.length === 0 };
-    out.faults.push(...own.faults);
-  }
+  const out: ReadDefaults = { defaults: {}, faults: [], misshapen: false };
+  for (const key of Object.keys(d)) addKind(out, file, key, d[key], locate, limits);
   return out;
+}
+
+/** `defaults.<key>`: a known kind holding a mapping of fields, checked by kindDefaults. */
+function addKind(out: ReadDefaults, file: string, key: string, value: unknown, locate: Locator, limits: ManifestLimits): void {
+  const kind = DEFAULT_KINDS.find((k) => k === key);
+  if (kind === undefined) {
+    out.misshapen = true;
+    out.faults.push(faultAt(file, locate(['defaults', key], true), `defaults.${key}`, unknownMessage('defaults kind', key, DEFAULT_KINDS)));
+    return;
+  }
+  if (value === null || value === undefined) return;
+  const dl: Locator = (path, onKey) => locate(['defaults', kind, ...path], onKey);
+  if (!isPlainObject(value)) {
+    out.misshapen = true;
+    out.faults.push(faultAt(file, dl([], false), `defaults.${kind}`, 'must be a mapping of fields'));
+    return;
+  }
+  const own = kindDefaults(file, kind, value, dl, limits);
+  out.defaults[kind] = { value: own.value, locate: dl, ok: own.faults.length === 0 };
+  out.faults.push(...own.faults);
 }
 
 /** One kind's defaults, without the fields that cannot be defaults (each such field is a fault). */
