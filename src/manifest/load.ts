@@ -74,7 +74,7 @@ export async function loadManifests(files: string[], options: LoadOptions = {}):
   }
   // Run-wide checks (references to handles defined anywhere), then the verdict.
   const { faults, warnings } = c.finish();
-  if (faults.length > 0) throw new ManifestError(faults, c.faultCount, warnings);
+  if (faults.length > 0) throw new ManifestError(faults, c.findings.faultCount, warnings);
   return { entries: c.sink.entries, warnings, counts: { ...c.counts } };
 }
 
@@ -85,13 +85,13 @@ async function checkSources(files: string[], limits: ManifestLimits, c: Collecto
   for (const file of files) {
     const format = await checkFile(file, limits);
     if (typeof format !== 'string') {
-      c.fault({ file, line: 1, field: 'file', message: format.message });
+      c.findings.fault({ file, line: 1, field: 'file', message: format.message });
       c.incomplete = true;
       continue;
     }
     const real = await realpath(file).catch(() => file);
     const first = seen.get(real);
-    if (first !== undefined) c.warn({ file, line: 1, field: 'file', message: `same file as ${first}: read once` });
+    if (first !== undefined) c.findings.warn({ file, line: 1, field: 'file', message: `same file as ${first}: read once` });
     else {
       seen.set(real, file);
       sources.push({ file, format });
