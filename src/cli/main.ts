@@ -35,7 +35,7 @@ Environment (or a .env file in the working directory):
   GENUIN_API_KEY, GENUIN_API_SECRET   the tool gets a token itself, and a new one when it expires
   GENUIN_ACCESS_TOKEN_COMMAND         a command whose output is the token (run again when it expires)
   HTTPS_PROXY, HTTP_PROXY, NO_PROXY   a proxy to reach the API through (lower case too)
-  GENUIN_LEDGER         results ledger (default ${DEFAULTS.ledger}, in the working directory)
+  GENUIN_LEDGER         results ledger: a file (default ${DEFAULTS.ledger}, in the working directory), or postgres://user@host/db (password: PGPASSWORD or ~/.pgpass)
   LOG_LEVEL             trace|debug|info|warn|error|silent (default info)
   NO_COLOR              set to anything: no colours in the progress bar and logs
 
@@ -101,7 +101,7 @@ function buildProgram(out: Output, setCode: (c: ExitCode) => void, outputOnly: (
 
   const env = () => loadEnvironment(out);
   const logLevelOption = () => new Option('--log-level <level>', 'log level (default: LOG_LEVEL or info)').choices(['trace', 'debug', 'info', 'warn', 'error', 'silent']);
-  const ledgerOption = () => new Option('--ledger <file>', `results ledger (default: GENUIN_LEDGER or ${DEFAULTS.ledger}; with --simulate ${DEFAULTS.simulateLedger})`);
+  const ledgerOption = () => new Option('--ledger <file|url>', `results ledger: a file, or a postgres:// URL for a shared PostgreSQL ledger (default: GENUIN_LEDGER or ${DEFAULTS.ledger}; with --simulate ${DEFAULTS.simulateLedger})`);
 
   program
     .command('validate')
@@ -258,6 +258,22 @@ Examples:
     .option('--simulate', 'append to the simulator ledger')
     .addHelpText('after', '\nExample:\n  $ genuin-provision apply brand.yaml 2> apply-errors.txt   # the disk filled up mid-run\n  $ genuin-provision ledger append apply-errors.txt         # once there is room again')
     .action(async (file: string, opts) => setCode(await (await import('./commands/ledger-append.js')).runAppend(file, { ...opts, env: env() }, out)));
+  ledger
+    .command('export')
+    .description('write the ledger as JSON Lines, the bytes a file ledger holds (from a file or a PostgreSQL ledger): a backup, or the way back to a file')
+    .option('--output <file>', 'write to this new file (never over an existing one) instead of stdout')
+    .addOption(ledgerOption())
+    .option('--simulate', 'export the simulator ledger')
+    .addHelpText('after', '\nExample:\n  $ GENUIN_LEDGER=postgres://genuin@db.internal/genuin genuin-provision ledger export --output ledger-backup.jsonl')
+    .action(async (opts) => setCode(await (await import('./commands/ledger-export.js')).runExport({ ...opts, env: env() }, out)));
+  ledger
+    .command('import')
+    .description('copy a JSON Lines ledger into the ledger of --ledger (a PostgreSQL ledger, usually), line for line, under its lock; refused when it already holds lines, unless --merge')
+    .argument('<file>', 'a JSON Lines ledger (checked first: a corrupt line imports nothing)')
+    .option('--merge', 'append after the lines the ledger already holds (it must belong to the same API)')
+    .addOption(ledgerOption())
+    .addHelpText('after', '\nExample:\n  $ genuin-provision ledger import genuin-ledger.jsonl --ledger postgres://genuin@db.internal/genuin   # password: PGPASSWORD or ~/.pgpass')
+    .action(async (file: string, opts) => setCode(await (await import('./commands/ledger-import.js')).runImport(file, { ...opts, env: env() }, out)));
 
   program
     .command('demo')

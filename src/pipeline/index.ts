@@ -40,6 +40,8 @@ export {
   resolveLedgerItem,
   showLedgerItem,
   appendLedgerLines,
+  exportLedgerOf,
+  importLedgerInto,
   isInDoubt,
   historyLine,
   stateWords,
@@ -49,4 +51,6 @@ export {
   type Resolved,
   type AppendResult,
   type CompactResult,
+  type ExportResult,
+  type ImportResult,
 } from './ledger.js';

@@ -8,6 +8,7 @@ import { compactLedger, type CompactResult } from '../ledger/compact.js';
 import { resolveIn, resolveItem, unknownKey, type Resolution, type Resolved } from '../ledger/resolve.js';
 import { lastSentChatId } from '../ledger/show.js';
 import { isPostgresUrl, withLedgerStore } from '../ledger/store.js';
+import { exportLedger, importLedger, type ExportResult, type ImportResult } from '../ledger/transfer.js';
 import { didYouMean } from '../manifest/suggest.js';
 import type { Observers } from './observers.js';
 
@@ -15,6 +16,7 @@ export { isInDoubt, type Resolution, type Resolved } from '../ledger/resolve.js'
 export { historyLine, stateWords } from '../ledger/show.js';
 export type { AppendResult } from '../ledger/append.js';
 export type { CompactResult } from '../ledger/compact.js';
+export type { ExportResult, ImportResult } from '../ledger/transfer.js';
 
 type Kind = 'community' | 'group';
 
@@ -75,4 +77,14 @@ export async function showLedgerItem(key: string, config: LedgerConfig, options:
 export async function appendLedgerLines(file: string, config: LedgerConfig, observers: Observers = {}): Promise<AppendResult> {
   if (!isPostgresUrl(config.ledgerPath)) return appendLines(config.ledgerPath, file, { onWarning: observers.onWarning });
   return withLedgerStore(config.ledgerPath, (store) => appendLinesIn(store, file, { onWarning: observers.onWarning }));
+}
+
+/** Writes the ledger's lines (the bytes a file ledger holds), from either store, through `write`. */
+export async function exportLedgerOf(config: LedgerConfig, write: (text: string) => Promise<void> | void): Promise<ExportResult> {
+  return withLedgerStore(config.ledgerPath, (store) => exportLedger(store, write));
+}
+
+/** Copies the JSONL ledger `file` into the configured ledger; a non-empty one only with `merge` (same API). */
+export async function importLedgerInto(file: string, config: LedgerConfig, options: Observers & { merge?: boolean } = {}): Promise<ImportResult> {
+  return withLedgerStore(config.ledgerPath, (store) => importLedger(store, file, options));
 }

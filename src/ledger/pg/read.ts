@@ -72,15 +72,15 @@ export async function historyOf(client: pg.Client, target: PgTarget, key: string
 export async function* allLines(client: pg.Client, target: PgTarget): AsyncIterable<string> {
   let last = '0';
   for (;;) {
-    let rows: { seq: string; line: string }[];
+    let rows: { at: string; line: string }[];
     try {
-      ({ rows } = await client.query<{ seq: string; line: string }>(`SELECT seq::text AS seq, line FROM ${LINES} WHERE seq > $1 ORDER BY seq LIMIT 10000`, [last]));
+      ({ rows } = await client.query<{ at: string; line: string }>(`SELECT seq::text AS at, line FROM ${LINES} WHERE seq > $1 ORDER BY ${LINES}.seq LIMIT 10000`, [last]));
     } catch (error) {
       throw pgError(target, 'read', error);
     }
     for (const r of rows) yield r.line;
     if (rows.length < 10000) return;
-    last = rows[rows.length - 1]!.seq;
+    last = rows[rows.length - 1]!.at; // text: a bigint beyond what a JS number holds exactly
   }
 }
 

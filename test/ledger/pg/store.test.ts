@@ -70,6 +70,18 @@ describe.skipIf(pgSkipReason)('PostgreSQL ledger store', () => {
     expect(await pg.history('alpha/g1', 'community')).toEqual([]);
   });
 
+  it('export pages: 12,345 lines come back in ledger order (seq as a number, not as text)', async () => {
+    const pg = ledgerStore(await cluster.createDatabase());
+    const held = await pg.lock();
+    const lines = Array.from({ length: 12_345 }, (_, i) => JSON.stringify(ev({ key: `k${i}`, event: 'attempt' })));
+    await held.appendText(lines);
+    await held.release();
+    const exported: string[] = [];
+    for await (const line of pg.lines()) exported.push(line);
+    expect(exported).toEqual(lines);
+    expect((await pg.read()).items.size).toBe(12_345);
+  });
+
   it('group commit: appends made while a commit is in flight share the next one', async () => {
     const held = await ledgerStore(await cluster.createDatabase()).lock();
     const writer = await held.openWriter();
