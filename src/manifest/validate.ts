@@ -8,6 +8,7 @@ import { CommunityBodySchema, type GroupFields, GroupFieldsSchema } from '../api
 import type { ManifestFault } from '../errors.js';
 import { groupIdentity } from '../plan/item-key.js';
 import { faultAt } from './check/fault.js';
+import type { ParentRef as Parent } from './check/group-keys.js';
 import type { Collector } from './collector.js';
 import type { CommunityEntry, GroupEntry, SourcePos } from './entry.js';
 import { COMMUNITY_FIELDS, GROUP_FIELDS, MANIFEST_KEYS } from './fields.js';
@@ -119,11 +120,6 @@ export function communityItem(own: PlainObject, communityId: unknown, ctx: ItemC
   if (checked.warning) c.findings.warn(checked.warning);
   if (checked.entry && checked.faults.length === 0 && !(registered && 'fault' in registered)) c.sink.add(checked.entry);
   return handle;
-}
-
-export interface Parent {
-  handle?: string;
-  id?: string;
 }
 
 /** The parent named by `community_handle` or `community_id` (exactly one), or why there is none. */

@@ -13,7 +13,7 @@ import { locator } from './locator.js';
 import { syntaxFindings } from './syntax.js';
 import { faultAt } from '../check/fault.js';
 
-export type { DefaultsKind, YamlDefaults } from './defaults.js';
+export type { DefaultsKind } from './defaults.js';
 
 export interface YamlSource {
   file: string;
