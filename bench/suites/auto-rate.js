@@ -13,7 +13,7 @@ import { startSim } from '../lib/sim.js';
 import { lineChart } from '../lib/svg.js';
 
 const LATENCY_MS = 20;
-const CONCURRENCY = 16;
+const CONCURRENCY = 64;
 const CHARTS = join(ROOT, 'bench', 'charts');
 /** Cases of these limits run side by side (light on CPU); 200/s cases run one at a time. */
 const PHASES = [[5, 30], [200]];

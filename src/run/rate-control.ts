@@ -38,6 +38,10 @@ const CLIMB_PER_S = 0.25;
 const PROBE_PER_S = 0.005;
 /** ... doubling every this many ms of clean probing. */
 const PROBE_DOUBLING_MS = 20_000;
+/** Overloads granting within this share of the one before count as the same, steady limit ... */
+const STEADY_WITHIN = 0.05;
+/** ... and each one in a row halves the probing speed, down to 1/2^this. */
+const MAX_STEADY = 3;
 /** The start of an auto run doubles every this many ms of clean answers. */
 const SEARCH_DOUBLING_MS = 1_000;
 /** No single answer moves the rate by more than this much time's worth (a quiet spell banks nothing). */
@@ -76,6 +80,10 @@ export class RateControl {
   #lastStepAt: number;
   /** When the rate reached the hold level and began probing above it. */
   #probingSince: number | undefined;
+  /** What the server granted at the last measured overload ... */
+  #lastGranted: number | undefined;
+  /** ... and how many overloads in a row granted about the same: the limit is steady. */
+  #steady = 0;
   /** Times of recent answers, to tell whether the run sends as fast as the rate allows. */
   readonly #answers: number[] = [];
   #answersHead = 0;
@@ -153,7 +161,9 @@ export class RateControl {
         if (next >= hold) this.#probingSince = now;
       } else {
         this.#probingSince ??= now;
-        const speed = PROBE_PER_S * 2 ** ((now - this.#probingSince) / PROBE_DOUBLING_MS);
+        // A limit met at the same rate overload after overload is probed ever more gently: holding
+        // just under it is the point, and each probe that finds it again costs a 429.
+        const speed = (PROBE_PER_S * 2 ** ((now - this.#probingSince) / PROBE_DOUBLING_MS)) / 2 ** Math.min(this.#steady, MAX_STEADY);
         next = this.#rate + speed * scale * (dt / 1000);
       }
     }
@@ -189,6 +199,11 @@ export class RateControl {
       this.#rate = clamp(granted * UNDER_GRANTED, this.#rate * CUT_DEEP, this.#rate * CUT_LEAST);
     }
     this.#rate = clamp(this.#rate, this.min, this.max);
+    if (granted !== undefined) {
+      const same = this.#lastGranted !== undefined && Math.abs(granted / this.#lastGranted - 1) <= STEADY_WITHIN;
+      this.#steady = same ? this.#steady + 1 : 0;
+      this.#lastGranted = granted;
+    }
     this.#hold = this.#rate;
     this.#searching = false;
     this.#cuts++;

@@ -135,6 +135,21 @@ describe('RateControl holding and probing', () => {
     expect(k.c.rate).toBeGreaterThan(20); // a raised limit is found again within two minutes
   });
 
+  it('probes a limit met at the same rate overload after overload ever more gently (fewer 429s)', () => {
+    const k = control({ start: 20, max: 500, search: false });
+    k.c.cut(); // blind: halved to 10
+    const growth: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const from = k.c.rate;
+      k.flow(15_000);
+      growth.push(k.c.rate - from);
+      k.c.cut(); // granted about the same each time: the rate found again
+    }
+    // Each cut granted within 5 % of the one before: half the probing speed each time.
+    expect(growth[2]!).toBeLessThan(growth[0]! * 0.6);
+    expect(growth[3]!).toBeLessThan(growth[0]! / 3);
+  });
+
   it('from a recorded limit: starts under it, climbs back within seconds, and holds there', () => {
     const k = control({ start: 27, limit: 30, search: false });
     expect(k.c.limited).toBe(true);
