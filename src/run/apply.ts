@@ -63,7 +63,7 @@ export async function applyManifests(files: string[], config: RunConfig, hooks: 
   const lock = await store.lock({
     onWarning: warn,
     // Another process may take a lost lock and use this ledger: stop sending now, not at the end.
-    onLost: () => executor?.stop('fatal'),
+    onLost: (reason) => executor?.fail(lockLostError(reason, 'stopped sending'), 'lock'),
   });
   let writer: LedgerAppender | undefined;
   try {
@@ -112,10 +112,10 @@ export async function applyManifests(files: string[], config: RunConfig, hooks: 
       refreshToken: tokens.refreshable ? () => tokens.refresh() : undefined,
       apiBaseHint: config.simulate ? undefined : suggestApiBase(apiUrl),
     });
-    if (lock.lost !== undefined) executor.stop('fatal'); // lost between the check above and now
+    if (lock.lost !== undefined) executor.fail(lockLostError(lock.lost, 'stopped sending'), 'lock'); // lost between the check above and now
     hooks.onExecutor?.(executor);
     const summary = await executor.run(plan);
-    // TODO(lead): the summary is lost with this throw; the CLI could print it before exit 3.
+    // A loss the watch had no time to see (the run was already ending) still fails the run.
     if (lock.lost !== undefined) throw lockLostError(lock.lost, 'stopped sending');
     return { summary, plan, apiUrl };
   } finally {

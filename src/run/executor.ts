@@ -167,6 +167,7 @@ export class Executor extends EventEmitter {
   #stopReason?: StopReason;
   #fatal?: Error;
   #requests = 0;
+  #startedAt?: number;
   /** Bumped by each token refresh: a 401 for a request sent with an older token needs none. */
   #tokenGeneration = 0;
   #refreshing: Promise<void> | undefined;
@@ -243,7 +244,7 @@ export class Executor extends EventEmitter {
   async run(plan: Plan): Promise<RunSummary> {
     if (this.#walk) throw new Error('internal: an Executor runs one plan once');
     const walk = (this.#walk = new Walk(plan));
-    const started = this.#o.now();
+    this.#startedAt = this.#o.now();
     const deadline = this.#o.maxDurationMs !== undefined ? setTimeout(() => this.stop('max-duration'), this.#o.maxDurationMs) : undefined;
     // The rate found goes to the progress line as it changes, and to the ledger now and then (a
     // run killed outright still leaves it) and at the end.
@@ -259,19 +260,26 @@ export class Executor extends EventEmitter {
     }
     if (!this.#fatal || !(this.#fatal instanceof LedgerError)) await this.#recordRate().catch(() => undefined);
     if (this.#fatal) throw this.#fatal;
-    this.#tally.not_started += walk.notStarted();
-    const elapsedMs = this.#o.now() - started;
+    return this.summary();
+  }
+
+  /**
+   * The run's figures so far; after run() has settled, its final summary. A run that ended with
+   * an error (credentials, the ledger, its lock) has one too: what it did before it stopped.
+   */
+  summary(): RunSummary {
+    const elapsedMs = this.#startedAt === undefined ? 0 : this.#o.now() - this.#startedAt;
     // Pace between the first and the last send: n sends span n - 1 gaps.
     const activeMs = this.#firstRequestAt !== undefined && this.#lastRequestAt !== undefined ? this.#lastRequestAt - this.#firstRequestAt : 0;
     return {
       runId: this.#o.runId,
-      tally: { ...this.#tally },
+      tally: { ...this.#tally, not_started: this.#tally.not_started + (this.#walk?.notStarted() ?? 0) },
       requests: this.#requests,
       elapsedMs,
       requestRate: activeMs > 0 ? ((this.#requests - 1) / activeMs) * 1000 : 0,
       rateFound: this.#requests > 0 ? this.rateFound : undefined,
-      unresolved: this.#unresolved,
-      conflicts: this.#conflicts,
+      unresolved: [...this.#unresolved],
+      conflicts: [...this.#conflicts],
       stopped: this.#stopReason,
     };
   }

@@ -148,6 +148,11 @@ export async function runApply(files: string[], flags: ApplyFlags, out: Output):
     }
     // Whatever ends the run is said where its logs go too, not only on stderr.
     if (config.log.file) logEnding(logger, error);
+    // A run that stopped on an error (credentials, the ledger, its lock) still says what it did.
+    if (executor && error instanceof GenuinError) {
+      display.finish();
+      out.summary(summaryText(executor.summary()));
+    }
     if (error instanceof ManifestError) {
       reportFaults(error, out);
       return EXIT.usage;
