@@ -1,10 +1,11 @@
 // A throwaway PostgreSQL cluster for the PostgreSQL ledger tests: initdb in a temporary directory,
 // a free loopback port, password auth over TCP; stopped and removed when the test file ends.
 import { execFileSync, spawn } from 'node:child_process';
-import { accessSync, chmodSync, chownSync, constants, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, chmodSync, chownSync, constants, copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 
 /** The password of the cluster's superuser (`postgres`): the tests check it never reaches output. */
@@ -93,8 +94,14 @@ export interface PgCluster {
 
 let databases = 0;
 
-/** Starts a cluster. Call only when pgSkipReason is undefined. Set `durable` for benchmarks (fsync on, as in production). */
-export async function startPgCluster(options: { durable?: boolean } = {}): Promise<PgCluster> {
+/** The test CA (test/fixtures/tls/ca.pem) that signed the certificate a `tls` cluster presents for 127.0.0.1. */
+export const TEST_CA = fileURLToPath(new URL('../fixtures/tls/ca.pem', import.meta.url));
+
+/**
+ * Starts a cluster. Call only when pgSkipReason is undefined. `durable`: fsync on, as in
+ * production; `tls`: the server also takes TLS, with test/fixtures/tls's certificate for 127.0.0.1.
+ */
+export async function startPgCluster(options: { durable?: boolean; tls?: boolean } = {}): Promise<PgCluster> {
   const bin = findPgBin();
   if (!bin) throw new Error(pgSkipReason);
   const user = serverUser();
@@ -109,7 +116,18 @@ export async function startPgCluster(options: { durable?: boolean } = {}): Promi
   chmodSync(dir, 0o700);
   await run(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--pwfile', pwfile, '--auth-host=scram-sha-256', '--auth-local=trust', '-E', 'UTF8', '--no-sync'], user, dir);
   const port = await freePort();
+  const tls: string[] = [];
+  if (options.tls) {
+    // The server reads its key only if no one else can (0600, its own user).
+    for (const f of ['server.pem', 'server.key']) {
+      copyFileSync(fileURLToPath(new URL(`../fixtures/tls/${f}`, import.meta.url)), join(dir, f));
+      chmodSync(join(dir, f), 0o600);
+      if (user) chownSync(join(dir, f), user.uid, user.gid);
+    }
+    tls.push('-c ssl=on', `-c ssl_cert_file=${join(dir, 'server.pem')}`, `-c ssl_key_file=${join(dir, 'server.key')}`);
+  }
   const settings = [
+    ...tls,
     `-p ${port}`,
     `-k ${dir}`,
     '-c listen_addresses=127.0.0.1',

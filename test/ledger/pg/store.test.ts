@@ -10,11 +10,11 @@ import { rememberPgUrl } from '../../../src/ledger/pg/url.js';
 import type { LedgerState } from '../../../src/ledger/replay.js';
 import { ledgerStore } from '../../../src/ledger/store.js';
 import { ev, tempLedger } from '../helpers.js';
-import { PG_PASSWORD, pgSkipReason, startPgCluster, type PgCluster } from '../../helpers/pg-cluster.js';
+import { PG_PASSWORD, pgSkipReason, startPgCluster, TEST_CA, type PgCluster } from '../../helpers/pg-cluster.js';
 
 let cluster: PgCluster;
 beforeAll(async () => {
-  if (!pgSkipReason) cluster = await startPgCluster();
+  if (!pgSkipReason) cluster = await startPgCluster({ tls: true });
 }, 120_000);
 afterAll(async () => {
   await cluster?.close();
@@ -173,5 +173,17 @@ describe.skipIf(pgSkipReason)('PostgreSQL ledger store', () => {
     const e2 = (await gone.lock().catch((e: unknown) => e)) as Error;
     expect(e2.message).toMatch(/database "no_such_db" does not exist/);
     expect(e2.message).not.toContain(PG_PASSWORD);
+  });
+
+  it('TLS through sslmode in the URL: verify-full with the CA connects; without it the certificate is refused, in one line', async () => {
+    const url = await cluster.createDatabase();
+    const verified = ledgerStore(`${url}?sslmode=verify-full&sslrootcert=${encodeURIComponent(TEST_CA)}`);
+    await (await verified.lock()).release();
+    expect(await verified.exists()).toBe(false);
+    const db = new URL(url).pathname.slice(1);
+    const untrusted = (await ledgerStore(`${url}?sslmode=verify-full`).read().catch((e: unknown) => e)) as Error;
+    expect(untrusted).toBeInstanceOf(LedgerError);
+    expect(untrusted.message).toMatch(new RegExp(`^cannot connect to ledger postgres://postgres@127\\.0\\.0\\.1:\\d+/${db}\\?sslmode=verify-full: (unable to verify the first certificate|self[- ]signed certificate)`));
+    expect(untrusted.message).not.toContain(PG_PASSWORD);
   });
 });
