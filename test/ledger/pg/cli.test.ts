@@ -207,7 +207,7 @@ describe.skipIf(pgSkipReason)('apply with a PostgreSQL ledger', () => {
     expect(plan.code, plan.stderr).toBe(0);
   });
 
-  it('a bad password is one line naming the ledger without it, exit 3', async () => {
+  it('the password: from the URL, PGPASSWORD or ~/.pgpass; a bad or missing one is one line naming the ledger without it, exit 3', async () => {
     const r = await cli(['report', '--ledger', url.replace(PG_PASSWORD, 'wrong-password')]);
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/^error: cannot connect to ledger postgres:\/\/postgres@127\.0\.0\.1:\d+\/\w+: password authentication failed/);
@@ -215,5 +215,13 @@ describe.skipIf(pgSkipReason)('apply with a PostgreSQL ledger', () => {
     // PGPASSWORD is the password of a URL without one.
     const viaEnv = await cli(['plan', manifest(), '--ledger', url.replace(`:${PG_PASSWORD}`, '')], { env: env({ PGPASSWORD: PG_PASSWORD }) });
     expect(viaEnv.code, viaEnv.stderr).toBe(0);
+    // So is a matching ~/.pgpass line (a file only its owner can read, as libpq wants).
+    const home = tempDir();
+    writeFileSync(join(home, '.pgpass'), `127.0.0.1:${cluster.port}:*:postgres:${PG_PASSWORD}\n`, { mode: 0o600 });
+    const viaPgpass = await cli(['plan', manifest(), '--ledger', url.replace(`:${PG_PASSWORD}`, '')], { env: env({ HOME: home }) });
+    expect(viaPgpass.code, viaPgpass.stderr).toBe(0);
+    const none = await cli(['plan', manifest(), '--ledger', url.replace(`:${PG_PASSWORD}`, '')], { env: env({ HOME: tempDir() }) });
+    expect(none.code).toBe(3);
+    expect(none.stderr).toMatch(/^error: cannot connect to ledger postgres:\/\/postgres@127\.0\.0\.1:\d+\/\w+: /);
   });
 });
