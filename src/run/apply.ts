@@ -69,7 +69,8 @@ export async function applyManifests(files: string[], config: RunConfig, hooks: 
   try {
     const ledger = await lock.read({ onWarning: warn });
     // Before anything is sent: a ledger from another API would make its items look done here.
-    const origin = checkOrigin(config.ledgerPath, ledger, config.simulate ? SIMULATOR_ORIGIN : apiOrigin(api.apiUrl));
+    // The store's name: a database URL given with its password is never shown with it.
+    const origin = checkOrigin(store.name, ledger, config.simulate ? SIMULATOR_ORIGIN : apiOrigin(api.apiUrl));
     const { plan, warnings } = await makePlan(files, { ledger, retryInDoubt: config.retryInDoubt, limits: config.limits });
     for (const w of warnings) warn(`${w.file}:${w.line}: ${w.field}: ${w.message}`);
     hooks.onPlan?.(plan, warnings, ledger);
