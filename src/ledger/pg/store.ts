@@ -61,9 +61,11 @@ async function* exportLines(target: PgTarget): AsyncIterable<string> {
     });
     checkVersion(target, version);
     if (version === 0) return;
-    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY').catch((error: unknown) => {
+      throw pgError(target, 'read', error);
+    });
     yield* allLines(client, target);
-    await client.query('COMMIT');
+    await client.query('COMMIT').catch(() => undefined); // read only: nothing to lose
   } finally {
     await disconnect(client);
   }
