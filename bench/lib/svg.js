@@ -18,8 +18,10 @@ const num = (n) => (Math.round(n * 10) / 10).toString();
  */
 export function lineChart(chart) {
   const width = chart.width ?? 760;
-  const height = chart.height ?? 360;
-  const m = { left: 56, right: 16, top: 36, bottom: 64 + 12 * chart.series.filter((s) => s.marks?.length).length };
+  const height = chart.height ?? 400;
+  // The legend sits between the title and the plot, three series a row.
+  const legendRows = Math.ceil(chart.series.length / 3);
+  const m = { left: 56, right: 16, top: 30 + 14 * legendRows, bottom: 64 + 12 * chart.series.filter((s) => s.marks?.length).length };
   const plotW = width - m.left - m.right;
   const plotH = height - m.top - m.bottom;
   const xs = chart.series.flatMap((s) => s.points.map((p) => p[0]));
@@ -67,7 +69,7 @@ export function lineChart(chart) {
   chart.series.forEach((s, i) => {
     const color = PALETTE[i % PALETTE.length];
     const x = m.left + 8 + (i % 3) * 230;
-    const y = m.top + 12 + Math.floor(i / 3) * 14;
+    const y = 36 + Math.floor(i / 3) * 14;
     out.push(`<line x1="${x}" x2="${x + 18}" y1="${y - 4}" y2="${y - 4}" stroke="${color}" stroke-width="2"${s.dash ? ' stroke-dasharray="5 3"' : ''}/>`);
     out.push(`<text x="${x + 22}" y="${y}">${esc(s.name)}</text>`);
   });

@@ -55,7 +55,7 @@ export interface PauseEvent {
 const LONGER_PAUSE_MS = 60_000;
 
 /** Where `--rate auto` starts without a record: slow enough for any API that is up at all. */
-export const DEFAULT_START_RATE = 2;
+export const DEFAULT_START_RATE = 4;
 /** A recorded rate is started from at this share of it: the limit may have moved since. */
 const RECORDED_START_SHARE = 0.9;
 

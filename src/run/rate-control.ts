@@ -44,6 +44,8 @@ const STEADY_WITHIN = 0.05;
 const MAX_STEADY = 3;
 /** The start of an auto run doubles every this many ms of clean answers. */
 const SEARCH_DOUBLING_MS = 1_000;
+/** Answers this close together are a flow whatever the rate (see ok()). */
+const FLOW_GAP_MS = 250;
 /** No single answer moves the rate by more than this much time's worth (a quiet spell banks nothing). */
 const MAX_STEP_MS = 1_000;
 /** Answers are counted over this window: whether the pacer limits the run, and the rate granted. */
@@ -139,9 +141,10 @@ export class RateControl {
     this.#cleanHead = prune(this.#clean, this.#cleanHead, now);
     if (now - this.#startedAt >= WINDOW_MS) this.#granted = Math.max(this.#granted, ((this.#clean.length - this.#cleanHead) * 1000) / WINDOW_MS);
     // Growth follows a flow of answers: the first one after a quiet spell (a pause, an idle
-    // plan) says nothing about the rate, or the spell would be banked as growth.
+    // plan) says nothing about the rate, or the spell would be banked as growth. A short gap
+    // (answers arriving in batches from a busy event loop or a slow fsync) is still flow.
     const since = now - this.#lastStepAt;
-    const dt = since > 0 && since <= 2000 / this.#rate ? Math.min(since, MAX_STEP_MS) : 0;
+    const dt = since > 0 && since <= Math.max(2000 / this.#rate, FLOW_GAP_MS) ? Math.min(since, MAX_STEP_MS) : 0;
     this.#lastStepAt = now;
     if (this.#rate >= this.max || dt === 0) return;
     // A run held back by its concurrency or its plan (not by this rate) learns nothing about
@@ -221,7 +224,7 @@ export class RateControl {
   /** Fewer answers over the last window than a quarter of what the rate allows. */
   #appLimited(now: number): boolean {
     const span = Math.min(WINDOW_MS, now - this.#startedAt);
-    if (span < WINDOW_MS / 2) return false;
+    if (span < FLOW_GAP_MS) return false;
     const expected = (this.#rate * span) / 1000;
     if (expected < 8) return false; // too few to tell at low rates
     return this.#answers.length - this.#answersHead < expected / 4;

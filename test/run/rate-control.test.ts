@@ -47,7 +47,9 @@ describe('RateControl searching (--rate auto, nothing recorded)', () => {
       k.advance(50); // 20 answers a second against a rate of 100
       k.c.ok();
     }
-    expect(k.c.rate).toBeLessThan(101);
+    // Five seconds of clean answers: 3200/s if they counted; a quarter second's worth before
+    // the run's pace can be told from the rate's.
+    expect(k.c.rate).toBeLessThan(125);
   });
 
   it('an answer after a quiet spell adds nothing: the spell is not banked as growth', () => {
