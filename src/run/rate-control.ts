@@ -190,9 +190,15 @@ export class RateControl {
     // stretch dilutes it enough, and only a start near the limit makes one.
     const measured = this.#cuts > 0 || (this.#limitGiven && elapsed >= TRUSTED_FROM_START_MS);
     const granted = measured && this.#cleanSinceCut >= TRUSTED_ANSWERS && elapsed > 0 ? (this.#cleanSinceCut / elapsed) * 1000 : undefined;
-    if (granted === undefined) {
+    if (granted === undefined && this.#lastGranted !== undefined) {
+      // Too few answers since the last cut to measure a rate by, but a limit was measured
+      // before: hit again right after a pause, often bad luck against another run's traffic.
+      // A tenth, like any cut near the limit: halving would leave the unlucky one of two runs
+      // a fraction of the other's share.
+      this.#rate = this.#rate * CUT_LEAST;
+    } else if (granted === undefined) {
       // The first overload of a search (its rate doubled past the limit within the last
-      // second or so), or of a fixed rate, or too few answers to measure a rate by: halve.
+      // second or so) or of a fixed rate, or no limit measured yet: halve.
       this.#rate = this.#rate / 2;
     } else if (granted < this.#rate * OVERSHOOT) {
       // Sending several times what is granted: a fixed --rate far too high.
