@@ -21,6 +21,8 @@ export { readLedger, type LedgerState } from './ledger/replay.js';
 export { LedgerWriter } from './ledger/writer.js';
 export { acquireLock, LockHeldError } from './ledger/lock.js';
 export { compactLedger } from './ledger/compact.js';
+export { ledgerStore, withLedgerStore, isPostgresUrl, type LedgerStore, type HeldLedger, type LedgerAppender, type StoreLockOptions } from './ledger/store.js';
+export { exportLedger, importLedger, type ExportResult, type ImportResult, type ImportOptions } from './ledger/transfer.js';
 export { reportRows, REPORT_COLUMNS, type ReportRow } from './report/rows.js';
 export { toCsv } from './report/csv.js';
 export { toJson } from './report/json.js';
