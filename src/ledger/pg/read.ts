@@ -97,9 +97,11 @@ export function columnsOf(text: string): [string | null, string | null] {
 
 /** Appends texts in order, in one statement (one transaction when not inside another). */
 export async function insertLines(client: pg.Client, texts: readonly string[], kinds: readonly (string | null)[], keys: readonly (string | null)[]): Promise<void> {
-  await client.query(
-    `INSERT INTO ${LINES} (kind, key, line)
-       SELECT k, y, l FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS t(k, y, l, n) ORDER BY n`,
-    [kinds, keys, texts],
-  );
+  // Named: prepared once per session, so each commit of a run skips parsing and planning.
+  await client.query({
+    name: 'genuin-provision-append',
+    text: `INSERT INTO ${LINES} (kind, key, line)
+             SELECT k, y, l FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS t(k, y, l, n) ORDER BY n`,
+    values: [kinds, keys, texts],
+  });
 }
