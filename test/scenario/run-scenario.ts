@@ -3,7 +3,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readLedger, type LedgerState } from '../../src/ledger/replay.js';
+import type { LedgerState } from '../../src/ledger/replay.js';
+import { ledgerStore } from '../../src/ledger/store.js';
 import { isFaultKind, startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/index.js';
 import { runCliScenario, runLine, type CliRun } from './cli-run.js';
 import type { ManifestSet, Scenario } from './generate.js';
@@ -77,9 +78,18 @@ async function precreate(sim: Simulator, s: Scenario, ids: Map<string, string>):
   }
 }
 
+/**
+ * Where each case's ledger lives: a file in the case's directory unless a test file says
+ * otherwise (test/ledger/pg/scenario.test.ts gives each case a fresh PostgreSQL database).
+ */
+let ledgerFor: (dir: string) => Promise<string> = async (dir) => join(dir, 'ledger.jsonl');
+export function useScenarioLedger(make: (dir: string) => Promise<string>): void {
+  ledgerFor = make;
+}
+
 async function ledgerOf(path: string, violations: string[]): Promise<LedgerState | undefined> {
   try {
-    return await readLedger(path);
+    return await ledgerStore(path).read();
   } catch (err) {
     violations.push(`ledger unreadable: ${(err as Error).message}`);
     return undefined;
@@ -91,7 +101,7 @@ export async function runScenario(s: Scenario): Promise<ScenarioResult> {
   const sim = await simulatorFor(s);
   const violations: string[] = [];
   const log: string[] = [];
-  const ledgerPath = join(dir, 'ledger.jsonl');
+  const ledgerPath = await ledgerFor(dir);
   const ids = new Map<string, string>();
   const model = modelOf(s);
   const flags = ['--ledger', ledgerPath, '--json', '--rate', '1000/s', '--concurrency', String(s.concurrency), '--retries', String(s.retries), '--timeout', s.timeout];
