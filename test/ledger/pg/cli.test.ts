@@ -205,6 +205,9 @@ describe.skipIf(pgSkipReason)('apply with a PostgreSQL ledger', () => {
     expect(abandoned.stderr).toContain('it exists with a known id');
     const plan = await cli(['plan', manifest(), '--ledger', url]);
     expect(plan.code, plan.stderr).toBe(0);
+    const compact = await cli(['ledger', 'compact', '--ledger', url]);
+    expect(compact.code).toBe(2);
+    expect(compact.stderr).toContain('ledger compact rewrites a file ledger');
   });
 
   it('the password: from the URL, PGPASSWORD or ~/.pgpass; a bad or missing one is one line naming the ledger without it, exit 3', async () => {
