@@ -7,6 +7,7 @@ import type { LedgerLine } from '../../../src/ledger/event.js';
 import { fileLedgerStore } from '../../../src/ledger/file-store.js';
 import { LockHeldError } from '../../../src/ledger/lock.js';
 import { rememberPgUrl } from '../../../src/ledger/pg/url.js';
+import { acquirePgLock } from '../../../src/ledger/pg/lock.js';
 import type { LedgerState } from '../../../src/ledger/replay.js';
 import { ledgerStore } from '../../../src/ledger/store.js';
 import { ev, tempLedger } from '../helpers.js';
@@ -101,6 +102,17 @@ describe.skipIf(pgSkipReason)('PostgreSQL ledger store', () => {
     expect((refused as Error).message).toMatch(new RegExp(`^ledger postgres://postgres@127\\.0\\.0\\.1:\\d+/\\w+ is in use by pid ${process.pid} on \\S+ since \\d{4}-`));
     await first.release();
     await (await store.lock()).release();
+  });
+
+  it('the lock session asks the server to probe its client (a vanished host frees the lock in about 25 s, not 2 h)', async () => {
+    const url = await cluster.createDatabase();
+    const lock = await acquirePgLock({ name: 'test', url });
+    try {
+      const { rows } = await lock.client.query('SELECT current_setting($1) AS idle, current_setting($2) AS every, current_setting($3) AS count', ['tcp_keepalives_idle', 'tcp_keepalives_interval', 'tcp_keepalives_count']);
+      expect(rows[0]).toEqual({ idle: '10', every: '5', count: '3' });
+    } finally {
+      await lock.release();
+    }
   });
 
   it('a killed session loses the lock at once (onLost), appends are refused, and the lock is free for the next run', async () => {
