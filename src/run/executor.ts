@@ -6,16 +6,18 @@
 import { EventEmitter, setMaxListeners } from 'node:events';
 import PQueue from 'p-queue';
 import pRetry from 'p-retry';
-import { classify, isDocumentedCode, type CreatedIds, type Outcome, type RawResult } from '../api/outcome.js';
+import { classify, type CreatedIds, type Outcome, type RawResult } from '../api/outcome.js';
 import type { ItemKind } from '../api/schema.js';
 import type { LedgerEvent } from '../ledger/event.js';
 import { bodyHash } from '../plan/body-hash.js';
 import { deriveChatId } from '../plan/chat-id.js';
 import { parseGroupKey } from '../plan/item-key.js';
 import type { Plan, PlanItem } from '../plan/plan.js';
-import { AuthError, ConnectionError, GenuinError, LedgerError } from '../errors.js';
+import { GenuinError, LedgerError } from '../errors.js';
 import { OUTCOME_EVENT, REASON } from '../status.js';
 import { gaveUp, nextStep, type RetryOutcome, type SendState } from './next-step.js';
+import { fatalError, SetupCheck } from './setup-check.js';
+import { TokenGate } from './token-gate.js';
 import { Pacer, type PauseEvent } from './pacer.js';
 import { emptyTally, type IdConflict, type RunSummary, type StopReason, type Tally, type UnresolvedItem } from './summary.js';
 import { Walk } from './walk.js';
@@ -168,15 +170,8 @@ export class Executor extends EventEmitter {
   #fatal?: Error;
   #requests = 0;
   #startedAt?: number;
-  /** Bumped by each token refresh: a 401 for a request sent with an older token needs none. */
-  #tokenGeneration = 0;
-  #refreshing: Promise<void> | undefined;
-  /** The current token came from a refresh after a 401 ... */
-  #freshFrom401 = false;
-  /** ... and some request has since been answered with something other than 401. */
-  #tokenWorked = false;
-  /** Some answer looked like the Genuin API (a success, or its JSON error). */
-  #apiSeen = false;
+  readonly #tokens: TokenGate;
+  readonly #setup: SetupCheck;
   #firstRequestAt?: number;
   #lastRequestAt?: number;
 
@@ -192,6 +187,8 @@ export class Executor extends EventEmitter {
       ...options,
     };
     this.#chatIdsHonoured = options.chatIdsHonoured;
+    this.#tokens = new TokenGate(options.refreshToken);
+    this.#setup = new SetupCheck(options.apiBaseHint);
     this.#queue = new PQueue({ concurrency: options.concurrency });
     const auto = options.rate === 'auto';
     this.#pacer = new Pacer({
@@ -369,17 +366,18 @@ export class Executor extends EventEmitter {
             // communities never run more than a queue's length ahead of their groups.
             const sent = await this.#queue.add(() => this.#send(item, request, attempt), { priority: item.kind === 'community' ? 1 : 0 });
             if (sent === undefined) throw new StoppedError('stopped before sending');
-            const result = this.#judgeSetup(classify(item.kind, sent.raw, { retryGroup5xx: this.#o.retryGroup5xx }));
+            const result = this.#setup.judge(classify(item.kind, sent.raw, { retryGroup5xx: this.#o.retryGroup5xx }));
             // A 429 pauses every request the moment it arrives, not after its ledger line is
             // durable: each fsync's worth of sends at the old rate would earn another 429.
             if (result.type === 'throttled') this.#pacer.throttled(result.retryAfterMs);
             const durationMs = this.#o.now() - started;
             // Nothing more can succeed: stop every other start now, before anything is awaited
             // (the queue hands this slot to the next request as soon as the answer is in).
-            const refreshable = result.type === 'fatal' && result.status === 401 && this.#o.refreshToken !== undefined;
+            const refreshable = result.type === 'fatal' && result.status === 401 && this.#tokens.canRefresh;
+            this.#tokens.answered(result);
             if (result.type === 'fatal' && !refreshable) this.stop('fatal');
             // A 401 refused the request, so nothing was created: with a fresh token, send it again.
-            if (refreshable && (await this.#tokenRefreshed(sent.tokenGeneration))) {
+            if (refreshable && (await this.#tokens.refreshed(sent.tokenGeneration))) {
               await this.#recordOutcome(item, { type: 'failed', status: 401, message: 'HTTP 401: token expired; sent again with a new one' }, request);
               this.emit('outcome', { item, outcome: result, attempt, durationMs } satisfies OutcomeEvent);
               continue;
@@ -498,56 +496,8 @@ export class Executor extends EventEmitter {
     this.#requests++;
     this.#lastRequestAt = this.#o.now();
     this.#firstRequestAt ??= this.#lastRequestAt;
-    const tokenGeneration = this.#tokenGeneration;
+    const tokenGeneration = this.#tokens.generation;
     return { raw: await this.#o.client.send(item.kind, request.json, this.#hardAbort.signal), tokenGeneration };
-  }
-
-  /**
-   * After a 401: true once a new token is in place to resend with. Many requests refused at
-   * once share one refresh; a request refused with a token that a 401 just brought, before any
-   * request got through with it, means the new token is refused too: false, and the run stops.
-   */
-  async #tokenRefreshed(sentWith: number): Promise<boolean> {
-    const refresh = this.#o.refreshToken;
-    if (!refresh) return false;
-    if (sentWith < this.#tokenGeneration) return true; // another request refreshed it meanwhile
-    if (this.#refreshing) {
-      await this.#refreshing;
-      return true;
-    }
-    if (this.#freshFrom401 && !this.#tokenWorked) return false;
-    this.#refreshing = (async () => {
-      try {
-        await refresh();
-      } finally {
-        this.#refreshing = undefined;
-      }
-    })();
-    await this.#refreshing;
-    this.#tokenGeneration++;
-    this.#freshFrom401 = true;
-    this.#tokenWorked = false;
-    return true;
-  }
-
-  /**
-   * Answers that are about the setup, not the item. A 404 without the API's own error body,
-   * before anything has looked like the API, says the base URL is wrong: every item would fail.
-   */
-  #judgeSetup(outcome: Outcome): Outcome {
-    if (outcome.type === 'failed' && outcome.status === 404 && !isDocumentedCode(outcome.code) && !this.#apiSeen) {
-      const hint = this.#o.apiBaseHint ? `: try ${this.#o.apiBaseHint}` : ' (give the scheme and host only, such as https://api.example.com, without /api/thirdparty)';
-      return {
-        type: 'fatal',
-        status: 404,
-        reason: 'api-url',
-        message: `HTTP 404 without one of the API's own error codes: GENUIN_API_URL does not look like the Genuin API base${hint}`,
-      };
-    }
-    const code = 'code' in outcome ? outcome.code : undefined;
-    if (outcome.type === 'created' || outcome.type === 'exists' || isDocumentedCode(code)) this.#apiSeen = true;
-    if (outcome.type !== 'fatal' || outcome.status !== 401) this.#tokenWorked = true;
-    return outcome;
   }
 
   #shownRate?: number;
@@ -653,20 +603,6 @@ export class Executor extends EventEmitter {
       this.#unresolved.push({ item: child, status: 'blocked', reason: why });
       this.emit('blocked', child, why);
     }
-  }
-}
-
-/** The error a fatal answer stops the run with: what happened, and the one fix. */
-function fatalError(outcome: Extract<Outcome, { type: 'fatal' }>): GenuinError {
-  switch (outcome.reason) {
-    case 'auth':
-      return new AuthError(`${outcome.message}: check the credentials (GENUIN_ACCESS_TOKEN, GENUIN_API_KEY and GENUIN_API_SECRET, or GENUIN_ACCESS_TOKEN_COMMAND); run stopped, nothing more sent`);
-    case 'tls':
-      return new ConnectionError(
-        `TLS certificate not trusted (${outcome.message}): this machine does not trust the certificate the API (or a proxy) presents. If a private CA signs it, give that CA: NODE_EXTRA_CA_CERTS=/path/ca.pem; run stopped, nothing more sent`,
-      );
-    case 'api-url':
-      return new ConnectionError(`${outcome.message}; run stopped, nothing more sent`);
   }
 }
 
