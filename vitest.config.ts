@@ -4,11 +4,16 @@ import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
+    // Hang guards, not speed checks: a test spawning the CLI a few times on a busy 2-core machine
+    // takes tens of seconds, and a timeout there would be a flake, not a finding.
+    testTimeout: 90_000,
+    hookTimeout: 60_000,
     // Child processes, not threads: tests change directory (the in-process corpus) and spawn
     // the CLI; a crash stays in its own process.
     pool: 'forks',
+    // One file per core (vitest's default leaves one core free: a single worker on 2 cores). Many
+    // files wait on child processes and paced runs, so a second worker fills those waits.
+    maxWorkers: '100%',
     projects: [
       {
         extends: true,

@@ -6,6 +6,8 @@
 // directory and environment, and captured streams; calls queue up, one at a time. Needs the
 // forks pool (process.chdir is not allowed in worker threads). A crash (main rejecting) comes
 // back as code null with the error's stack on stderr, as the binary would print it.
+// Not for what only a process shows: signals, exit codes set by process.exit, a closed pipe,
+// memory peaks, a TTY. Those tests spawn the binary (test/helpers/cli.ts).
 import { vi } from 'vitest';
 import { BIN, type CliResult } from './cli.js';
 
@@ -13,6 +15,8 @@ export interface InProcessOptions {
   cwd: string;
   env?: Record<string, string | undefined>;
 }
+
+const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 let queue: Promise<unknown> = Promise.resolve();
 
@@ -30,8 +34,10 @@ async function runNow(args: string[], options: InProcessOptions): Promise<CliRes
   Object.assign(process.env, { PATH: savedEnv.PATH ?? '', HOME: savedEnv.HOME ?? '', NO_COLOR: '1' });
   for (const [k, v] of Object.entries(options.env ?? {})) if (v !== undefined) process.env[k] = v;
   process.chdir(options.cwd);
-  // Each fresh copy of the CLI listens for errors on both streams (src/stdio.ts): those go with it.
+  // Each fresh copy of the CLI listens for errors on both streams (src/stdio.ts) and, for apply,
+  // for signals: a process would end with them; here they go when the call does.
   const listening = { stdout: process.stdout.listeners('error'), stderr: process.stderr.listeners('error') };
+  const signalled = new Map(SIGNALS.map((s) => [s, process.listeners(s)]));
 
   let stdout = '';
   let stderr = '';
@@ -60,6 +66,7 @@ async function runNow(args: string[], options: InProcessOptions): Promise<CliRes
     for (const name of ['stdout', 'stderr'] as const) {
       for (const l of process[name].listeners('error')) if (!listening[name].includes(l)) process[name].off('error', l as (e: Error) => void);
     }
+    for (const [s, before] of signalled) for (const l of process.listeners(s)) if (!before.includes(l)) process.off(s, l);
     process.chdir(savedCwd);
     for (const k of Object.keys(process.env)) delete process.env[k];
     Object.assign(process.env, savedEnv);
