@@ -51,6 +51,11 @@ export interface PauseEvent {
   rate: number;
 }
 
+/** Takers sleep at most this long at a time, to notice a re-spaced schedule. */
+const SLEEP_STEP_MS = 100;
+/** A rate grown by this factor since the waiting slots were spaced re-spaces them. */
+const RESPACE_GROWTH = 1.1;
+
 /** A pause that grows by this much is news even while an earlier one runs. */
 const LONGER_PAUSE_MS = 60_000;
 
@@ -66,10 +71,10 @@ export class Pacer {
   readonly #now: () => number;
   readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   readonly #onPause?: (pause: PauseEvent) => void;
-  /** Time the last slot was handed out at. */
-  #last = -Infinity;
-  /** Takers waiting for their turn: only the first one waits for a slot. */
-  #queue: Promise<unknown> = Promise.resolve();
+  /** Time the next request may start. */
+  #next = 0;
+  /** The rate the slots handed out were spaced for. */
+  #spacedFor: number;
   /** A clean answer came back since the last cut: the next 429 is news, not the same overload. */
   #cleanSinceCut = true;
   #pausedUntil = 0;
@@ -91,6 +96,7 @@ export class Pacer {
       limit: known,
       now: this.#now,
     });
+    this.#spacedFor = this.#control.rate;
   }
 
   /** Requests per second now. */
@@ -112,34 +118,29 @@ export class Pacer {
   }
 
   /**
-   * Waits for this request's slot. Slots are handed out in call order, one at a time: each is
-   * spaced from the one before at the rate of the moment it is handed out, so a rate that
-   * grows (or is cut) applies from the next request on, not after every slot already promised.
+   * Waits for this request's slot. Slots are handed out in call order on a fixed schedule; a
+   * 429, or a rate grown by a tenth since the slots were spaced, re-spaces the ones not yet
+   * reached (their takers sleep in short steps, so they notice).
    */
-  take(signal?: AbortSignal): Promise<void> {
-    const turn = this.#queue.then(() => this.#slot(signal));
-    this.#queue = turn.catch(() => undefined);
-    return turn;
-  }
-
-  async #slot(signal?: AbortSignal): Promise<void> {
+  async take(signal?: AbortSignal): Promise<void> {
     for (;;) {
-      if (signal?.aborted) throw signal.reason;
       const now = this.#now();
       const epoch = this.#epoch;
-      const due = this.#last + 1000 / this.#control.rate;
+      const gap = 1000 / this.#control.rate;
       // A slot missed by a short stall (GC, a slow fsync) is still taken, so the average rate
       // holds; an idle spell longer than that banks nothing, or it would be a burst later.
-      const slot = Math.max(now - due <= MAX_CATCH_UP_MS ? due : now, this.#pausedUntil);
-      const wait = slot - now;
-      if (wait >= 1) {
-        await this.#sleep(wait, signal);
-        // A 429 that arrived while we slept voids our slot: it may fall inside the pause, and
-        // it was spaced for the old rate. Take a new one.
-        if (this.#epoch !== epoch) continue;
+      const behind = now - this.#next;
+      const slot = Math.max(behind <= MAX_CATCH_UP_MS ? this.#next : now, this.#pausedUntil);
+      this.#next = slot + gap;
+      let wait = slot - now;
+      while (wait >= 1 && this.#epoch === epoch) {
+        await this.#sleep(Math.min(wait, SLEEP_STEP_MS), signal);
+        wait = slot - this.#now();
       }
-      this.#last = slot;
-      return;
+      // A 429 that arrived while we slept voids our slot: it may fall inside the pause, and it
+      // was spaced for the old rate (keeping it would send a burst at the old rate once the
+      // pause ends, and earn the next 429). So does a rate that grew: the slot is too late.
+      if (this.#epoch === epoch) return;
     }
   }
 
@@ -164,7 +165,9 @@ export class Pacer {
     if (now >= before || this.#pausedUntil - before >= LONGER_PAUSE_MS) {
       this.#onPause?.({ pauseMs: this.#pausedUntil - now, retryAfterMs, rate: this.#control.rate });
     }
-    // The taker waiting for a slot takes a new one, at the end of the pause and the new rate.
+    // Restart the schedule at the end of the pause: waiting takers re-queue at the new rate.
+    this.#next = this.#pausedUntil;
+    this.#spacedFor = this.#control.rate;
     this.#epoch++;
   }
 
@@ -173,6 +176,12 @@ export class Pacer {
     // Answers to requests sent before the pause say nothing about the rate after the cut.
     if (this.#now() >= this.#pausedUntil) this.#cleanSinceCut = true;
     this.#control.ok();
+    // Grown by a tenth since the waiting slots were spaced: re-space them from now.
+    if (this.#control.rate >= this.#spacedFor * RESPACE_GROWTH) {
+      this.#next = Math.max(this.#now(), this.#pausedUntil);
+      this.#spacedFor = this.#control.rate;
+      this.#epoch++;
+    }
   }
 }
 
