@@ -13,8 +13,8 @@ export interface AppendResult {
 }
 
 /**
- * Reads `file`, checks every line that looks like a ledger line (starts with `{`) against the
- * ledger's schema, and only if all pass appends them to the ledger at `path`. A bad line is a
+ * Reads `file`, checks every line that looks like a ledger line (a JSON object with an `event`)
+ * against the ledger's schema, and only if all pass appends them to the ledger at `path`. A bad line is a
  * ConfigError naming file:line, and nothing is appended.
  */
 export function appendLines(path: string, file: string, options: { onWarning?: (m: string) => void } = {}): Promise<AppendResult> {
@@ -43,6 +43,11 @@ export async function appendLinesIn(store: LedgerStore, file: string, options: {
       parsed = JSON.parse(t);
     } catch {
       throw new ConfigError(`${file}:${i + 1}: not a complete JSON line (was it cut when copied?)`);
+    }
+    // A JSON log line (stderr saved whole) has no `event`: it is prose around the ledger lines.
+    if (parsed === null || typeof parsed !== 'object' || !('event' in parsed)) {
+      skipped++;
+      return;
     }
     const checked = LedgerEventSchema.safeParse(parsed);
     if (!checked.success) {
