@@ -51,6 +51,12 @@ export interface PauseEvent {
   rate: number;
 }
 
+/**
+ * A slot this late when its taker wakes is given up for a new one: short stalls are caught up
+ * (at 500/s, 25 requests at once, inside any bucket that allows the rate at all), a blocked
+ * event loop does not become a burst of every slot handed out meanwhile.
+ */
+const MAX_STALE_MS = 50;
 /** Takers sleep at most this long at a time, to notice a re-spaced schedule. */
 const SLEEP_STEP_MS = 100;
 /** A rate grown by this factor since the waiting slots were spaced re-spaces them. */
@@ -140,7 +146,9 @@ export class Pacer {
       // A 429 that arrived while we slept voids our slot: it may fall inside the pause, and it
       // was spaced for the old rate (keeping it would send a burst at the old rate once the
       // pause ends, and earn the next 429). So does a rate that grew: the slot is too late.
-      if (this.#epoch === epoch) return;
+      // And a slot long past (the event loop was blocked: a start-up, a slow disk) would go
+      // out in one burst with every other one handed out meanwhile: take a new one.
+      if (this.#epoch === epoch && this.#now() - slot <= MAX_STALE_MS) return;
     }
   }
 
