@@ -58,6 +58,9 @@ export function failedItems(plan: Plan, ledger: LedgerState): FailedItem[] {
     if (item.action === 'in_doubt') {
       const status = state?.inFlight ? 'in_flight' : 'in_doubt';
       picked.set(item, { item, status, reason: item.reason! });
+    } else if (item.answerLost) {
+      // Still in doubt: the next run resends it with the same chat_id, which a person may also settle first.
+      picked.set(item, { item, status: state?.inFlight ? 'in_flight' : 'in_doubt', reason: REASON.resendWithChatId(item.key, item.sentChatId!) });
     } else if (item.action === 'blocked') {
       picked.set(item, { item, status: 'blocked', reason: item.reason! });
     } else if (item.action === 'create' && state?.status === 'failed') {

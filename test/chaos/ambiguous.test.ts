@@ -59,7 +59,11 @@ describe('chaos 2: ambiguous faults', () => {
     const groupResets = log.filter((f) => f.endpoint === 'group' && f.kind === 'reset-before').length;
     const inDoubtNames = flagged.inDoubt.map((k) => k.slice(k.indexOf('/') + 1));
     for (const name of groupHits) expect(inDoubtNames).toContain(name);
-    expect(flagged.inDoubt.length).toBe(groupHits.length + groupResets);
+    // A reset before the body was read looks the same from the client; once the server has
+    // echoed a chat_id (trust earned), such a group is resent with it and created, so only the
+    // resets before that are left in doubt.
+    expect(flagged.inDoubt.length).toBeGreaterThanOrEqual(groupHits.length);
+    expect(flagged.inDoubt.length).toBeLessThanOrEqual(groupHits.length + groupResets);
     expect(flagged.inFlight).toEqual([]);
 
     // The summary lists every one of them, and the groups the unknown ids block.

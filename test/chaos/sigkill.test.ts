@@ -45,7 +45,9 @@ describe('chaos 3: SIGKILL at random instants', () => {
       // in that state: they are not re-sent, so they are not this kill's doing).
       const killedRun = lastRunId(ledger);
       const inFlight = [...state.items.values()].filter((s) => s.inFlight && s.run === killedRun).length;
-      expect(inFlight).toBeLessThanOrEqual(CONCURRENCY);
+      // A slot is freed once the answer is in, before its outcome line is durable: at a kill,
+      // the requests in flight plus the answers still being written (each at most --concurrency).
+      expect(inFlight).toBeLessThanOrEqual(2 * CONCURRENCY);
       const held = sim.state.snapshot();
       perKill.push({ after_ms: delay, in_flight: inFlight, torn: state.torn.length, created_so_far: held.communities.length + held.groups.length });
     }
@@ -60,7 +62,7 @@ describe('chaos 3: SIGKILL at random instants', () => {
     // The only items left for a person are those the kills cut off mid-request.
     const unresolved = flagged.exists.length + flagged.inDoubt.length;
     expect(unresolved).toBeLessThanOrEqual(perKill.reduce((n, k) => n + k.in_flight, 0));
-    expect(unresolved).toBeLessThanOrEqual(CONCURRENCY * KILLS);
+    expect(unresolved).toBeLessThanOrEqual(2 * CONCURRENCY * KILLS);
 
     const done = await followRunbook(sim, fleet, ledger, flagged, dir);
     const final = await applyCli(sim, dir, ledger, args);
