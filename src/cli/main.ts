@@ -2,7 +2,7 @@
 // the pipeline (manifest → plan → run → ledger → report); this file only connects them.
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT, GenuinError, type ExitCode } from '../errors.js';
-import { DEFAULTS } from '../config/run-config.js';
+import { DEFAULTS } from '../config/defaults.js';
 import { loadEnvironment } from './environment.js';
 import { Output } from './output.js';
 import { toolVersion } from './version.js';

@@ -10,6 +10,7 @@ import { checkApiUrl } from './api-target.js';
 import { limitsFromEnv } from './limits.js';
 import { parseCount, parseDuration, parseRate, parseRateSetting } from './parse.js';
 import { readDotenv } from './dotenv.js';
+import { DEFAULTS } from './defaults.js';
 import { isPostgresUrl, rememberPgUrl } from '../ledger/pg/url.js';
 import { resolve as resolvePath } from 'node:path';
 
@@ -76,19 +77,7 @@ export interface ProgressSettings {
   readonly intervalMs: number;
 }
 
-export const DEFAULTS = {
-  ledger: './genuin-ledger.jsonl',
-  /** A rehearsal must never share a ledger with real runs: its ids are fake. */
-  simulateLedger: './genuin-ledger.simulate.jsonl',
-  rate: '10/s',
-  /** `--rate auto` never goes above this, whatever the server allows. */
-  maxRate: '500/s',
-  concurrency: '8',
-  timeout: '30s',
-  retries: '5',
-  /** Pace of the progress log lines when nobody watches a terminal (cron, CI, pipes). */
-  progressInterval: '10s',
-} as const;
+export { DEFAULTS } from './defaults.js';
 
 /** Flag values as commander hands them over (strings, booleans). */
 export interface RunFlags {
