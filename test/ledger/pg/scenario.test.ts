@@ -20,6 +20,6 @@ describe.skipIf(pgSkipReason)('generated scenarios with a PostgreSQL ledger: exa
   it('no item twice, every id kept or flagged, an idle rerun sends nothing, documented exits', async () => {
     // Fewer cases than the file's 12 (each is several CLI runs); another fixed seed, so the
     // PostgreSQL store meets other cases than the file does.
-    await assertScenarios({ runs: 5, seed: 20261201, file: 'test/ledger/pg/scenario.test.ts', profile: 'quick' });
+    await assertScenarios({ runs: 3, seed: 20261201, file: 'test/ledger/pg/scenario.test.ts', profile: 'quick' });
   }, 900_000);
 });
