@@ -5,6 +5,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { LedgerError } from '../errors.js';
 import { TORN_MARKER_EVENT, type LedgerLine } from './event.js';
+import { deferred, type Deferred } from './deferred.js';
 
 /** The three file operations the writer needs; a `FileHandle` is one. Tests wrap it to inject faults. */
 export interface LedgerSink {
@@ -31,22 +32,13 @@ export interface LedgerWriterStats {
 }
 
 /** Lines appended while a write+fsync is in flight: they go to disk together, and share one promise. */
-interface Batch {
+interface Batch extends Deferred {
   text: string;
   lines: number;
-  promise: Promise<void>;
-  resolve: () => void;
-  reject: (error: Error) => void;
 }
 
 function newBatch(): Batch {
-  let resolve!: () => void;
-  let reject!: (error: Error) => void;
-  const promise = new Promise<void>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { text: '', lines: 0, promise, resolve, reject };
+  return { text: '', lines: 0, ...deferred() };
 }
 
 function reason(error: unknown): string {

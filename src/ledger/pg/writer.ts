@@ -7,25 +7,17 @@ import { lockLostError } from '../lock.js';
 import type { LedgerAppender } from '../store.js';
 import { pgReason, type PgTarget } from './connect.js';
 import { insertLines } from './read.js';
+import { deferred, type Deferred } from '../deferred.js';
 
-interface Batch {
+interface Batch extends Deferred {
   texts: string[];
   kinds: (string | null)[];
   keys: (string | null)[];
   bytes: number;
-  promise: Promise<void>;
-  resolve: () => void;
-  reject: (error: Error) => void;
 }
 
 function newBatch(): Batch {
-  let resolve!: () => void;
-  let reject!: (error: Error) => void;
-  const promise = new Promise<void>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { texts: [], kinds: [], keys: [], bytes: 0, promise, resolve, reject };
+  return { texts: [], kinds: [], keys: [], bytes: 0, ...deferred() };
 }
 
 /**
