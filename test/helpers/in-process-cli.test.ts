@@ -1,7 +1,7 @@
 // The in-process CLI (test/helpers/in-process-cli.ts) prints what the binary prints, for validate
 // and for apply against a simulator in this process, and leaves the process as it found it.
 import { describe, expect, it } from 'vitest';
-import { runCli, tempDir } from './cli.js';
+import { spawnCli, tempDir } from './cli.js';
 import { runCliInProcess } from './in-process-cli.js';
 import { simulatorWorkspace } from './workspace.js';
 
@@ -22,7 +22,7 @@ describe('the CLI in process', () => {
     expect(ws.sim.state.snapshot().communities.map((c) => c.handle)).toEqual(['alpha']);
 
     const idle = await runCliInProcess(args, { cwd: ws.dir, env: ws.env() });
-    const binary = await runCli(args, { cwd: ws.dir, env: ws.env() });
+    const binary = await spawnCli(args, { cwd: ws.dir, env: ws.env() });
     expect(idle.code).toBe(0);
     expect(binary.code).toBe(0);
     // Run ids and timings differ between runs; the figures do not.
@@ -44,7 +44,7 @@ describe('the CLI in process', () => {
     const { writeFileSync } = await import('node:fs');
     writeFileSync(`${dir}/m.yaml`, bad);
     const inProcess = await runCliInProcess(['validate', 'm.yaml'], { cwd: dir });
-    const binary = await runCli(['validate', 'm.yaml'], { cwd: dir });
+    const binary = await spawnCli(['validate', 'm.yaml'], { cwd: dir });
     expect(inProcess).toEqual(binary);
     expect(inProcess.code).toBe(2);
   });

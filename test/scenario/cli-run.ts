@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import type { Simulator } from '../../src/simulator/index.js';
 import { BIN } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/in-process-cli.js';
 import type { Ending } from './generate.js';
 
 export interface CliRun {
@@ -36,9 +37,42 @@ export interface CliRunOptions {
   hangMs?: number;
 }
 
+/**
+ * A run left to finish goes through the CLI's own `main` in this process (a process start costs
+ * more CPU than most scenario runs do); one that is signalled or loses its readers needs a process
+ * of its own, and so does every run when SCENARIO_SPAWN=1 (the chaos suite sets it).
+ */
 export function runCliScenario(args: string[], o: CliRunOptions): Promise<CliRun> {
   const ending = o.ending ?? COMPLETE;
-  const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NO_COLOR: '1', GENUIN_API_URL: o.sim.url, GENUIN_ACCESS_TOKEN: o.token };
+  if (ending.kind === 'complete' && process.env.SCENARIO_SPAWN !== '1') return runInProcess(args, o);
+  return runSpawned(args, o, ending);
+}
+
+function environment(o: CliRunOptions): Record<string, string> {
+  return { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NO_COLOR: '1', GENUIN_API_URL: o.sim.url, GENUIN_ACCESS_TOKEN: o.token };
+}
+
+function answersSince(sim: Simulator, before: Record<string, number>): Record<string, number> {
+  const statuses: Record<string, number> = {};
+  for (const [k, n] of Object.entries(sim.state.counts.byStatus)) if (n !== (before[k] ?? 0)) statuses[k] = n - (before[k] ?? 0);
+  return statuses;
+}
+
+async function runInProcess(args: string[], o: CliRunOptions): Promise<CliRun> {
+  const before = o.sim.state.counts.requests;
+  const started = performance.now();
+  const statusesBefore = { ...o.sim.state.counts.byStatus };
+  let timer: NodeJS.Timeout | undefined;
+  // No process to kill: a hang is reported as one (the run itself is left behind).
+  const hang = new Promise<'hung'>((resolve) => (timer = setTimeout(() => resolve('hung'), o.hangMs ?? 60_000)));
+  const r = await Promise.race([runCliInProcess(args, { cwd: o.cwd, env: environment(o) }), hang]);
+  clearTimeout(timer);
+  const ran = r === 'hung' ? { code: null, signal: null, stdout: '', stderr: '' } : r;
+  return { label: o.label, args, ...ran, requests: o.sim.state.counts.requests - before, statuses: answersSince(o.sim, statusesBefore), struck: false, ending: COMPLETE, hung: r === 'hung', ms: Math.round(performance.now() - started) };
+}
+
+function runSpawned(args: string[], o: CliRunOptions, ending: Ending): Promise<CliRun> {
+  const env = environment(o);
   const before = o.sim.state.counts.requests;
   const started = performance.now();
   const statusesBefore = { ...o.sim.state.counts.byStatus };
@@ -81,9 +115,7 @@ export function runCliScenario(args: string[], o: CliRunOptions): Promise<CliRun
     child.on('close', (code, signal) => {
       exited = true;
       clearTimeout(hang);
-      const statuses: Record<string, number> = {};
-      for (const [k, n] of Object.entries(o.sim.state.counts.byStatus)) if (n !== (statusesBefore[k] ?? 0)) statuses[k] = n - (statusesBefore[k] ?? 0);
-      resolve({ label: o.label, args, code, signal, stdout, stderr, requests: o.sim.state.counts.requests - before, statuses, struck, ending, hung, ms: Math.round(performance.now() - started) });
+      resolve({ label: o.label, args, code, signal, stdout, stderr, requests: o.sim.state.counts.requests - before, statuses: answersSince(o.sim, statusesBefore), struck, ending, hung, ms: Math.round(performance.now() - started) });
     });
   });
 }

@@ -11,6 +11,7 @@ import type { ManifestSet, Scenario } from './generate.js';
 import { allDone, cleanExit, everyIdKept, flagged, flagText, groupKeys, ledgerGroup, idleRerun, noDuplicates, zeroMeansDone, type Model } from './invariants.js';
 import { writeManifests } from './render.js';
 import { runCli } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/in-process-cli.js';
 
 const TOKEN = 'scenario-token-5e1d';
 
@@ -195,7 +196,8 @@ async function personsPart(
     verdicts.push(found ? [key, '--created', found.chat_id] : [key, '--absent']);
   }
   for (const v of verdicts) {
-    const r = await runCli(['ledger', 'resolve', ...v, '--ledger', ledgerPath], { cwd: dir });
+    const args = ['ledger', 'resolve', ...v, '--ledger', ledgerPath];
+    const r = await (process.env.SCENARIO_SPAWN === '1' ? runCli(args, { cwd: dir }) : runCliInProcess(args, { cwd: dir }));
     log.push(`person: ledger resolve ${v.join(' ')} -> exit ${r.code}`);
     if (r.code !== 0) violations.push(`ledger resolve ${v.join(' ')} exited ${r.code}: ${r.stderr.trim()}`);
   }
