@@ -126,6 +126,11 @@ export interface Executor {
 
 /** `--rate auto` goes no higher than this unless --max-rate says otherwise. */
 export const DEFAULT_MAX_RATE = 500;
+/**
+ * Sends awaiting an answer before the first 429, at first (pacer.ts; one more per answer): a
+ * start-up that reads answers late then sends a few too many, not a second's worth at `--rate`.
+ */
+const INITIAL_WINDOW = 4;
 /** How often the rate found is looked at (progress) ... */
 const RATE_WATCH_MS = 1_000;
 /** ... and recorded in the ledger at most. */
@@ -195,6 +200,7 @@ export class Executor extends EventEmitter {
       rate: auto ? (options.maxRate ?? DEFAULT_MAX_RATE) : (options.rate as number),
       auto,
       knownLimit: auto ? options.knownRate : undefined,
+      initialWindow: INITIAL_WINDOW,
       onPause: (pause) => this.emit('paused', pause),
     });
     // Every request in flight and every item waiting to retry listens on these two signals:
@@ -489,15 +495,20 @@ export class Executor extends EventEmitter {
     } catch {
       return undefined;
     }
-    if (stop.aborted) return undefined;
-    // Durable before the request leaves: after a crash, this line is the evidence of a send,
-    // and its chat_id the id a person (or the next run) can look for.
-    await this.#append(this.#line(item, 'attempt', { attempt, hash: request.hash, chat_id: request.chatId }));
-    this.#requests++;
-    this.#lastRequestAt = this.#o.now();
-    this.#firstRequestAt ??= this.#lastRequestAt;
-    const tokenGeneration = this.#tokens.generation;
-    return { raw: await this.#o.client.send(item.kind, request.json, this.#hardAbort.signal), tokenGeneration };
+    // The pacer counts sends it let through until they are answered (or never sent).
+    try {
+      if (stop.aborted) return undefined;
+      // Durable before the request leaves: after a crash, this line is the evidence of a send,
+      // and its chat_id the id a person (or the next run) can look for.
+      await this.#append(this.#line(item, 'attempt', { attempt, hash: request.hash, chat_id: request.chatId }));
+      this.#requests++;
+      this.#lastRequestAt = this.#o.now();
+      this.#firstRequestAt ??= this.#lastRequestAt;
+      const tokenGeneration = this.#tokens.generation;
+      return { raw: await this.#o.client.send(item.kind, request.json, this.#hardAbort.signal), tokenGeneration };
+    } finally {
+      this.#pacer.answered();
+    }
   }
 
   #shownRate?: number;

@@ -32,6 +32,12 @@ export interface PacerOptions {
    * at 429s forever (a fixed fraction of --rate once did, at 50% 429s).
    */
   minRate?: number;
+  /**
+   * Requests sent and not yet answered, at most, until the first 429: this many, plus one per
+   * answer (so it doubles each round trip). Default: no such bound. With it, every send must be
+   * followed by `answered()`.
+   */
+  initialWindow?: number;
   now?: () => number;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /**
@@ -86,6 +92,10 @@ export class Pacer {
   #pausedUntil = 0;
   /** Bumped by every 429: slots handed out before it were spaced for the old rate. */
   #epoch = 0;
+  /** Sends not answered yet, and how many may be; Infinity once a 429 has shown the limit. */
+  #unanswered = 0;
+  #window: number;
+  #windowWaiters: Array<() => void> = [];
 
   constructor(options: PacerOptions) {
     this.maxRate = options.rate;
@@ -103,6 +113,7 @@ export class Pacer {
       now: this.#now,
     });
     this.#spacedFor = this.#control.rate;
+    this.#window = options.initialWindow ?? Infinity;
   }
 
   /** Requests per second now. */
@@ -129,6 +140,45 @@ export class Pacer {
    * reached (their takers sleep in short steps, so they notice).
    */
   async take(signal?: AbortSignal): Promise<void> {
+    // Before the first 429 the rate is only a setting: a process starting on a busy machine
+    // answers late, and a rate ten times the limit would send a second's worth or more into
+    // the limit before the first 429 is read. Sends wait for answers instead (as a TCP start does).
+    while (this.#unanswered >= this.#window) await this.#windowFreed(signal);
+    this.#unanswered++;
+    try {
+      await this.#slot(signal);
+    } catch (error) {
+      this.answered(); // stopped while waiting: nothing was sent
+      throw error;
+    }
+  }
+
+  /** The answer to a send that `take()` let through (any answer, or none: a network error). */
+  answered(): void {
+    this.#unanswered = Math.max(0, this.#unanswered - 1);
+    if (this.#window === Infinity) return;
+    this.#window++;
+    // Each waiter checks the window again as it wakes; the first ones take the room.
+    for (const wake of this.#windowWaiters.splice(0)) wake();
+  }
+
+  #windowFreed(signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
+      const onAbort = () => {
+        this.#windowWaiters = this.#windowWaiters.filter((w) => w !== wake);
+        reject(signal!.reason);
+      };
+      const wake = () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.#windowWaiters.push(wake);
+    });
+  }
+
+  async #slot(signal?: AbortSignal): Promise<void> {
     for (;;) {
       const now = this.#now();
       const epoch = this.#epoch;
@@ -161,6 +211,11 @@ export class Pacer {
    */
   throttled(retryAfterMs?: number): void {
     const now = this.#now();
+    // The limit has spoken: from now on the rate (and its pause) is what holds sends back.
+    if (this.#window !== Infinity) {
+      this.#window = Infinity;
+      for (const wake of this.#windowWaiters.splice(0)) wake();
+    }
     if (now >= this.#pausedUntil && this.#cleanSinceCut) {
       this.#control.cut();
       this.#cleanSinceCut = false;

@@ -200,8 +200,10 @@ export class RateControl {
       // The first overload of a search (its rate doubled past the limit within the last
       // second or so) or of a fixed rate, or no limit measured yet: halve.
       this.#rate = this.#rate / 2;
-    } else if (granted < this.#rate * OVERSHOOT) {
-      // Sending several times what is granted: a fixed --rate far too high.
+    } else if (granted < this.#rate * OVERSHOOT && this.#rate > this.#granted) {
+      // Sending several times what is granted: a fixed --rate far too high. Not when the run
+      // was granted its rate before: then another run on the token took the room meanwhile
+      // (during this run's own Retry-After pause, say), and going straight down would starve it.
       this.#rate = Math.max(this.#rate * CUT_MOST, granted * UNDER_GRANTED);
     } else {
       // Near the limit: a tenth off, or up to a fifth when the server granted less than that.

@@ -103,6 +103,21 @@ describe('RateControl at an overload', () => {
     expect(k.c.rate).toBeCloseTo(10 * 0.97, 1);
   });
 
+  it('granted its rate before, then squeezed right after its own pause (another run took the room): a near-limit cut, not straight down', () => {
+    const k = control({ start: 100, max: 500, search: false });
+    k.c.cut(); // 50/s
+    k.flow(4000); // granted 50/s over whole windows
+    k.c.cut(); // near the limit: about 45/s
+    const before = k.c.rate;
+    k.advance(1000); // its Retry-After pause, while the other run sends
+    for (let i = 0; i < 5; i++) {
+      k.advance(40);
+      k.c.ok();
+    }
+    k.c.cut(); // 5 clean answers over 1.2 s: "granted" 4/s, a tenth of its rate
+    expect(k.c.rate).toBeGreaterThanOrEqual(before * 0.8 - 1e-9);
+  });
+
   it('cuts relative to its own rate, so a small run is cut by as small a share as a big one', () => {
     const big = control({ start: 100, max: 100, search: false });
     const small = control({ start: 10, max: 100, search: false });
