@@ -34,7 +34,7 @@ export interface YamlRead {
 export function parseYaml(file: string, text: string, limits: ManifestLimits): YamlRead {
   const parsed = parseText(text);
   if ('error' in parsed) return { faults: [faultAt(file, { line: 1 }, 'yaml', `cannot parse: ${parsed.error}`)], warnings: [] };
-  const { faults, warnings } = syntaxFindings(file, text, parsed);
+  const { faults, warnings } = syntaxFindings(file, text, parsed, limits.maxDepth);
   if (faults.length > 0) return { faults, warnings };
   const read = toData(file, parsed, limits);
   if ('fault' in read) return { faults: [read.fault], warnings };

@@ -5,6 +5,7 @@ import type { YAMLError, YAMLWarning } from 'yaml';
 import type { ManifestFault } from '../../errors.js';
 import { faultAt } from '../check/fault.js';
 import { type ParsedYaml, type Place, placeOf } from './document.js';
+import { flowDeeperThan } from './flow-depth.js';
 
 /** YAML syntax errors listed per file before the rest are summarised. */
 const MAX_SYNTAX_FAULTS = 20;
@@ -20,7 +21,7 @@ function errorMessage(e: YAMLError): string {
   return e.message.split('\n')[0];
 }
 
-function errorProblems({ doc, lines }: ParsedYaml): Problem[] {
+function errorProblems({ doc, lines }: ParsedYaml, text: string, maxDepth: number): Problem[] {
   // A stack overflow in the parser repeats once per nesting level: say it once.
   let exhausted = false;
   const out: Problem[] = [];
@@ -28,6 +29,9 @@ function errorProblems({ doc, lines }: ParsedYaml): Problem[] {
     if (e.code === 'RESOURCE_EXHAUSTION') {
       if (exhausted) continue;
       exhausted = true;
+      // Named where the nesting passes the depth limit: the same place whatever the stack.
+      out.push({ where: placeOf(lines, flowDeeperThan(text, maxDepth) ?? e.pos[0]), message: errorMessage(e) });
+      continue;
     }
     out.push({ where: placeOf(lines, e.pos[0]), message: errorMessage(e) });
   }
@@ -41,8 +45,8 @@ function tagProblem(w: YAMLWarning, text: string, where: Place): Problem {
 }
 
 /** Faults (capped) and warnings of a parsed file; no faults means the document can be read. */
-export function syntaxFindings(file: string, text: string, parsed: ParsedYaml): { faults: ManifestFault[]; warnings: ManifestFault[] } {
-  const problems = errorProblems(parsed);
+export function syntaxFindings(file: string, text: string, parsed: ParsedYaml, maxDepth: number): { faults: ManifestFault[]; warnings: ManifestFault[] } {
+  const problems = errorProblems(parsed, text, maxDepth);
   const warnings: ManifestFault[] = [];
   for (const w of parsed.doc.warnings) {
     const where = placeOf(parsed.lines, w.pos[0]);
