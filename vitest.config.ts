@@ -11,13 +11,14 @@ export default defineConfig({
     // Child processes, not threads: tests change directory (the in-process corpus) and spawn
     // the CLI; a crash stays in its own process.
     pool: 'forks',
+    globalSetup: ['test/helpers/scratch-root.ts'],
     // One file per core (vitest's default leaves one core free: a single worker on 2 cores). Many
     // files wait on child processes and paced runs, so a second worker fills those waits.
     maxWorkers: '100%',
     projects: [
       {
         extends: true,
-        test: { name: 'suite', include: ['test/**/*.test.ts'], exclude: [...configDefaults.exclude, 'test/chaos/**'] },
+        test: { name: 'suite', isolate: false, include: ['test/**/*.test.ts'], exclude: [...configDefaults.exclude, 'test/chaos/**'] },
       },
       {
         extends: true,

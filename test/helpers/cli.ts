@@ -3,11 +3,10 @@
 // CLI's `main` in this process (test/helpers/in-process-cli.ts), as a process start costs more CPU
 // than most commands do. GENUIN_TEST_SPAWN=1 spawns every run, to check the two agree.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll } from 'vitest';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const BIN = join(ROOT, 'bin', 'genuin-provision.js');
@@ -64,15 +63,7 @@ export function spawnCli(args: string[], options: CliOptions = {}): Promise<CliR
   });
 }
 
-// Hooks registered while a test file imports this module belong to that file: its scratch
-// directories go when its tests are done, not left behind in /tmp by every run.
-const scratch: string[] = [];
-afterAll(() => {
-  for (const dir of scratch.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-
+/** A fresh directory under the test run's scratch root (test/helpers/scratch-root.ts removes it). */
 export function tempDir(prefix = 'genuin-test-'): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  scratch.push(dir);
-  return dir;
+  return mkdtempSync(join(tmpdir(), prefix));
 }

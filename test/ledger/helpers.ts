@@ -1,20 +1,12 @@
 // Shared by the ledger tests: a fresh temp directory per test, and event builders.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach } from 'vitest';
 import type { LedgerEvent } from '../../src/ledger/event.js';
 
-const dirs: string[] = [];
-
-afterEach(async () => {
-  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
-});
-
-/** A path for a ledger in a fresh temp directory, removed after the test. */
+/** A path for a ledger in a fresh temp directory (under the test run's scratch root). */
 export async function tempLedger(name = 'ledger.jsonl'): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'genuin-ledger-'));
-  dirs.push(dir);
   return join(dir, name);
 }
 

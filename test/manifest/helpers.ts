@@ -1,21 +1,14 @@
 // Temporary manifest files and a loader wrapper that returns faults as formatted lines.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll } from 'vitest';
 
 import { ManifestError, formatFault, type ManifestFault } from '../../src/errors.js';
 import { type LoadOptions, type LoadResult, loadManifests } from '../../src/manifest/load.js';
 
-const dirs: string[] = [];
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
 /** Writes files (text or bytes) into a fresh temporary directory; returns their paths by name. */
 export function files(contents: Record<string, string | Buffer>): Record<string, string> {
   const dir = mkdtempSync(join(tmpdir(), 'manifest-test-'));
-  dirs.push(dir);
   const out: Record<string, string> = {};
   for (const [name, content] of Object.entries(contents)) {
     const path = join(dir, name);

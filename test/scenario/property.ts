@@ -2,7 +2,7 @@
 // printed (seed, replay path, the scenario in words, each violated invariant, what each run did).
 import fc from 'fast-check';
 import { describeScenario, scenarioArb, type Profile, type Scenario } from './generate.js';
-import { runScenario } from './run-scenario.js';
+import { runScenario, type LedgerMaker } from './run-scenario.js';
 
 export interface ScenarioRunOptions {
   /** Cases to run unless SCENARIO_RUNS says otherwise. */
@@ -12,11 +12,13 @@ export interface ScenarioRunOptions {
   /** The file to name in the replay command. */
   file: string;
   profile: Profile;
+  /** Where each case's ledger lives (default: a file in the case's directory). */
+  ledger?: LedgerMaker;
 }
 
 /** Throws the scenario's violations as one readable error (fast-check adds seed and path). */
-export async function checkScenario(s: Scenario): Promise<void> {
-  const { violations, log } = await runScenario(s);
+export async function checkScenario(s: Scenario, ledger?: LedgerMaker): Promise<void> {
+  const { violations, log } = await runScenario(s, ledger);
   if (violations.length === 0) return;
   throw new Error(
     [
@@ -42,7 +44,7 @@ export async function assertScenarios(o: ScenarioRunOptions): Promise<void> {
   const path = env.SCENARIO_PATH || undefined;
   const numRuns = env.SCENARIO_RUNS !== undefined ? Number(env.SCENARIO_RUNS) : o.runs;
   const shrink = env.SCENARIO_SHRINK === '1';
-  const details = await fc.check(fc.asyncProperty(scenarioArb(o.profile), checkScenario), { seed, path, numRuns, endOnFailure: !shrink });
+  const details = await fc.check(fc.asyncProperty(scenarioArb(o.profile), (s) => checkScenario(s, o.ledger)), { seed, path, numRuns, endOnFailure: !shrink });
   if (!details.failed) return;
   const replay = `SCENARIO_SEED=${details.seed} SCENARIO_PATH=${details.counterexamplePath ?? ''} npx vitest run ${o.file}`;
   const error = details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
@@ -61,7 +63,7 @@ async function surveyScenarios(o: ScenarioRunOptions): Promise<void> {
   const scenarios = fc.sample(scenarioArb(o.profile), { seed, numRuns });
   for (const [i, s] of scenarios.entries()) {
     try {
-      await checkScenario(s);
+      await checkScenario(s, o.ledger);
     } catch (err) {
       const text = `SCENARIO_SEED=${seed} SCENARIO_PATH=${i} npx vitest run ${o.file}\n${(err as Error).message}`;
       failures.push(text);

@@ -80,13 +80,11 @@ async function precreate(sim: Simulator, s: Scenario, ids: Map<string, string>):
 }
 
 /**
- * Where each case's ledger lives: a file in the case's directory unless a test file says
- * otherwise (test/ledger/pg/scenario.test.ts gives each case a fresh PostgreSQL database).
+ * Where a case's ledger lives: a file in the case's directory unless the caller says otherwise
+ * (test/ledger/pg/scenario.test.ts gives each case a fresh PostgreSQL database).
  */
-let ledgerFor: (dir: string) => Promise<string> = async (dir) => join(dir, 'ledger.jsonl');
-export function useScenarioLedger(make: (dir: string) => Promise<string>): void {
-  ledgerFor = make;
-}
+export type LedgerMaker = (dir: string) => Promise<string>;
+const fileLedger: LedgerMaker = async (dir) => join(dir, 'ledger.jsonl');
 
 async function ledgerOf(path: string, violations: string[]): Promise<LedgerState | undefined> {
   try {
@@ -97,7 +95,7 @@ async function ledgerOf(path: string, violations: string[]): Promise<LedgerState
   }
 }
 
-export async function runScenario(s: Scenario): Promise<ScenarioResult> {
+export async function runScenario(s: Scenario, ledgerFor: LedgerMaker = fileLedger): Promise<ScenarioResult> {
   const dir = mkdtempSync(join(tmpdir(), 'genuin-scenario-'));
   const sim = await simulatorFor(s);
   const violations: string[] = [];

@@ -3,14 +3,12 @@
 // on a fresh database of a throwaway cluster; checked on the simulator's own state.
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { assertScenarios } from '../../scenario/property.js';
-import { useScenarioLedger } from '../../scenario/run-scenario.js';
 import { pgSkipReason, startPgCluster, type PgCluster } from '../../helpers/pg-cluster.js';
 
 let cluster: PgCluster;
 beforeAll(async () => {
   if (pgSkipReason) return;
   cluster = await startPgCluster();
-  useScenarioLedger(() => cluster.createDatabase());
 }, 120_000);
 afterAll(async () => {
   await cluster?.close();
@@ -20,6 +18,6 @@ describe.skipIf(pgSkipReason)('generated scenarios with a PostgreSQL ledger: exa
   it('no item twice, every id kept or flagged, an idle rerun sends nothing, documented exits', async () => {
     // Fewer cases than the file's 12 (each is several CLI runs); another fixed seed, so the
     // PostgreSQL store meets other cases than the file does.
-    await assertScenarios({ runs: 3, seed: 20261201, file: 'test/ledger/pg/scenario.test.ts', profile: 'quick' });
+    await assertScenarios({ runs: 3, seed: 20261201, file: 'test/ledger/pg/scenario.test.ts', profile: 'quick', ledger: () => cluster.createDatabase() });
   }, 900_000);
 });
