@@ -18,6 +18,9 @@ export default defineConfig({
     projects: [
       {
         extends: true,
+        // The files of a worker share its module cache (importing the CLI's modules once per file
+        // was a third of the suite's CPU). Module state must not outlive a file: the in-process
+        // CLI takes fresh modules per call, and scratch directories go with the run (globalSetup).
         test: { name: 'suite', isolate: false, include: ['test/**/*.test.ts'], exclude: [...configDefaults.exclude, 'test/chaos/**'] },
       },
       {
