@@ -3,64 +3,12 @@
 // resent only after an answer that proves nothing was created, or with the same chat_id while
 // the server honours client chat_ids.
 import { describe, expect, it } from 'vitest';
-import type { RawResult } from '../../src/api/outcome.js';
-import type { ItemKind } from '../../src/api/schema.js';
-import { LedgerError } from '../../src/errors.js';
 import type { LedgerEvent } from '../../src/ledger/event.js';
 import { emptyLedgerState } from '../../src/ledger/replay.js';
 import { PlanBuilder, type Plan } from '../../src/plan/plan.js';
-import { Executor, type ExecutorOptions, type LedgerSink, type ObservedLine, type Sender, type UndurableEvent } from '../../src/run/executor.js';
+import { Executor, type ExecutorOptions, type LedgerSink, type Sender, type UndurableEvent } from '../../src/run/executor.js';
 import { isComplete } from '../../src/run/summary.js';
-
-type Answer = RawResult | 'ok';
-
-/** An in-memory server: creates what it is asked to, unless the script for that request says otherwise. */
-class FakeServer implements Sender {
-  readonly sent: Array<{ kind: ItemKind; body: Record<string, unknown> }> = [];
-  readonly groups: Array<{ chat_id: string; community_id: string }> = [];
-  #ids = 0;
-  constructor(
-    private readonly script: (kind: ItemKind, body: Record<string, unknown>, nth: number) => Answer = () => 'ok',
-    private readonly echoChatId = true,
-  ) {}
-
-  async send(kind: ItemKind, json: string): Promise<RawResult> {
-    // A macrotask: answers interleave with the executor's feed as real ones do.
-    await new Promise((r) => setImmediate(r));
-    const body = JSON.parse(json) as Record<string, unknown>;
-    this.sent.push({ kind, body });
-    const nth = this.sent.filter((s) => s.kind === kind && sameItem(kind, s.body, body)).length;
-    const answer = this.script(kind, body, nth);
-    if (answer !== 'ok') return answer;
-    if (kind === 'community') return { type: 'response', status: 200, body: { code: 200, data: { community_id: `c-${++this.#ids}`, handle: body.handle } } };
-    const chatId = this.echoChatId && typeof body.chat_id === 'string' ? body.chat_id : `server-${++this.#ids}`;
-    this.groups.push({ chat_id: chatId, community_id: String(body.community_id) });
-    return { type: 'response', status: 200, body: { code: 200, data: { chat_id: chatId, group: { group_id: `g-${++this.#ids}` } } } };
-  }
-
-  sends(kind: ItemKind, name: string): number {
-    return this.sent.filter((s) => s.kind === kind && nameOf(kind, s.body) === name).length;
-  }
-}
-
-function nameOf(kind: ItemKind, body: Record<string, unknown>): string {
-  return kind === 'community' ? String(body.handle) : String((body.group as { name: string }).name);
-}
-function sameItem(kind: ItemKind, a: Record<string, unknown>, b: Record<string, unknown>): boolean {
-  return nameOf(kind, a) === nameOf(kind, b);
-}
-
-class MemoryLedger implements LedgerSink {
-  readonly lines: Array<LedgerEvent | ObservedLine> = [];
-  constructor(private readonly failAfter = Infinity) {}
-  async append(line: LedgerEvent | ObservedLine): Promise<void> {
-    if (this.lines.length >= this.failAfter) throw new LedgerError('cannot write ledger l.jsonl: ENOSPC: no space left on device');
-    this.lines.push(line);
-  }
-}
-
-const response = (status: number, body?: unknown): RawResult => ({ type: 'response', status, body });
-const network = (sent: boolean): RawResult => ({ type: 'network', code: sent ? 'ECONNRESET' : 'ECONNREFUSED', message: 'socket', sent });
+import { FakeServer, MemoryLedger, nameOf, network, response, type Answer } from './fake-server.js';
 
 /** `communities` communities c0.., each with `groups` groups `${handle}-g${j}`; `topLevel` lists every group after every community. */
 function plan(communities: number, groups: number, topLevel: boolean): Plan {
