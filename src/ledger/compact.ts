@@ -60,8 +60,8 @@ const FIELDS = [
   'error_message', 'attempts', 'inFlight', 'updated_at',
 ] as const satisfies readonly (keyof ItemState)[];
 
-/** The first difference between two states, or undefined. */
-function difference(a: LedgerState, b: LedgerState): string | undefined {
+/** The first difference between two states, or undefined: a compaction must leave none. */
+export function difference(a: LedgerState, b: LedgerState): string | undefined {
   if (a.items.size !== b.items.size) return `${a.items.size} items became ${b.items.size}`;
   if (a.torn.length !== b.torn.length) return `${a.torn.length} torn lines became ${b.torn.length}`;
   if (a.api !== b.api) return `API ${String(a.api)} became ${String(b.api)}`;
@@ -78,6 +78,24 @@ function difference(a: LedgerState, b: LedgerState): string | undefined {
 }
 
 const WRITE_CHUNK = 1 << 20;
+
+/**
+ * The compacted ledger, line by line (texts without newline; `item` marks an item's line), as
+ * both stores write it: the meta lines (its API first, then the latest observations), torn lines
+ * exactly as found each with a marker (they may hold half an id a person can still read), then
+ * each item's lines.
+ */
+export function* compactedLedger(before: LedgerState, now: Date): Generator<{ text: string; item: boolean }> {
+  if (before.origin) yield { text: JSON.stringify(before.origin), item: false };
+  if (before.observed) yield { text: JSON.stringify(before.observed), item: false };
+  if (before.rateObserved && before.rateObserved !== before.observed) yield { text: JSON.stringify(before.rateObserved), item: false };
+  const at = now.toISOString();
+  for (const t of before.torn) {
+    yield { text: t.text, item: false };
+    yield { text: JSON.stringify({ at, event: TORN_MARKER_EVENT, note: `torn line ${t.line} carried over by compact` }), item: false };
+  }
+  for (const item of before.items.values()) for (const line of compactLines(item)) yield { text: JSON.stringify(line), item: true };
+}
 
 /**
  * Compacts the ledger at `path` in place (atomically). Takes the ledger lock for the duration.
@@ -97,22 +115,10 @@ export async function compactLedger(path: string, options: CompactOptions = {}):
     tmpCreated = true;
     let linesAfter = 0;
     try {
-      // The ledger's meta lines first: its API (a new ledger's first line), then the latest observation.
       let chunk = '';
-      if (before.origin) chunk += JSON.stringify(before.origin) + '\n';
-      if (before.observed) chunk += JSON.stringify(before.observed) + '\n';
-      if (before.rateObserved && before.rateObserved !== before.observed) chunk += JSON.stringify(before.rateObserved) + '\n';
-      // Torn lines first, exactly as found: they may hold half an id a person can still read.
-      const at = (options.now ?? (() => new Date()))().toISOString();
-      for (const t of before.torn) {
-        const marker = { at, event: TORN_MARKER_EVENT, note: `torn line ${t.line} carried over by compact` };
-        chunk += t.text + '\n' + JSON.stringify(marker) + '\n';
-      }
-      for (const item of before.items.values()) {
-        for (const line of compactLines(item)) {
-          chunk += JSON.stringify(line) + '\n';
-          linesAfter++;
-        }
+      for (const { text, item } of compactedLedger(before, (options.now ?? (() => new Date()))())) {
+        chunk += text + '\n';
+        if (item) linesAfter++;
         if (chunk.length >= WRITE_CHUNK) {
           await handle.writeFile(chunk, 'utf8');
           chunk = '';

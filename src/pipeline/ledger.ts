@@ -5,6 +5,7 @@ import type { RunConfig } from '../config/run-config.js';
 import type { ItemState, LedgerEvent } from '../ledger/event.js';
 import { appendLines, appendLinesIn, type AppendResult } from '../ledger/append.js';
 import { compactLedger, type CompactResult } from '../ledger/compact.js';
+import { compactPgLedger } from '../ledger/pg/compact.js';
 import { resolveIn, resolveItem, unknownKey, type Resolution, type Resolved } from '../ledger/resolve.js';
 import { lastSentChatId } from '../ledger/show.js';
 import { isPostgresUrl, withLedgerStore } from '../ledger/store.js';
@@ -25,9 +26,7 @@ export type LedgerConfig = Pick<RunConfig, 'ledgerPath'>;
 
 /** Rewrites the ledger as one line per item, atomically, under the lock (refused while a run holds it). */
 export async function compactLedgerOf(config: LedgerConfig, observers: Observers = {}): Promise<CompactResult> {
-  if (isPostgresUrl(config.ledgerPath)) {
-    throw new ConfigError(`ledger compact rewrites a file ledger; ${config.ledgerPath} is a PostgreSQL ledger, whose replay reads one page of rows per 50,000 lines: nothing to gain`);
-  }
+  if (isPostgresUrl(config.ledgerPath)) return compactPgLedger(config.ledgerPath, { onWarning: observers.onWarning });
   return compactLedger(config.ledgerPath, { onWarning: observers.onWarning });
 }
 

@@ -3,12 +3,17 @@
 import { hostname } from 'node:os';
 import type pg from 'pg';
 import { LedgerError } from '../../errors.js';
-import { stripPasswords } from './url.js';
+import { pgConnectionUrl, redactPgUrl, stripPasswords } from './url.js';
 
 /** The ledger as this process reaches it: `name` for messages (no password), `url` to connect. */
 export interface PgTarget {
   readonly name: string;
   readonly url: string;
+}
+
+/** The target a ledger location names: its URL, or the display form `rememberPgUrl` gave. */
+export function pgTarget(location: string): PgTarget {
+  return { name: redactPgUrl(location), url: pgConnectionUrl(location) };
 }
 
 let driver: Promise<typeof pg> | undefined;

@@ -3,11 +3,10 @@
 import type pg from 'pg';
 import { emptyLedgerState, type ReadLedgerOptions } from '../replay.js';
 import type { HeldLedger, LedgerStore, StoreLockOptions } from '../store.js';
-import { connect, disconnect, pgError, type PgTarget } from './connect.js';
+import { connect, disconnect, pgError, pgTarget, type PgTarget } from './connect.js';
 import { acquirePgLock } from './lock.js';
 import { allLines, columnsOf, historyOf, insertLines, replayLines } from './read.js';
 import { checkVersion, LINES, schemaVersion } from './schema.js';
-import { pgConnectionUrl, redactPgUrl } from './url.js';
 import { PgLedgerWriter } from './writer.js';
 
 /** Rows per INSERT when importing: one transaction for all, in statements of this size. */
@@ -15,7 +14,7 @@ const IMPORT_CHUNK = 5_000;
 
 /** The PostgreSQL ledger at `location` (its URL, or the display form `rememberPgUrl` gave). */
 export function pgLedgerStore(location: string): LedgerStore {
-  const target: PgTarget = { name: redactPgUrl(location), url: pgConnectionUrl(location) };
+  const target = pgTarget(location);
 
   /** A session in a read-only snapshot, when the tables exist: `use` sees one state of the ledger. */
   const reading = async <T>(absent: () => T, use: (client: pg.Client) => Promise<T>): Promise<T> => {

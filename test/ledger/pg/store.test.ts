@@ -1,8 +1,10 @@
 // The PostgreSQL ledger store against a real server (a throwaway cluster on loopback): the same
 // state as the file for the same lines, group commit, the advisory lock, a lost session, schema versions.
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LedgerError } from '../../../src/errors.js';
+import { compactLedger } from '../../../src/ledger/compact.js';
+import { compactPgLedger } from '../../../src/ledger/pg/compact.js';
 import type { LedgerLine } from '../../../src/ledger/event.js';
 import { fileLedgerStore } from '../../../src/ledger/file-store.js';
 import { LockHeldError } from '../../../src/ledger/lock.js';
@@ -158,6 +160,39 @@ describe.skipIf(pgSkipReason)('PostgreSQL ledger store', () => {
     const state = await store.read({ onWarning: (w) => warnings.push(w) });
     expect(state.torn).toEqual([{ line: 2, text: '{"torn' }]);
     expect(warnings[0]).toMatch(/ignoring torn line 2/);
+  });
+
+  it('compact: the same lines as the file compaction, in one transaction under the lock; refused while a run holds it', async () => {
+    const url = await cluster.createDatabase();
+    const store = ledgerStore(url);
+    const path = await tempLedger();
+    const texts = [
+      ...sample().map((l) => JSON.stringify(l)),
+      '{"torn half an id c-9',
+      JSON.stringify({ at: '2026-11-01T01:00:00.000Z', event: 'torn_line_above' }),
+      JSON.stringify(ev({ key: 'alpha', event: 'exists', run: 'run-2', status: 409 })),
+      JSON.stringify(ev({ key: 'gamma', event: 'attempt' })),
+      JSON.stringify(ev({ key: 'gamma', event: 'attempt', run: 'run-2' })),
+    ];
+    await writeFile(path, texts.join('\n') + '\n');
+    const held = await store.lock();
+    await held.appendText(texts);
+    // A run holds the ledger: compaction is refused and changes nothing.
+    await expect(compactPgLedger(url)).rejects.toBeInstanceOf(LockHeldError);
+    await held.release();
+    const before = snapshot(await store.read());
+    const now = () => new Date('2026-11-02T00:00:00.000Z');
+    const result = await compactPgLedger(url, { now });
+    expect(result).toEqual(await compactLedger(path, { now }));
+    expect(result).toMatchObject({ linesBefore: 9, linesAfter: 5, items: 5, torn: 1 });
+    // sent_chat_id aside: the file's compaction drops it for a group no longer in flight (reported to the lead).
+    const unsent = (state: ReturnType<typeof snapshot>) => ({ ...state, items: state.items.map(({ sent_chat_id: _, ...rest }) => rest) });
+    expect(unsent(snapshot(await store.read()))).toEqual(unsent({ ...before, lines: result.linesAfter }));
+    const exported: string[] = [];
+    for await (const line of store.lines()) exported.push(line);
+    expect(exported.join('\n') + '\n').toBe(await readFile(path, 'utf8'));
+    const db = new URL(url).pathname.slice(1);
+    expect(await cluster.query(db, 'SELECT count(*)::int AS n FROM genuin_provision.ledger_lines')).toEqual([{ n: exported.length }]);
   });
 
   it('refuses tables written by a newer version, before reading or locking', async () => {
