@@ -9,8 +9,8 @@
 // - At a later overload the server has just shown what it grants: the clean answers since the
 //   previous one over the time since (a token bucket that was empty then and is empty now
 //   granted exactly its rate, whatever its burst). The cut is a tenth of the own rate, up to a
-//   fifth when the server granted less; only a rate several times what was granted (a fixed
-//   --rate far too high) goes straight down to it. Cuts are relative to the own rate, never to a
+//   fifth when the server granted less; only a rate several times what was granted, and more
+//   than the run was ever granted (a fixed --rate far too high), goes straight down to it. Cuts are relative to the own rate, never to a
 //   floor, so two runs sharing one token both give way and neither starves.
 // - After a cut the rate holds, then probes upwards slowly and then faster (a limit raised
 //   meanwhile is found again): a steady limit costs one short overload each 20 s or so, not one
