@@ -260,6 +260,12 @@ export class PlanBuilder {
     const handle = g.handle!;
     const parent = byHandle.get(handle);
     if (parent) {
+      // First: an abandoned community is skipped with an id its manifest entry may still give,
+      // and its groups go with it (docs/recovery.md), not under that id.
+      if (parent.done === 'abandoned') {
+        parentAbandoned(g, handle);
+        return;
+      }
       if (parent.communityId && (parent.action === 'skip' || parent.action === 'adopt')) {
         g.communityId = parent.communityId;
         return;
@@ -268,10 +274,6 @@ export class PlanBuilder {
         let list = waiting.get(handle);
         if (!list) waiting.set(handle, (list = []));
         list.push(g);
-        return;
-      }
-      if (parent.done === 'abandoned') {
-        parentAbandoned(g, handle);
         return;
       }
       block(g, handle);

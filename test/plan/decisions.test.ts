@@ -136,8 +136,6 @@ interface Parent {
   action?: PlanAction;
   /** What a group that leaves it to the parent gets. */
   group: { action: PlanAction; done?: string; reason: Gist; communityId?: string; waits: boolean };
-  /** A known bug: the plan contradicts the docs for the groups that leave it to this parent (kept as it.fails). */
-  bug?: string;
 }
 
 const ready = { action: 'create', reason: '-', communityId: ID, waits: false } as const;
@@ -156,11 +154,9 @@ const PARENTS: Array<[string, Parent]> = [
   ['parent in flight at a crash',                { entry: 'manifest',         lines: [ev('attempt')],                                   action: 'create', group: waits }],
   ['parent in_doubt (a hand-written line)',      { entry: 'manifest',         lines: [ev('in_doubt', { status: 502 })],                 action: 'create', group: waits }],
   ['parent abandoned',                           { entry: 'manifest',         lines: [ev('abandoned', { message: ABANDON_WHY })],       action: 'skip',   group: goneWithParent }],
-  // docs/recovery.md and docs/operations.md: --abandon "skips it (and a community's groups)"; plan.ts: the
-  // abandon wins over the manifest's id. The community is skipped, but its groups are planned for
-  // a create under the manifest's id (#decideGroup takes any skipped parent with an id as ready).
-  ['parent adopted in the manifest, abandoned',  { entry: 'manifest with id', lines: [ev('abandoned', { message: ABANDON_WHY })],       action: 'skip',   group: goneWithParent,
-    bug: 'the groups of a community abandoned in the ledger but given community_id in the manifest are created' }],
+  // docs/recovery.md and docs/operations.md: --abandon "skips it (and a community's groups)"; the
+  // abandon wins over the manifest's id, for its groups too (once found creating them under it).
+  ['parent adopted in the manifest, abandoned',  { entry: 'manifest with id', lines: [ev('abandoned', { message: ABANDON_WHY })],       action: 'skip',   group: goneWithParent }],
   ['parent only in the ledger: created',         { entry: 'ledger only',      lines: [ev('created', { community_id: ID })],             group: ready }],
   ['parent only in the ledger: adopted',         { entry: 'ledger only',      lines: [ev('adopted', { community_id: ID })],             group: ready }],
   ['parent only in the ledger: exists',          { entry: 'ledger only',      lines: [ev('exists', { status: 500, code: '5216' })],    group: blocked }],
@@ -191,9 +187,5 @@ describe.each(PARENTS)('plan: a group, %s', (_parentName, parent) => {
     expect(group.sentChatId).toBe(own.sentChatId);
     if (group.action === 'create') expect(group.body).toBe(JSON.stringify(groupBody));
   };
-  const bugged = ([, own]: [string, Own]) => parent.bug !== undefined && own.decides === 'parent';
-  it.each(OWN.filter((row) => !bugged(row)))('own state: %s', check);
-  // Rows that show a known bug: they pass once it is fixed (then turn these back into plain rows).
-  const known = OWN.filter(bugged);
-  if (known.length > 0) it.fails.each(known)(`own state: %s (known bug: ${parent.bug})`, check);
+  it.each(OWN)('own state: %s', check);
 });
