@@ -188,6 +188,15 @@ describe('apply: refusing before anything is sent', () => {
     expect(r.stderr).toMatch(/plain http/);
   });
 
+  it('refuses a rate it cannot read with one line and exit 2, sending nothing', async () => {
+    const manifest = write('m.yaml', TWO_COMMUNITIES);
+    const r = await runCli(['apply', manifest, '--ledger', join(ws.dir, 'ledger.jsonl'), '--rate', 'fast'], { env: env(), cwd: ws.dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--rate: "fast" is not a rate; use auto');
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(ws.sim.state.snapshot().counts.requests).toBe(0);
+  });
+
   it('says what to do when GENUIN_API_URL is missing', async () => {
     const manifest = write('m.yaml', TWO_COMMUNITIES);
     const r = await runCli(['apply', manifest], { cwd: ws.dir });
