@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import type { Simulator } from '../../src/simulator/index.js';
 import { BIN } from '../helpers/cli.js';
 import { runCliInProcess } from '../helpers/in-process-cli.js';
-import type { Ending } from './generate.js';
+import type { DatabaseStrike, Ending } from './generate.js';
 
 export interface CliRun {
   label: string;
@@ -35,6 +35,8 @@ export interface CliRunOptions {
   label: string;
   ending?: Ending;
   hangMs?: number;
+  /** Strikes the run's PostgreSQL ledger (a `database` ending); the run's result waits for it to finish. */
+  database?: (strike: DatabaseStrike) => Promise<unknown>;
 }
 
 /**
@@ -88,6 +90,7 @@ function runSpawned(args: string[], o: CliRunOptions, ending: Ending): Promise<C
     // Reading ends closed by us are not errors of the run.
     child.stdout.on('error', () => {});
     child.stderr.on('error', () => {});
+    let striking: Promise<unknown> = Promise.resolve();
     const hang = setTimeout(() => {
       hung = true;
       child.kill('SIGKILL');
@@ -103,7 +106,10 @@ function runSpawned(args: string[], o: CliRunOptions, ending: Ending): Promise<C
         clearInterval(poll);
         struck = true;
         if (ending.kind === 'signal') child.kill(ending.signal);
-        else {
+        else if (ending.kind === 'database') {
+          if (!o.database) throw new Error('a database ending needs CliRunOptions.database');
+          striking = o.database(ending.strike);
+        } else {
           if (ending.streams !== 'stderr') child.stdout.destroy();
           if (ending.streams !== 'stdout') child.stderr.destroy();
         }
@@ -112,18 +118,26 @@ function runSpawned(args: string[], o: CliRunOptions, ending: Ending): Promise<C
 
     child.on('error', reject);
     child.on('exit', () => (exited = true));
-    child.on('close', (code, signal) => {
+    child.on('close', async (code, signal) => {
       exited = true;
       clearTimeout(hang);
+      // A restarted server is up again before the next run starts.
+      await striking.catch(reject);
       resolve({ label: o.label, args, code, signal, stdout, stderr, requests: o.sim.state.counts.requests - before, statuses: answersSince(o.sim, statusesBefore), struck, ending, hung, ms: Math.round(performance.now() - started) });
     });
   });
 }
 
+function endingName(e: Exclude<Ending, { kind: 'complete' }>): string {
+  if (e.kind === 'signal') return e.signal;
+  if (e.kind === 'database') return e.strike === 'restart' ? 'database restart' : 'database sessions killed';
+  return `closed ${e.streams}`;
+}
+
 /** One line about a run, for the scenario's log. */
 export function runLine(r: CliRun): string {
   const how = r.hung ? 'HUNG (killed after the time limit)' : r.signal ? `killed by ${r.signal}` : `exit ${r.code}`;
-  const ended = r.ending.kind === 'complete' ? '' : r.struck ? ` [${r.ending.kind === 'signal' ? r.ending.signal : `closed ${r.ending.streams}`} struck]` : ' [ending never struck: run finished first]';
+  const ended = r.ending.kind === 'complete' ? '' : r.struck ? ` [${endingName(r.ending)} struck]` : ' [ending never struck: run finished first]';
   const err = r.stderr
     .split('\n')
     .filter((l) => /^(error|warning)|WARN|ERROR|internal|^ {4}at |\.(csv|yaml):\d/i.test(l))

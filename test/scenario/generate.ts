@@ -51,7 +51,16 @@ export type Ending =
   /** The signal once the simulator has seen `afterRequests` API requests of this run. */
   | { kind: 'signal'; signal: 'SIGKILL' | 'SIGTERM' | 'SIGHUP'; afterRequests: number }
   /** The reader of stdout and/or stderr goes away once `afterRequests` requests were seen. */
-  | { kind: 'close'; streams: 'stdout' | 'stderr' | 'both'; afterRequests: number };
+  | { kind: 'close'; streams: 'stdout' | 'stderr' | 'both'; afterRequests: number }
+  /** A PostgreSQL ledger's database: the run's sessions killed, or the server restarted. */
+  | { kind: 'database'; strike: DatabaseStrike; afterRequests: number };
+
+export type DatabaseStrike = 'terminate' | 'restart';
+
+export interface ArbitraryOptions {
+  /** Draw database strikes too (the ledger is in PostgreSQL). */
+  database?: boolean;
+}
 
 export interface ScriptedFault {
   kind: string;
@@ -158,13 +167,15 @@ function communities(prefix: string, min: number, max: number, adoptable: boolea
     .map((adopts) => adopts.map((a, i) => ({ handle: `${prefix}${i + 1}`, name: `Community ${prefix.toUpperCase()}${i + 1}`, adopt: a })));
 }
 
-function ending(maxRequests: number): fc.Arbitrary<Ending> {
+function ending(maxRequests: number, o: ArbitraryOptions): fc.Arbitrary<Ending> {
   const at = fc.integer({ min: 0, max: Math.max(1, maxRequests) });
-  return fc.oneof(
+  const kinds: Array<fc.WeightedArbitrary<Ending>> = [
     { weight: 3, arbitrary: fc.constant<Ending>({ kind: 'complete' }) },
     { weight: 3, arbitrary: fc.record({ kind: fc.constant('signal' as const), signal: fc.constantFrom('SIGKILL' as const, 'SIGTERM' as const, 'SIGHUP' as const), afterRequests: at }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('close' as const), streams: fc.constantFrom('stdout' as const, 'stderr' as const, 'both' as const), afterRequests: at }) },
-  );
+  ];
+  if (o.database) kinds.push({ weight: 3, arbitrary: fc.record({ kind: fc.constant('database' as const), strike: fc.constantFrom<DatabaseStrike>('terminate', 'restart'), afterRequests: at }) });
+  return fc.oneof(...kinds);
 }
 
 /**
@@ -198,7 +209,7 @@ const faultPlan = (profile: Profile): fc.Arbitrary<FaultPlan> => fc.record({
   ignoreClientChatIds: SUPPORTS_IGNORE_CHAT_IDS ? fc.boolean() : fc.constant(false),
 });
 
-export const scenarioArb = (profile: Profile): fc.Arbitrary<Scenario> => fc
+export const scenarioArb = (profile: Profile, o: ArbitraryOptions = {}): fc.Arbitrary<Scenario> => fc
   .record({
     seed: fc.integer({ min: 1, max: 0x7fffffff }),
     concurrency: fc.integer({ min: 1, max: 8 }),
@@ -215,13 +226,13 @@ export const scenarioArb = (profile: Profile): fc.Arbitrary<Scenario> => fc
   })
   .chain(({ seed, concurrency, retries, faults, first, second }) => {
     const size1 = first.communities.length + first.groups.length;
-    const runs: fc.Arbitrary<RunSpec>[] = [fc.record({ manifests: fc.constant(first), ending: ending(size1) })];
+    const runs: fc.Arbitrary<RunSpec>[] = [fc.record({ manifests: fc.constant(first), ending: ending(size1, o) })];
     if (second) {
       // New communities with their groups, and new groups for earlier ones.
       const parents = [...first.communities, ...second.newCommunities];
       runs.push(
         manifestSet(fc.constant(second.newCommunities), () => groupsOf(parents, 'b', 2)).chain((set) =>
-          fc.record({ manifests: fc.constant(set), ending: ending(set.communities.length + set.groups.length) }),
+          fc.record({ manifests: fc.constant(set), ending: ending(set.communities.length + set.groups.length, o) }),
         ),
       );
     }
@@ -256,5 +267,6 @@ export function describeScenario(s: Scenario): string {
 function endingText(e: Ending): string {
   if (e.kind === 'complete') return 'run to completion';
   if (e.kind === 'signal') return `${e.signal} after ${e.afterRequests} requests`;
+  if (e.kind === 'database') return `database ${e.strike === 'restart' ? 'server restarted' : 'sessions killed'} after ${e.afterRequests} requests`;
   return `closed ${e.streams} after ${e.afterRequests} requests`;
 }

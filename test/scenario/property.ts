@@ -2,7 +2,7 @@
 // printed (seed, replay path, the scenario in words, each violated invariant, what each run did).
 import fc from 'fast-check';
 import { describeScenario, scenarioArb, type Profile, type Scenario } from './generate.js';
-import { runScenario, type LedgerMaker } from './run-scenario.js';
+import { runScenario, type ScenarioStore } from './run-scenario.js';
 
 export interface ScenarioRunOptions {
   /** Cases to run unless SCENARIO_RUNS says otherwise. */
@@ -12,13 +12,16 @@ export interface ScenarioRunOptions {
   /** The file to name in the replay command. */
   file: string;
   profile: Profile;
-  /** Where each case's ledger lives (default: a file in the case's directory). */
-  ledger?: LedgerMaker;
+  /** The ledger store of each case (default: a file in the case's directory). */
+  store?: ScenarioStore;
 }
 
 /** Throws the scenario's violations as one readable error (fast-check adds seed and path). */
-export async function checkScenario(s: Scenario, ledger?: LedgerMaker): Promise<void> {
-  const { violations, log } = await runScenario(s, ledger);
+export async function checkScenario(s: Scenario, store?: ScenarioStore): Promise<void> {
+  const { violations, log } = await runScenario(s, store);
+  // SCENARIO_LOG=1: what each case did, passing or not (to see that endings really struck);
+  // SCENARIO_LOG=2 adds the stderr of each drawn run.
+  if (process.env.SCENARIO_LOG) console.log([describeScenario(s), ...log.map((l) => `  ${l}`)].join('\n'));
   if (violations.length === 0) return;
   throw new Error(
     [
@@ -44,7 +47,7 @@ export async function assertScenarios(o: ScenarioRunOptions): Promise<void> {
   const path = env.SCENARIO_PATH || undefined;
   const numRuns = env.SCENARIO_RUNS !== undefined ? Number(env.SCENARIO_RUNS) : o.runs;
   const shrink = env.SCENARIO_SHRINK === '1';
-  const details = await fc.check(fc.asyncProperty(scenarioArb(o.profile), (s) => checkScenario(s, o.ledger)), { seed, path, numRuns, endOnFailure: !shrink });
+  const details = await fc.check(fc.asyncProperty(scenarioArb(o.profile, { database: o.store?.database !== undefined }), (s) => checkScenario(s, o.store)), { seed, path, numRuns, endOnFailure: !shrink });
   if (!details.failed) return;
   const replay = `SCENARIO_SEED=${details.seed} SCENARIO_PATH=${details.counterexamplePath ?? ''} npx vitest run ${o.file}`;
   const error = details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
@@ -60,10 +63,10 @@ async function surveyScenarios(o: ScenarioRunOptions): Promise<void> {
   const seed = env.SCENARIO_SEED !== undefined ? Number(env.SCENARIO_SEED) : Date.now() ^ (Math.random() * 0x100000000);
   const numRuns = env.SCENARIO_RUNS !== undefined ? Number(env.SCENARIO_RUNS) : o.runs;
   const failures: string[] = [];
-  const scenarios = fc.sample(scenarioArb(o.profile), { seed, numRuns });
+  const scenarios = fc.sample(scenarioArb(o.profile, { database: o.store?.database !== undefined }), { seed, numRuns });
   for (const [i, s] of scenarios.entries()) {
     try {
-      await checkScenario(s, o.ledger);
+      await checkScenario(s, o.store);
     } catch (err) {
       const text = `SCENARIO_SEED=${seed} SCENARIO_PATH=${i} npx vitest run ${o.file}\n${(err as Error).message}`;
       failures.push(text);

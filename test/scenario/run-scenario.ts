@@ -1,13 +1,13 @@
 // The driver: one scenario from a fresh simulator to the invariants. Faulty runs with their
 // endings, then faults off, a recovery rerun, the person's part, a final rerun, an idle rerun.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LedgerState } from '../../src/ledger/replay.js';
 import { ledgerStore } from '../../src/ledger/store.js';
 import { isFaultKind, startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/index.js';
 import { runCliScenario, runLine, type CliRun } from './cli-run.js';
-import type { ManifestSet, Scenario } from './generate.js';
+import type { DatabaseStrike, ManifestSet, Scenario } from './generate.js';
 import { allDone, cleanExit, everyIdKept, flagged, flagText, groupKeys, ledgerGroup, idleRerun, noDuplicates, zeroMeansDone, type Model } from './invariants.js';
 import { writeManifests } from './render.js';
 import { runCli } from '../helpers/cli.js';
@@ -86,6 +86,13 @@ async function precreate(sim: Simulator, s: Scenario, ids: Map<string, string>):
 export type LedgerMaker = (dir: string) => Promise<string>;
 const fileLedger: LedgerMaker = async (dir) => join(dir, 'ledger.jsonl');
 
+export interface ScenarioStore {
+  /** Where each case's ledger lives (default: a file in the case's directory). */
+  ledger?: LedgerMaker;
+  /** Strikes the database of a PostgreSQL ledger (the scenario's `database` endings). */
+  database?: (strike: DatabaseStrike, ledger: string) => Promise<unknown>;
+}
+
 async function ledgerOf(path: string, violations: string[]): Promise<LedgerState | undefined> {
   try {
     return await ledgerStore(path).read();
@@ -95,17 +102,25 @@ async function ledgerOf(path: string, violations: string[]): Promise<LedgerState
   }
 }
 
-export async function runScenario(s: Scenario, ledgerFor: LedgerMaker = fileLedger): Promise<ScenarioResult> {
+export async function runScenario(s: Scenario, store: ScenarioStore = {}): Promise<ScenarioResult> {
   const dir = mkdtempSync(join(tmpdir(), 'genuin-scenario-'));
   const sim = await simulatorFor(s);
   const violations: string[] = [];
   const log: string[] = [];
-  const ledgerPath = await ledgerFor(dir);
+  const ledgerPath = await (store.ledger ?? fileLedger)(dir);
+  const database = store.database;
   const ids = new Map<string, string>();
   const model = modelOf(s);
   const flags = ['--ledger', ledgerPath, '--json', '--rate', '1000/s', '--concurrency', String(s.concurrency), '--retries', String(s.retries), '--timeout', s.timeout];
   const cli = async (label: string, files: string[], extra: string[] = [], ending = s.runs[0]!.ending, faulty = false): Promise<CliRun> => {
-    const r = await runCliScenario(['apply', ...files, ...flags, ...extra], { sim, token: TOKEN, cwd: dir, label, ending: faulty ? ending : { kind: 'complete' } });
+    const r = await runCliScenario(['apply', ...files, ...flags, ...extra], {
+      sim,
+      token: TOKEN,
+      cwd: dir,
+      label,
+      ending: faulty ? ending : { kind: 'complete' },
+      database: database && ((strike) => database(strike, ledgerPath)),
+    });
     log.push(runLine(r));
     violations.push(...cleanExit(r, faulty && s.runs.length > 1 && !s.secondRunGrown && label !== 'run 1'));
     return r;
@@ -118,6 +133,8 @@ export async function runScenario(s: Scenario, ledgerFor: LedgerMaker = fileLedg
     // The runs as drawn, faults on, each with its ending.
     for (let i = 0; i < s.runs.length; i++) {
       const r = await cli(`run ${i + 1}`, files()[i]!, [], s.runs[i]!.ending, true);
+      await appendPrinted(r, ledgerPath, dir, log, violations);
+      if (process.env.SCENARIO_LOG === '2') log.push(`stderr of run ${i + 1}:\n${r.stderr}`);
       const ledger = await ledgerOf(ledgerPath, violations);
       if (ledger) violations.push(...zeroMeansDone(r, ledger, sim.state.snapshot(), manifestsOfRun(s, i)));
     }
@@ -159,6 +176,20 @@ export async function runScenario(s: Scenario, ledgerFor: LedgerMaker = fileLedg
     if (process.env.SCENARIO_KEEP === '1') log.push(`kept: ${dir}`);
     else rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * A run that could not write answers to its ledger prints them on stderr, and docs/recovery.md
+ * says: save them in a file and `ledger append` it once the ledger can be written.
+ */
+async function appendPrinted(r: CliRun, ledgerPath: string, dir: string, log: string[], violations: string[]): Promise<void> {
+  if (!r.stderr.includes('ledger append')) return;
+  const file = join(dir, `${r.label.replace(/\W+/g, '-')}-stderr.txt`);
+  writeFileSync(file, r.stderr);
+  const args = ['ledger', 'append', file, '--ledger', ledgerPath];
+  const a = await (process.env.SCENARIO_SPAWN === '1' ? runCli(args, { cwd: dir }) : runCliInProcess(args, { cwd: dir }));
+  log.push(`person: ledger append of ${r.label}'s stderr -> exit ${a.code}`);
+  if (a.code !== 0) violations.push(`ledger append of ${r.label}'s stderr exited ${a.code}: ${a.stderr.trim()}`);
 }
 
 /**

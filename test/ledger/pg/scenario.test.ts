@@ -18,6 +18,11 @@ describe.skipIf(pgSkipReason)('generated scenarios with a PostgreSQL ledger: exa
   it('no item twice, every id kept or flagged, an idle rerun sends nothing, documented exits', async () => {
     // Fewer cases than the file's 12 (each is several CLI runs); another fixed seed, so the
     // PostgreSQL store meets other cases than the file does.
-    await assertScenarios({ runs: 3, seed: 20261201, file: 'test/ledger/pg/scenario.test.ts', profile: 'quick', ledger: () => cluster.createDatabase() });
+    await assertScenarios({ runs: 3, seed: 20261201, file: 'test/ledger/pg/scenario.test.ts', profile: 'quick',
+      store: {
+        ledger: () => cluster.createDatabase(),
+        database: async (strike, ledger) => (strike === 'restart' ? cluster.restart() : cluster.terminate(new URL(ledger).pathname.slice(1))),
+      },
+    });
   }, 900_000);
 });
