@@ -7,7 +7,7 @@ import type { Plan } from '../../plan/plan.js';
 import { applyManifests, LockHeldError, logSettings, resolveRunConfig, type RunConfig, type RunFlags } from '../../pipeline/index.js';
 import type { Executor } from '../../run/executor.js';
 import { ProgressModel } from '../../run/progress.js';
-import { isComplete } from '../../run/summary.js';
+import { isComplete, type RunSummary } from '../../run/summary.js';
 import { driftJson, driftText, planCountsText, summaryJson, summaryText } from '../render.js';
 import { ProgressReporter, progressMode } from '../progress/reporter.js';
 import { logRequests } from '../request-log.js';
@@ -56,33 +56,10 @@ export async function runApply(files: string[], flags: ApplyFlags, out: Output):
   // goes to the log file, if there is one.
   if (config.log.file) out.whenDropped((lvl, text) => logger[lvl]({ stream: 'dropped' }, text));
 
-  // SIGHUP is a dropped SSH session: like SIGINT and SIGTERM, nobody asked to lose requests in
-  // flight. The first signal stops starting work (at once if the executor exists yet, else as
-  // soon as it does); the second cuts requests in flight and lets the run unwind, which records
-  // them and releases the lock, with process.exit as a backstop; a third exits at once.
   let executor: Executor | undefined;
-  let signals = 0;
-  const onSignal = (signal: NodeJS.Signals) => {
-    signals++;
-    if (signals === 1) {
-      out.warn(`${signal}: finishing requests in flight, starting nothing new (send ${signal} again to exit at once)`);
-      executor?.stop('signal');
-      return;
-    }
-    out.warn(`${signal}: exiting now; requests in flight are left in doubt in the ledger`);
-    if (signals === 2 && executor) {
-      executor.abort();
-      setTimeout(() => process.exit(EXIT.aborted), HARD_EXIT_MS).unref();
-      return;
-    }
-    process.exit(EXIT.aborted);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  process.on('SIGHUP', onSignal);
+  const signals = listenForSignals(out, () => executor);
 
   let planned: Plan | undefined;
-  /** The ledger before this run, for the summary's "probably another ledger" note. */
   let before = { existed: true, runs: 0 };
   let rehearsal: Rehearsal | undefined;
   try {
@@ -115,31 +92,11 @@ export async function runApply(files: string[], flags: ApplyFlags, out: Output):
         });
         display.start(ProgressModel.forPlan(planned!).attach(ex), log);
         // A signal that came while the plan was made: stop before anything is sent.
-        if (signals > 0) ex.stop('signal');
+        if (signals.received() > 0) ex.stop('signal');
       },
     }, rehearsal?.target);
     display.finish();
-    const { summary, plan } = result;
-    // The log's record of the run. On a terminal the summary below says the same, and a run
-    // that sent nothing stays silent; a log file always gets it.
-    const finished = { run: summary.runId, ledger: config.ledgerPath, ...summary.tally, requests: summary.requests, elapsed_ms: Math.round(summary.elapsedMs), drift: plan.counts.drift };
-    const didWork = summary.requests > 0 || summary.tally.adopted > 0;
-    if (config.log.file || (didWork && !process.stderr.isTTY)) logger.info(finished, 'run finished');
-    else logger.debug(finished, 'run finished');
-    out.summary(summaryText(summary));
-    const drift = driftText(plan);
-    if (drift) out.summary(drift);
-    // Handles taken on a ledger with no past: most likely a run from another directory.
-    const suspect = looksLikeAnotherLedger({ runsBefore: before.runs, existedBefore: before.existed, exists: summary.tally.exists, communitiesSent: plan.counts.create.community })
-      ? anotherLedgerText({ path: config.ledgerPath, from: config.ledgerFrom }, summary.tally.exists, flags.env)
-      : undefined;
-    if (suspect) {
-      out.summary(suspect);
-      if (config.log.file) logger.warn({ ledger: config.ledgerPath }, suspect);
-    }
-    if (flags.json) out.json({ ledger: config.ledgerPath, ...(summaryJson(summary) as object), drift: driftJson(plan), ...(suspect ? { ledger_note: suspect } : {}) });
-    if (summary.stopped === 'signal') return EXIT.aborted;
-    return isComplete(summary) ? EXIT.ok : EXIT.unresolved;
+    return finished(result, { config, flags, out, logger, before });
   } catch (error) {
     // Cron's overlapping run: the other run is doing the work, so this one is no failure.
     if (error instanceof LockHeldError && flags.skipIfLocked) {
@@ -162,10 +119,72 @@ export async function runApply(files: string[], flags: ApplyFlags, out: Output):
     await rehearsal?.close();
     display.finish();
     out.route(undefined);
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    process.off('SIGHUP', onSignal);
+    signals.dispose();
   }
+}
+
+/**
+ * SIGHUP is a dropped SSH session: like SIGINT and SIGTERM, nobody asked to lose requests in
+ * flight. The first signal stops starting work (at once if the executor exists yet, else as soon
+ * as it does: the caller checks received()); the second cuts requests in flight and lets the run
+ * unwind, which records them and releases the lock, with process.exit as a backstop; a third
+ * exits at once.
+ */
+function listenForSignals(out: Output, executor: () => Executor | undefined): { received: () => number; dispose: () => void } {
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals++;
+    const ex = executor();
+    if (signals === 1) {
+      out.warn(`${signal}: finishing requests in flight, starting nothing new (send ${signal} again to exit at once)`);
+      ex?.stop('signal');
+      return;
+    }
+    out.warn(`${signal}: exiting now; requests in flight are left in doubt in the ledger`);
+    if (signals === 2 && ex) {
+      ex.abort();
+      setTimeout(() => process.exit(EXIT.aborted), HARD_EXIT_MS).unref();
+      return;
+    }
+    process.exit(EXIT.aborted);
+  };
+  for (const s of SIGNALS) process.on(s, onSignal);
+  return { received: () => signals, dispose: () => SIGNALS.forEach((s) => process.off(s, onSignal)) };
+}
+
+const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+interface Finishing {
+  config: RunConfig;
+  flags: ApplyFlags;
+  out: Output;
+  logger: Logger;
+  /** The ledger before this run, for the summary's "probably another ledger" note. */
+  before: { existed: boolean; runs: number };
+}
+
+/** A finished run: its log record, the summary (text or JSON), and the exit code it earned. */
+function finished({ summary, plan }: { summary: RunSummary; plan: Plan }, { config, flags, out, logger, before }: Finishing): ExitCode {
+  // The log's record of the run. On a terminal the summary below says the same, and a run
+  // that sent nothing stays silent; a log file always gets it.
+  const finished = { run: summary.runId, ledger: config.ledgerPath, ...summary.tally, requests: summary.requests, elapsed_ms: Math.round(summary.elapsedMs), drift: plan.counts.drift };
+  const didWork = summary.requests > 0 || summary.tally.adopted > 0;
+  if (config.log.file || (didWork && !process.stderr.isTTY)) logger.info(finished, 'run finished');
+  else logger.debug(finished, 'run finished');
+  out.summary(summaryText(summary));
+  const drift = driftText(plan);
+  if (drift) out.summary(drift);
+  // Handles taken on a ledger with no past: most likely a run from another directory.
+  const suspect = looksLikeAnotherLedger({ runsBefore: before.runs, existedBefore: before.existed, exists: summary.tally.exists, communitiesSent: plan.counts.create.community })
+    ? anotherLedgerText({ path: config.ledgerPath, from: config.ledgerFrom }, summary.tally.exists, flags.env)
+    : undefined;
+  if (suspect) {
+    out.summary(suspect);
+    if (config.log.file) logger.warn({ ledger: config.ledgerPath }, suspect);
+  }
+  if (flags.json) out.json({ ledger: config.ledgerPath, ...(summaryJson(summary) as object), drift: driftJson(plan), ...(suspect ? { ledger_note: suspect } : {}) });
+  if (summary.stopped === 'signal') return EXIT.aborted;
+  return isComplete(summary) ? EXIT.ok : EXIT.unresolved;
 }
 
 /** The error that ends a run, as the log's last line (its message only: never a stack, never a secret). */
