@@ -27,13 +27,19 @@ export interface CompactResult {
 /**
  * The lines that replay to `item`: one outcome line per item with a status; an item whose last
  * line was an attempt (in flight when a run died) keeps that attempt line after it, so the
- * evidence that a request may have reached the server survives. `attempts` carries the count.
+ * evidence that a request may have reached the server survives. `attempts` carries the count,
+ * and attempt lines the chat_id last sent.
  */
 export function compactLines(item: ItemState): LedgerEvent[] {
   const base = { at: item.updated_at, run: item.run ?? 'compacted', kind: item.kind, key: item.key };
   const onAttemptLine = !item.inFlight ? 0 : item.status === undefined ? item.attempts : Math.min(1, item.attempts);
-  const onOutcomeLine = item.attempts - onAttemptLine;
+  // The chat_id a group was last sent with lives on attempt lines only: a settled group not
+  // created (in doubt: resent later with that id, or resolved with it) keeps an attempt line
+  // before its outcome.
+  const sentLine = !item.inFlight && item.status !== undefined && sentChatId(item) !== undefined && item.attempts > 0 ? 1 : 0;
+  const onOutcomeLine = item.attempts - onAttemptLine - sentLine;
   const out: LedgerEvent[] = [];
+  if (sentLine) out.push({ ...base, event: 'attempt', chat_id: item.sent_chat_id, hash: item.hash });
   if (item.status !== undefined) {
     out.push({
       ...base,
@@ -50,9 +56,14 @@ export function compactLines(item: ItemState): LedgerEvent[] {
     });
   }
   if (item.inFlight) {
-    out.push({ ...base, event: 'attempt', attempts: onAttemptLine !== 1 ? onAttemptLine : undefined, hash: item.hash });
+    out.push({ ...base, event: 'attempt', attempts: onAttemptLine !== 1 ? onAttemptLine : undefined, hash: item.hash, chat_id: item.sent_chat_id });
   }
   return out;
+}
+
+/** The chat_id last sent, where it still matters: a created group's own chat_id says what it is. */
+function sentChatId(item: ItemState): string | undefined {
+  return item.status === 'created' ? undefined : item.sent_chat_id;
 }
 
 const FIELDS = [
@@ -73,6 +84,7 @@ export function difference(a: LedgerState, b: LedgerState): string | undefined {
     for (const f of FIELDS) {
       if (x[f] !== y[f]) return `${x.kind} ${x.key}: ${f} ${String(x[f])} became ${String(y[f])}`;
     }
+    if (sentChatId(x) !== sentChatId(y)) return `${x.kind} ${x.key}: chat_id sent ${String(sentChatId(x))} became ${String(sentChatId(y))}`;
   }
   return undefined;
 }

@@ -23,6 +23,9 @@ const history = () =>
     ev({ kind: 'group', key: 'a/g', event: 'attempt' }),
     ev({ kind: 'group', key: 'a/g', event: 'created', community_id: 'A1', chat_id: 'K', group_id: 'G' }),
     ev({ key: 'd', event: 'adopted', community_id: 'D1' }),
+    ev({ kind: 'group', key: 'a/h', event: 'attempt', chat_id: 'H1' }),
+    ev({ kind: 'group', key: 'a/h', event: 'in_doubt', status: 502 }), // settled, its chat_id only on the attempt
+    ev({ kind: 'group', key: 'a/i', event: 'attempt', chat_id: 'I1' }), // in flight with its chat_id
   );
 
 const snapshot = (s: LedgerState) => [...s.items.values()].map(({ run: _run, ...rest }) => rest);
@@ -35,14 +38,17 @@ describe('compactLedger', () => {
     const result = await compactLedger(path);
     const after = await readLedger(path);
     expect(snapshot(after)).toEqual(snapshot(before));
-    expect(result).toEqual({ linesBefore: 13, linesAfter: 6, items: 5, torn: 0 });
-    expect(after.lines).toBe(6);
+    expect(result).toEqual({ linesBefore: 16, linesAfter: 9, items: 7, torn: 0 });
+    expect(after.lines).toBe(9);
     expect(after.get('community', 'a')).toMatchObject({ status: 'exists', community_id: 'A1', attempts: 2 });
     expect(after.get('community', 'b')).toMatchObject({ status: 'failed', inFlight: true, attempts: 2 });
     expect(after.get('community', 'c')).toMatchObject({ inFlight: true, attempts: 2 });
+    // The chat_id a group was sent with: what a resend or `ledger resolve --created` uses.
+    expect(after.get('group', 'a/h')).toMatchObject({ status: 'in_doubt', sent_chat_id: 'H1', attempts: 1, inFlight: false });
+    expect(after.get('group', 'a/i')).toMatchObject({ sent_chat_id: 'I1', attempts: 1, inFlight: true });
     // Compacting again changes nothing.
     const again = await compactLedger(path);
-    expect(again).toMatchObject({ linesBefore: 6, linesAfter: 6 });
+    expect(again).toMatchObject({ linesBefore: 9, linesAfter: 9 });
     expect(snapshot(await readLedger(path))).toEqual(snapshot(before));
   });
 
@@ -87,7 +93,7 @@ describe('compactLedger', () => {
     const path = await tempLedger();
     const text = history() + 'garbage\n' + lines(ev({ key: 'z', event: 'attempt' }));
     await writeFile(path, text);
-    await expect(compactLedger(path)).rejects.toThrow(`ledger ${path}:14: corrupt line`);
+    await expect(compactLedger(path)).rejects.toThrow(`ledger ${path}:17: corrupt line`);
     expect(await readFile(path, 'utf8')).toBe(text);
     expect(await readdir(dirname(path))).toEqual(['ledger.jsonl']);
   });
@@ -105,10 +111,10 @@ describe('compactLedger', () => {
     const alias = join(linkDir, 'ledger.jsonl');
     await symlink(real, alias);
     const result = await compactLedger(alias);
-    expect(result).toMatchObject({ linesBefore: 13, linesAfter: 6 });
+    expect(result).toMatchObject({ linesBefore: 16, linesAfter: 9 });
     expect((await lstat(alias)).isSymbolicLink()).toBe(true);
     expect(await readlink(alias)).toBe(real);
-    expect((await readLedger(real)).lines).toBe(6);
+    expect((await readLedger(real)).lines).toBe(9);
     expect(await readdir(linkDir)).toEqual(['ledger.jsonl']); // no temp file or lock next to the link
     expect(await readdir(dirname(real))).toEqual(['ledger.jsonl']);
   });
