@@ -42,11 +42,11 @@ export interface CliRunOptions {
 /**
  * A run left to finish goes through the CLI's own `main` in this process (a process start costs
  * more CPU than most scenario runs do); one that is signalled or loses its readers needs a process
- * of its own, and so does every run when SCENARIO_SPAWN=1 (the chaos suite sets it).
+ * of its own, and so does every run when GENUIN_TEST_SPAWN=1 (the chaos suite sets it).
  */
 export function runCliScenario(args: string[], o: CliRunOptions): Promise<CliRun> {
   const ending = o.ending ?? COMPLETE;
-  if (ending.kind === 'complete' && process.env.SCENARIO_SPAWN !== '1') return runInProcess(args, o);
+  if (ending.kind === 'complete' && process.env.GENUIN_TEST_SPAWN !== '1') return runInProcess(args, o);
   return runSpawned(args, o, ending);
 }
 

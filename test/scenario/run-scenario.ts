@@ -11,7 +11,6 @@ import type { DatabaseStrike, ManifestSet, Scenario } from './generate.js';
 import { allDone, cleanExit, everyIdKept, flagged, flagText, groupKeys, ledgerGroup, idleRerun, noDuplicates, zeroMeansDone, type Model } from './invariants.js';
 import { writeManifests } from './render.js';
 import { runCli } from '../helpers/cli.js';
-import { runCliInProcess } from '../helpers/in-process-cli.js';
 
 const TOKEN = 'scenario-token-5e1d';
 
@@ -187,7 +186,7 @@ async function appendPrinted(r: CliRun, ledgerPath: string, dir: string, log: st
   const file = join(dir, `${r.label.replace(/\W+/g, '-')}-stderr.txt`);
   writeFileSync(file, r.stderr);
   const args = ['ledger', 'append', file, '--ledger', ledgerPath];
-  const a = await (process.env.SCENARIO_SPAWN === '1' ? runCli(args, { cwd: dir }) : runCliInProcess(args, { cwd: dir }));
+  const a = await runCli(args, { cwd: dir });
   log.push(`person: ledger append of ${r.label}'s stderr -> exit ${a.code}`);
   if (a.code !== 0) violations.push(`ledger append of ${r.label}'s stderr exited ${a.code}: ${a.stderr.trim()}`);
 }
@@ -226,7 +225,7 @@ async function personsPart(
   }
   for (const v of verdicts) {
     const args = ['ledger', 'resolve', ...v, '--ledger', ledgerPath];
-    const r = await (process.env.SCENARIO_SPAWN === '1' ? runCli(args, { cwd: dir }) : runCliInProcess(args, { cwd: dir }));
+    const r = await runCli(args, { cwd: dir });
     log.push(`person: ledger resolve ${v.join(' ')} -> exit ${r.code}`);
     if (r.code !== 0) violations.push(`ledger resolve ${v.join(' ')} exited ${r.code}: ${r.stderr.trim()}`);
   }
