@@ -5,20 +5,30 @@
 // Why these rules (measured by bench/suites/auto-rate.js, modelled in test/run/pacer-model.ts):
 // - Until the first 429 of an auto run the start is a guess far below any limit, so the rate
 //   doubles each second of clean answers (one fixed step would be too slow for 200/s or too
-//   coarse for 5/s). The first overload halves it: doubling overshoots by about that much.
-// - At a later overload the server has just shown what it grants: the clean answers since the
-//   previous one over the time since (a token bucket that was empty then and is empty now
-//   granted exactly its rate, whatever its burst). The cut is a tenth of the own rate, up to a
-//   fifth when the server granted less; only a rate several times what was granted, and more
-//   than the run was ever granted (a fixed --rate far too high), goes straight down to it. Cuts are relative to the own rate, never to a
-//   floor, so two runs sharing one token both give way and neither starves.
+//   coarse for 5/s). The first overload halves it, then the rate climbs back to 0.7 of where
+//   it met it: doubling overshoots by up to half against a burst of a second's tokens, by far
+//   less against a small burst (5 tokens at 40/s), and the two look alike until then.
+// - At a later overload the server has shown what it grants: the clean answers since the
+//   previous one over the time since. That is a floor, exact only when the bucket never
+//   filled meanwhile: a burst smaller than a Retry-After pause's refill wastes the rest of it
+//   (burst 5 at 40/s after a 1 s pause: about 8/s "granted"). The cut is a tenth of the own
+//   rate, up to a fifth when the server granted less; only a rate several times what was
+//   granted, and more than the run was ever granted (a fixed --rate far too high), goes
+//   straight down to it, and under 0.15 of it searches upwards again from there (the
+//   count may be one small burst). Cuts are relative to the own rate, never to a floor, so
+//   two runs sharing one token both give way and neither starves.
 // - After a cut the rate holds, then probes upwards slowly and then faster (a limit raised
 //   meanwhile is found again): a steady limit costs one short overload each 20 s or so, not one
 //   every few seconds (each one a 429 and a Retry-After pause). Probe steps scale with the most
 //   the run was ever granted, the same for two runs started together, so a run cut to a small
 //   share catches up with a big one (AIMD's fairness) instead of keeping the ratio.
 
-/** The first overload of a search halves the rate. Later ones leave at least this share ... */
+/**
+ * The first overload of a search halves the rate, then climbs back (at CLIMB_PER_S) to this
+ * share of the rate that met it, to hold and probe there.
+ */
+const SEARCH_HOLD = 0.7;
+/** Later overloads leave at least this share ... */
 const CUT_LEAST = 0.9;
 /** ... and, near the limit, at most this much less. */
 const CUT_DEEP = 0.8;
@@ -26,6 +36,8 @@ const CUT_DEEP = 0.8;
 const OVERSHOOT = 0.3;
 /** ... but never below this share of the own rate at once. */
 const CUT_MOST = 0.1;
+/** Granted less than this share of the own rate: the count may be a small burst's, search again from it. */
+const SEARCH_AGAIN = 0.15;
 /** A cut aims just under what the server granted. */
 const UNDER_GRANTED = 0.97;
 /** Clean answers between overloads before their count is trusted as the server's rate. */
@@ -76,6 +88,11 @@ export class RateControl {
   #searching: boolean;
   /** The level to hold at: just under the limit found (or given); undefined before one is. */
   #hold: number | undefined;
+  /**
+   * After a search's overload, the level to climb back to above the hold. The hold stays the
+   * scale of the steps: two runs that met the overload together climb alike.
+   */
+  #climbTo: number | undefined;
   #lastCutAt: number;
   #cleanSinceCut = 0;
   #cuts = 0;
@@ -119,7 +136,8 @@ export class RateControl {
    * the rate reached with clean answers (the limit is at least that).
    */
   get found(): number {
-    return this.#hold ?? this.#rate;
+    if (this.#hold === undefined) return this.#rate;
+    return Math.max(this.#hold, Math.min(this.#rate, this.#climbTo ?? 0));
   }
 
   /** Whether an overload has been met (or a limit was known from the start). */
@@ -159,9 +177,10 @@ export class RateControl {
       // now: two runs on one token then climb by the same amount, and the one cut to a small
       // share gains on the big one at each overload (AIMD's fairness) instead of keeping its ratio.
       const scale = Math.max(hold, this.#granted);
-      if (this.#rate < hold) {
-        next = Math.min(hold, this.#rate + CLIMB_PER_S * scale * (dt / 1000));
-        if (next >= hold) this.#probingSince = now;
+      const level = Math.max(hold, this.#climbTo ?? 0);
+      if (this.#rate < level) {
+        next = Math.min(level, this.#rate + CLIMB_PER_S * scale * (dt / 1000));
+        if (next >= level) this.#probingSince = now;
       } else {
         this.#probingSince ??= now;
         // A limit met at the same rate overload after overload is probed ever more gently: holding
@@ -190,20 +209,32 @@ export class RateControl {
     // stretch dilutes it enough, and only a start near the limit makes one.
     const measured = this.#cuts > 0 || (this.#limitGiven && elapsed >= TRUSTED_FROM_START_MS);
     const granted = measured && this.#cleanSinceCut >= TRUSTED_ANSWERS && elapsed > 0 ? (this.#cleanSinceCut / elapsed) * 1000 : undefined;
-    if (granted === undefined && this.#lastGranted !== undefined) {
+    let searchAgain = false;
+    let climbTo: number | undefined;
+    if (this.#searching) {
+      // A search's overload: the rate doubled past the limit within the last second or so,
+      // overshooting by up to half against a bucket whose burst is a second of its rate, by
+      // far less against a small burst (nothing seen so far tells the two apart). Halve, then
+      // climb back to SEARCH_HOLD of it: just under a small burst's limit; over a large one's,
+      // where the next overload comes within seconds and the cuts below settle it.
+      climbTo = this.#rate * SEARCH_HOLD;
+      this.#rate = this.#rate / 2;
+    } else if (granted === undefined && this.#lastGranted !== undefined) {
       // Too few answers since the last cut to measure a rate by, but a limit was measured
       // before: hit again right after a pause, often bad luck against another run's traffic.
       // A tenth, like any cut near the limit: halving would leave the unlucky one of two runs
       // a fraction of the other's share.
       this.#rate = this.#rate * CUT_LEAST;
     } else if (granted === undefined) {
-      // The first overload of a search (its rate doubled past the limit within the last
-      // second or so) or of a fixed rate, or no limit measured yet: halve.
+      // The first overload of a fixed rate, or no limit measured yet: halve.
       this.#rate = this.#rate / 2;
     } else if (granted < this.#rate * OVERSHOOT && this.#rate > this.#granted) {
       // Sending several times what is granted: a fixed --rate far too high. Not when the run
       // was granted its rate before: then another run on the token took the room meanwhile
       // (during this run's own Retry-After pause, say), and going straight down would starve it.
+      // Far below even that, the count may be only the burst a small bucket held after the
+      // pause: what was granted is a floor, and the run searches upwards from it.
+      searchAgain = granted < this.#rate * SEARCH_AGAIN;
       this.#rate = Math.max(this.#rate * CUT_MOST, granted * UNDER_GRANTED);
     } else {
       // Near the limit: a tenth off, or up to a fifth when the server granted less than that.
@@ -216,7 +247,8 @@ export class RateControl {
       this.#lastGranted = granted;
     }
     this.#hold = this.#rate;
-    this.#searching = false;
+    this.#climbTo = climbTo === undefined ? undefined : Math.min(climbTo, this.max);
+    this.#searching = searchAgain;
     this.#cuts++;
     this.#cleanSinceCut = 0;
     this.#lastCutAt = now;

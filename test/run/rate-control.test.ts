@@ -70,7 +70,7 @@ describe('RateControl searching (--rate auto, nothing recorded)', () => {
 });
 
 describe('RateControl at an overload', () => {
-  it('halves at the first one (a search overshoots by about that), then holds', () => {
+  it('halves at the first one of a search, climbs back to 0.7 of where it met it within seconds, then holds', () => {
     const k = control({});
     k.flow(5000);
     const peak = k.c.rate;
@@ -78,8 +78,14 @@ describe('RateControl at an overload', () => {
     expect(k.c.rate).toBeCloseTo(peak / 2);
     expect(k.c.limited).toBe(true);
     expect(k.c.found).toBeCloseTo(peak / 2);
+    // A search overshoots a bucket with a burst of a second's tokens by up to half, one with a
+    // small burst by far less: halving would leave the second at 0.5-0.6 of its limit.
+    k.flow(2000);
+    expect(k.c.rate).toBeGreaterThan(peak * 0.69);
+    expect(k.c.rate).toBeLessThan(peak * 0.72); // there, and probing slowly above it
+    expect(k.c.found).toBeGreaterThan(peak * 0.69);
     k.flow(5000);
-    expect(k.c.rate).toBeLessThan((peak / 2) * 1.05); // holds, probing slowly
+    expect(k.c.rate).toBeLessThan(peak * 0.7 * 1.05); // holds, probing slowly
   });
 
   it('near the limit: a tenth off its own rate when the server granted about that', () => {
@@ -101,6 +107,27 @@ describe('RateControl at an overload', () => {
     }
     k.c.cut();
     expect(k.c.rate).toBeCloseTo(10 * 0.97, 1);
+  });
+
+  it('far too high and granted under 0.15 of its rate (a small burst after the pause, maybe): searches upwards from what was granted', () => {
+    const k = control({ start: 200, max: 200, search: false });
+    k.c.cut(); // 100/s
+    k.advance(1000); // its Retry-After pause: a bucket of 5 tokens refills and wastes the rest
+    for (let i = 0; i < 8; i++) {
+      k.advance(10);
+      k.c.ok();
+    }
+    k.c.cut(); // 8 clean answers over 1.08 s: "granted" 7.4/s, 0.07 of 100
+    const floor = k.c.rate;
+    expect(floor).toBe(10); // a tenth of the own rate at most, at once
+    k.flow(3000);
+    expect(k.c.rate).toBeGreaterThan(floor * 6); // doubling each second, as a search does
+    const peak = k.c.rate;
+    k.c.cut(); // the search's overload: halve, climb back to 0.7 of it
+    expect(k.c.rate).toBeCloseTo(peak / 2);
+    k.flow(3000);
+    expect(k.c.rate).toBeGreaterThan(peak * 0.69);
+    expect(k.c.rate).toBeLessThan(peak * 0.72);
   });
 
   it('granted its rate before, then squeezed right after its own pause (another run took the room): a near-limit cut, not straight down', () => {
