@@ -28,6 +28,8 @@
  * share of the rate that met it, to hold and probe there.
  */
 const SEARCH_HOLD = 0.7;
+/** ... and reports that level as the rate found once held this long without an overload. */
+const CLIMB_CONFIRMED_MS = 10_000;
 /** Later overloads leave at least this share ... */
 const CUT_LEAST = 0.9;
 /** ... and, near the limit, at most this much less. */
@@ -93,6 +95,8 @@ export class RateControl {
    * scale of the steps: two runs that met the overload together climb alike.
    */
   #climbTo: number | undefined;
+  /** When the rate reached #climbTo. */
+  #climbedAt: number | undefined;
   #lastCutAt: number;
   #cleanSinceCut = 0;
   #cuts = 0;
@@ -137,7 +141,10 @@ export class RateControl {
    */
   get found(): number {
     if (this.#hold === undefined) return this.#rate;
-    return Math.max(this.#hold, Math.min(this.#rate, this.#climbTo ?? 0));
+    // The level climbed back to after a search counts once held clean for a while: above a
+    // limit whose burst is a second's tokens, its overload comes within seconds.
+    const held = this.#climbedAt !== undefined && this.#now() - this.#climbedAt >= CLIMB_CONFIRMED_MS;
+    return held ? Math.max(this.#hold, Math.min(this.#rate, this.#climbTo ?? 0)) : this.#hold;
   }
 
   /** Whether an overload has been met (or a limit was known from the start). */
@@ -180,7 +187,10 @@ export class RateControl {
       const level = Math.max(hold, this.#climbTo ?? 0);
       if (this.#rate < level) {
         next = Math.min(level, this.#rate + CLIMB_PER_S * scale * (dt / 1000));
-        if (next >= level) this.#probingSince = now;
+        if (next >= level) {
+          this.#probingSince = now;
+          if (this.#climbTo !== undefined) this.#climbedAt = now;
+        }
       } else {
         this.#probingSince ??= now;
         // A limit met at the same rate overload after overload is probed ever more gently: holding
@@ -248,6 +258,7 @@ export class RateControl {
     }
     this.#hold = this.#rate;
     this.#climbTo = climbTo === undefined ? undefined : Math.min(climbTo, this.max);
+    this.#climbedAt = undefined;
     this.#searching = searchAgain;
     this.#cuts++;
     this.#cleanSinceCut = 0;

@@ -83,9 +83,12 @@ describe('RateControl at an overload', () => {
     k.flow(2000);
     expect(k.c.rate).toBeGreaterThan(peak * 0.69);
     expect(k.c.rate).toBeLessThan(peak * 0.72); // there, and probing slowly above it
-    expect(k.c.found).toBeGreaterThan(peak * 0.69);
-    k.flow(5000);
-    expect(k.c.rate).toBeLessThan(peak * 0.7 * 1.05); // holds, probing slowly
+    // Not yet the rate found (recorded for the next run): above a large burst's limit, this
+    // level meets its overload within seconds.
+    expect(k.c.found).toBeCloseTo(peak / 2);
+    k.flow(10_000);
+    expect(k.c.rate).toBeLessThan(peak * 0.7 * 1.1); // holds, probing slowly
+    expect(k.c.found).toBeGreaterThan(peak * 0.69); // held clean for 10 s: found
   });
 
   it('near the limit: a tenth off its own rate when the server granted about that', () => {
