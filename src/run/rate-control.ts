@@ -5,9 +5,11 @@
 // Why these rules (measured by bench/suites/auto-rate.js, modelled in test/run/pacer-model.ts):
 // - Until the first 429 of an auto run the start is a guess far below any limit, so the rate
 //   doubles each second of clean answers (one fixed step would be too slow for 200/s or too
-//   coarse for 5/s). The first overload halves it, then the rate climbs back to 0.7 of where
-//   it met it: doubling overshoots by up to half against a burst of a second's tokens, by far
-//   less against a small burst (5 tokens at 40/s), and the two look alike until then.
+//   coarse for 5/s). The first overload halves it: doubling overshoots by about that much
+//   against a burst of a second's tokens. Against a small burst (5 tokens at 40/s) it
+//   overshoots far less and halving leaves 0.6-0.7 L, but climbing back (as a search from a
+//   straight-down cut does, below) cost two auto runs sharing a token their fair shares
+//   (0.31-0.36 L for one of them in the bench), so the first search does not.
 // - At a later overload the server has shown what it grants: the clean answers since the
 //   previous one over the time since. That is a floor, exact only when the bucket never
 //   filled meanwhile: a burst smaller than a Retry-After pause's refill wastes the rest of it
@@ -15,7 +17,8 @@
 //   rate, up to a fifth when the server granted less; only a rate several times what was
 //   granted, and more than the run was ever granted (a fixed --rate far too high), goes
 //   straight down to it, and under 0.15 of it searches upwards again from there (the
-//   count may be one small burst). Cuts are relative to the own rate, never to a floor, so
+//   count may be one small burst); that search's overload halves, then climbs back to 0.7 of
+//   where it met it. Cuts are relative to the own rate, never to a floor, so
 //   two runs sharing one token both give way and neither starves.
 // - After a cut the rate holds, then probes upwards slowly and then faster (a limit raised
 //   meanwhile is found again): a steady limit costs one short overload each 20 s or so, not one
@@ -24,8 +27,8 @@
 //   share catches up with a big one (AIMD's fairness) instead of keeping the ratio.
 
 /**
- * The first overload of a search halves the rate, then climbs back (at CLIMB_PER_S) to this
- * share of the rate that met it, to hold and probe there.
+ * The overload of a search started again by a straight-down cut halves the rate, then climbs
+ * back (at CLIMB_PER_S) to this share of the rate that met it, to hold and probe there.
  */
 const SEARCH_HOLD = 0.7;
 /** ... and reports that level as the rate found once held this long without an overload. */
@@ -224,11 +227,16 @@ export class RateControl {
     if (this.#searching) {
       // A search's overload: the rate doubled past the limit within the last second or so,
       // overshooting by up to half against a bucket whose burst is a second of its rate, by
-      // far less against a small burst (nothing seen so far tells the two apart). Halve, then
-      // climb back to SEARCH_HOLD of it: just under a small burst's limit; over a large one's,
-      // where the next overload comes within seconds and the cuts below settle it.
-      climbTo = this.#rate * SEARCH_HOLD;
+      // far less against a small burst (nothing seen so far tells the two apart). Halve. A
+      // search started again from a straight-down cut (one run, a fixed rate) then climbs
+      // back to SEARCH_HOLD of it: just under a small burst's limit; over a large one's, where
+      // the next overload comes within seconds and returns to the halving.
+      if (this.#cuts > 0) climbTo = this.#rate * SEARCH_HOLD;
       this.#rate = this.#rate / 2;
+    } else if (this.#climbTo !== undefined && (this.#climbedAt === undefined || now - this.#climbedAt < CLIMB_CONFIRMED_MS)) {
+      // Met on the way back up (or soon after): the search overshot a burst of a second's
+      // tokens, or another run shares the token, and halving was right. Back to it.
+      this.#rate = this.#hold ?? this.#rate / 2;
     } else if (granted === undefined && this.#lastGranted !== undefined) {
       // Too few answers since the last cut to measure a rate by, but a limit was measured
       // before: hit again right after a pause, often bad luck against another run's traffic.
