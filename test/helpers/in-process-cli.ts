@@ -1,5 +1,6 @@
 // Runs the CLI's own `main(argv)` inside the test process: the same commands, files and words as
-// the binary, without starting a Node process per case (the corpus runs ~80 of them).
+// the binary, without starting a Node process per run (runCli in test/helpers/cli.ts comes here
+// unless a test needs a process: most of npm test's several hundred CLI runs).
 //
 // `main` reads the working directory, process.env (cached once per process, as a CLI may) and
 // writes to process.stdout/stderr, so a call here gets a fresh copy of the CLI's modules, its own
@@ -7,7 +8,7 @@
 // forks pool (process.chdir is not allowed in worker threads). A crash (main rejecting) comes
 // back as code null with the error's stack on stderr, as the binary would print it.
 // Not for what only a process shows: signals, exit codes set by process.exit, a closed pipe,
-// memory peaks, a TTY. Those tests spawn the binary (test/helpers/cli.ts).
+// memory peaks, a TTY, two runs at once. Those tests spawn the binary (test/helpers/cli.ts).
 import { vi } from 'vitest';
 import { BIN, type CliResult } from './cli.js';
 
