@@ -36,7 +36,8 @@ export const STATUS: Readonly<Record<Status, StatusRow>> = Object.freeze({
 /**
  * How each answer's outcome is written to the ledger. Answers that send the item again
  * (retry, throttled) and a fatal answer are `failed` lines: every attempt line gets an outcome
- * line, and a replay then knows nothing is in flight.
+ * line, and a replay then knows nothing is in flight. (After a lost answer, a group's are
+ * `in_doubt` lines instead: next-step.ts recordedBeforeResend.)
  */
 export const OUTCOME_EVENT: Readonly<Record<OutcomeType, 'created' | 'exists' | 'failed' | 'in_doubt'>> = Object.freeze({
   created: 'created',

@@ -15,7 +15,7 @@ import { parseGroupKey } from '../plan/item-key.js';
 import type { Plan, PlanItem } from '../plan/plan.js';
 import { GenuinError, LedgerError } from '../errors.js';
 import { OUTCOME_EVENT, REASON } from '../status.js';
-import { gaveUp, nextStep, type RetryOutcome, type SendState } from './next-step.js';
+import { gaveUp, nextStep, recordedBeforeResend, type RetryOutcome, type SendState } from './next-step.js';
 import { fatalError, SetupCheck } from './setup-check.js';
 import { TokenGate } from './token-gate.js';
 import { Pacer, type PauseEvent } from './pacer.js';
@@ -397,8 +397,9 @@ export class Executor extends EventEmitter {
             // Trust as it stands when the answer is judged: other groups' answers may have earned or lost it meanwhile.
             s.resendableWithChatId = item.kind === 'group' && request.chatId !== undefined && this.#chatIdsHonoured === true;
             const step = nextStep(result, s);
-            // The ledger gets what the item now is: a refusal after a lost answer is in doubt.
-            await this.#recordOutcome(item, step.do === 'settle' ? step.outcome : result, request);
+            // The ledger gets what the item now is: a refusal after a lost answer is in doubt, and
+            // so is an answer to be followed by a resend (the run may stop before it).
+            await this.#recordOutcome(item, step.do === 'settle' ? step.outcome : recordedBeforeResend(result, s), request);
             this.emit('outcome', { item, outcome: result, attempt, durationMs } satisfies OutcomeEvent);
             switch (step.do) {
               case 'throttle':

@@ -46,6 +46,18 @@ export function nextStep(outcome: Outcome, s: SendState): Step {
   }
 }
 
+/**
+ * What the ledger records for an answer followed by a resend (a 429, a 503): after a lost answer
+ * the group stays in doubt, so a run stopped before the resend leaves it in doubt (resent with
+ * its chat_id, or flagged for a person) instead of a plain failure a later run sends as new.
+ */
+export function recordedBeforeResend(outcome: Outcome, s: SendState): Outcome {
+  if (!s.answerLost || outcome.type === 'in_doubt' || outcome.type === 'created') return outcome;
+  const status = outcome.type === 'throttled' ? 429 : 'status' in outcome ? outcome.status : undefined;
+  const code = 'code' in outcome ? outcome.code : undefined;
+  return withChatId({ type: 'in_doubt', status, code, message: `an earlier answer was lost, then ${outcome.message}` }, s.chatId);
+}
+
 /** The outcome of a group whose retries ran out: failed, or in doubt if an answer was lost on the way. */
 export function gaveUp(last: RetryOutcome, attempts: number, s: SendState): Outcome {
   const message = `${last.message} (gave up after ${attempts} attempts)`;
