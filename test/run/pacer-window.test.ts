@@ -2,27 +2,9 @@
 // (a few at first, one more per answer), so a late-reading start cannot pour --rate into a limit.
 import { describe, expect, it } from 'vitest';
 import { Pacer } from '../../src/run/pacer.js';
+import { manualClock } from './manual-clock.js';
 
 /** A fake clock with real concurrency: sleepers wake in time order when the test advances it. */
-function manualClock() {
-  let t = 0;
-  let timers: Array<{ at: number; wake: () => void }> = [];
-  return {
-    now: () => t,
-    sleep: (ms: number) => new Promise<void>((resolve) => timers.push({ at: t + ms, wake: resolve })),
-    async advanceTo(to: number) {
-      for (;;) {
-        await new Promise((r) => setImmediate(r));
-        const due = timers.filter((x) => x.at <= to).sort((a, b) => a.at - b.at)[0];
-        if (!due) break;
-        timers = timers.filter((x) => x !== due);
-        t = Math.max(t, due.at);
-        due.wake();
-      }
-      t = to;
-    },
-  };
-}
 
 function takers(pacer: Pacer, n: number) {
   const sent: number[] = [];

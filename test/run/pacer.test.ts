@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Pacer } from '../../src/run/pacer.js';
+import { manualClock } from './manual-clock.js';
 
 /** A fake clock: sleeping advances time, so pacing is checked exactly and instantly. */
 function fakeClock() {
@@ -64,26 +65,6 @@ describe('Pacer', () => {
 });
 
 /** A fake clock with real concurrency: sleepers wake in time order when the test advances it. */
-function manualClock() {
-  let t = 0;
-  let timers: Array<{ at: number; wake: () => void }> = [];
-  return {
-    now: () => t,
-    sleep: (ms: number) => new Promise<void>((resolve) => timers.push({ at: t + ms, wake: resolve })),
-    /** Advances to `to`, waking each sleeper due on the way (and letting it re-sleep). */
-    async advanceTo(to: number) {
-      for (;;) {
-        await new Promise((r) => setImmediate(r));
-        const due = timers.filter((x) => x.at <= to).sort((a, b) => a.at - b.at)[0];
-        if (!due) break;
-        timers = timers.filter((x) => x !== due);
-        t = Math.max(t, due.at);
-        due.wake();
-      }
-      t = to;
-    },
-  };
-}
 
 describe('Pacer under 429s', () => {
   it('halves once per overload: 429s during the pause, or before anything came back clean, do not cut again', () => {
