@@ -65,7 +65,7 @@ export const REASON = {
   abandoned: (why: string | undefined): string => `abandoned by a person: ${why ?? 'no reason given'}`,
   parentAbandoned: (handle: string): string => `its community "${handle}" was abandoned by a person`,
   resendWithChatId: (key: string, chatId: string): string =>
-    `its answer was lost; the server honours client chat_ids, so the next run sends it again with the same chat_id ${chatId} (a duplicate is refused). To settle it now: genuin-provision ledger resolve ${key} --created or --absent`,
+    `its answer was lost; the API is proven to refuse a repeated chat_id, so the next run sends it again with the same chat_id ${chatId} and the answer settles it. To settle it now: genuin-provision ledger resolve ${key} --created or --absent`,
   inFlightCommunity: 'sent, but the run stopped before the answer: re-applying is safe (the handle is unique)',
   waitsForParent: (handle: string): string => `waits for its community "${handle}" (in this file): it is created once the community is`,
 } as const;

@@ -1,5 +1,6 @@
 // The single table that turns what came back from one create request into what the run
 // does next. A new documented error code is one line in KNOWN_CODES.
+import type { ChatIdAnswer } from './chat-id-profile.js';
 import { CommunityCreatedSchema, ErrorBodySchema, GroupCreatedSchema, type ItemKind } from './schema.js';
 
 /** What the client observed for one request: an HTTP answer, or a transport failure. */
@@ -32,10 +33,16 @@ export interface CreatedIds {
 }
 
 export type Outcome =
-  /** 200 with the expected data. */
-  | { type: 'created'; ids: CreatedIds }
-  /** The community handle is taken (500 5216): not an error, but its id is not returned. */
-  | { type: 'exists'; status: number; code: string; message: string }
+  /**
+   * 200 with the expected data; or, for a group, the proven "this chat_id exists" answer turned
+   * into its creation (`via`, next-step.ts): its chat_id is the one sent, no other id is known.
+   */
+  | { type: 'created'; ids: CreatedIds; via?: 'chat_id exists' }
+  /**
+   * The community handle is taken (500 5216): not an error, but its id is not returned. For a
+   * group: the answer the chat_id profile proved to mean "this chat_id exists".
+   */
+  | { type: 'exists'; status: number; code?: string; message: string }
   /** A definite refusal for this item: not retried. */
   | { type: 'failed'; status?: number; code?: string; message: string }
   /** Worth another attempt after a backoff. */
@@ -81,6 +88,11 @@ export interface ClassifyOptions {
    * Off by default: a gateway error after the create would make a duplicate.
    */
   retryGroup5xx?: boolean;
+  /**
+   * For a group sent with a chat_id: the answer proven (probe or setting) to mean "a group with
+   * this chat_id exists". Undefined while that is unknown: no answer is then read as "exists".
+   */
+  chatIdExists?: ChatIdAnswer;
 }
 
 /** Node's TLS verification failures (OpenSSL's X509 codes, as Node names them). */
@@ -136,6 +148,11 @@ export function classify(kind: ItemKind, raw: RawResult, options: ClassifyOption
   }
   if (status === 429) {
     return { type: 'throttled', retryAfterMs: parseRetryAfter(raw.retryAfter), message: 'HTTP 429: rate limited' };
+  }
+  // Checked before the documented codes: a probe never proves a code documented for another error.
+  const proven = options.chatIdExists;
+  if (kind === 'group' && proven !== undefined && proven.status === status && proven.code === code) {
+    return { type: 'exists', status, code, message: serverMessage ?? 'a group with this chat_id exists' };
   }
 
   // Own keys only: a server saying `"code": "constructor"` is an unknown code, not Object's.

@@ -17,6 +17,7 @@ const commands = {
   apply: () => import('./commands/apply.js'),
   report: () => import('./commands/report.js'),
   simulate: () => import('./commands/simulate.js'),
+  probe: () => import('./commands/probe.js'),
   ledger: () => import('./commands/ledger.js'),
   demo: () => import('./commands/demo.js'),
 };
@@ -54,6 +55,11 @@ interface Context {
 
 const logLevelOption = () => new Option('--log-level <level>', 'log level (default: LOG_LEVEL or info)').choices(['trace', 'debug', 'info', 'warn', 'error', 'silent']);
 const ledgerOption = () => new Option('--ledger <file|url>', `results ledger: a file, or a postgres:// URL for a shared PostgreSQL ledger (default: GENUIN_LEDGER or ${DEFAULTS.ledger}; with --simulate ${DEFAULTS.simulateLedger})`);
+const chatIdExistsOption = () =>
+  new Option(
+    '--chat-id-exists <answer>',
+    'what this API answers to a group create whose chat_id it already holds, as genuin-provision probe found it: <status>:<code>, <status>, or none (GENUIN_CHAT_ID_EXISTS); recorded in the ledger. RISKY if wrong: a lost answer is then resent',
+  );
 const kindOption = () => new Option('--kind <kind>', 'the item\'s kind, when the key names both a community and a group').choices(['community', 'group']);
 
 export function buildProgram(out: Output, setCode: (c: ExitCode) => void, outputOnly: () => void): Command {
@@ -71,6 +77,7 @@ export function buildProgram(out: Output, setCode: (c: ExitCode) => void, output
   defineApply(program, cx);
   defineReport(program, cx);
   defineSimulate(program, cx);
+  defineProbe(program, cx);
   const ledger = program.command('ledger').description('ledger maintenance');
   defineLedgerCompact(ledger, cx);
   defineLedgerResolve(ledger, cx);
@@ -107,6 +114,7 @@ function definePlan(program: Command, cx: Context): void {
     .option('--detail', 'one line per item with its action')
     .option('--json', 'print the plan as one JSON document on stdout (human text goes to stderr)')
     .option('--retry-in-doubt', 'plan to re-send groups whose earlier send is in doubt')
+    .addOption(chatIdExistsOption())
     .option('--simulate', 'plan against the simulator ledger')
     .addHelpText('after', '\nExample:\n  $ genuin-provision plan manifests/example.yaml --detail')
     .action(async (files: string[], opts) => {
@@ -131,6 +139,7 @@ function defineApply(program: Command, cx: Context): void {
     .option('--retry-in-doubt', 're-send groups whose earlier send is in doubt (check they do not exist first)')
     .option('--no-derived-chat-id', 'send groups without the chat_id the tool derives (for an API that rejects client chat_ids); lost answers then always need a person')
     .option('--retry-group-5xx', 'RISKY: resend a group after a 5xx answer other than 503 (a gateway error after the create makes a duplicate group)')
+    .addOption(chatIdExistsOption())
     .option('--max-duration <duration>', 'stop starting new work after this long (90s, 30m, 2h); exit 1 if work remains')
     .option('--simulate', 'run against the built-in simulator (in-process, fake ids, separate ledger)')
     .option('--json', 'print the final summary as one JSON document on stdout (human text goes to stderr)')
@@ -199,10 +208,33 @@ function defineSimulate(program: Command, cx: Context): void {
     .option('--port <n>', 'port on 127.0.0.1 (default: a free one)')
     .option('--rate <rate>', 'answer 429 above this rate (token bucket), e.g. 20/s')
     .option('--latency <duration>', 'delay every answer, e.g. 50ms')
-    .option('--ignore-client-chat-ids', 'make a new chat_id for every group instead of keeping the one sent (and refusing a held one)')
+    .addOption(new Option('--chat-ids <mode>', 'what a group create does with a held chat_id: refuse (409 5230, the default), echo (keep it, create a second group) or ignore (a new chat_id for every group)').choices(['refuse', 'echo', 'ignore']))
     .option('--auth-ttl <n>', 'each token from POST /api/thirdparty/auth answers 401 after n create requests')
     .addHelpText('after', '\nExample:\n  $ genuin-provision simulate --port 8080 --rate 20/s')
     .action(async (opts) => setCode(await (await commands.simulate()).runSimulate({ ...opts, env: env() }, out)));
+}
+
+/** `probe --community-id <id>` */
+function defineProbe(program: Command, cx: Context): void {
+  const { out, setCode, env } = cx;
+  program
+    .command('probe')
+    .description('learn whether the API refuses a second group create with a chat_id it holds (two probe groups at most, in a community you name), record it in the ledger, print the setting for other ledgers')
+    .requiredOption('--community-id <id>', 'a sandbox community of yours where the probe may create one or two groups')
+    .addOption(ledgerOption())
+    .option('--timeout <duration>', `per-request timeout (default ${DEFAULTS.timeout})`)
+    .option('--yes', 'do not ask before creating (for scripts)')
+    .addHelpText(
+      'after',
+      `
+Run it against staging first, then production: the answer is about one API.
+Exit codes: 0 proven (either way) · 1 nothing proven (an answer that other errors share, or a lost one) · 2 bad usage · 3 not confirmed, or aborted
+
+Example:
+  $ genuin-provision probe --community-id 5f0c…  --ledger staging.jsonl
+  GENUIN_CHAT_ID_EXISTS=409:5230          # paste into the .env of other ledgers of this API`,
+    )
+    .action(async (opts) => setCode(await (await commands.probe()).runProbe({ ...opts, env: env() }, out)));
 }
 
 /** `ledger compact` */

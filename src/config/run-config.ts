@@ -3,6 +3,7 @@
 // rule. Flags override the environment, the environment overrides `.env` (the CLI's ./.env; a
 // library's only when `dotenv` names one). The token has no flag: never in shell history or `ps`.
 import { ConfigError } from '../errors.js';
+import { CHAT_ID_SETTING, parseChatIdSetting, type ChatIdProfile } from '../api/chat-id-profile.js';
 import { credentialsFromEnv, type Credentials } from '../api/token-source.js';
 import { proxyFor, type ProxyChoice } from '../api/proxy.js';
 import type { ManifestLimits } from '../manifest/limits.js';
@@ -53,6 +54,11 @@ export interface RunConfig {
   readonly deriveChatIds: boolean;
   /** Resend groups after 5xx answers that do not prove nothing was created (--retry-group-5xx). */
   readonly retryGroup5xx: boolean;
+  /**
+   * What a repeated chat_id does on this API, as a person states it (--chat-id-exists,
+   * GENUIN_CHAT_ID_EXISTS): recorded in the ledger by the run; undefined when not given.
+   */
+  readonly chatIdSetting?: ChatIdProfile;
   /** Manifest limits raised or lowered through GENUIN_MAX_* (the rest are the loader's defaults). */
   readonly limits: Readonly<Partial<ManifestLimits>>;
   /** Where log lines go and from which level. */
@@ -93,6 +99,8 @@ export interface RunFlags {
   /** false with --no-derived-chat-id. */
   derivedChatId?: boolean;
   retryGroup5xx?: boolean;
+  /** `--chat-id-exists <status>[:<code>] | none`. */
+  chatIdExists?: string;
   quiet?: boolean;
   logFile?: string;
   logLevel?: string;
@@ -228,6 +236,7 @@ export function resolveRunConfig(...args: [RunConfigOptions?] | [RunFlags, Recor
     maxDurationMs: flags.maxDuration !== undefined ? parseDuration(flags.maxDuration, '--max-duration') : undefined,
     deriveChatIds: flags.derivedChatId !== false,
     retryGroup5xx: Boolean(flags.retryGroup5xx),
+    chatIdSetting: chatIdSettingOf(flags, env),
     limits: limitsFromEnv(env),
     log: logSettings(flags, env),
     progress: {
@@ -236,4 +245,11 @@ export function resolveRunConfig(...args: [RunConfigOptions?] | [RunFlags, Recor
     },
     quiet: Boolean(flags.quiet),
   });
+}
+
+/** The chat_id profile a person gives: the flag wins over GENUIN_CHAT_ID_EXISTS (in the environment or .env). */
+export function chatIdSettingOf(flags: Pick<RunFlags, 'chatIdExists'>, env: Record<string, string | undefined>): ChatIdProfile | undefined {
+  if (flags.chatIdExists !== undefined) return parseChatIdSetting(flags.chatIdExists, '--chat-id-exists');
+  const fromEnv = env[CHAT_ID_SETTING]?.trim();
+  return fromEnv ? parseChatIdSetting(fromEnv, CHAT_ID_SETTING) : undefined;
 }

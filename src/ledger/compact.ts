@@ -77,6 +77,7 @@ export function difference(a: LedgerState, b: LedgerState): string | undefined {
   if (a.torn.length !== b.torn.length) return `${a.torn.length} torn lines became ${b.torn.length}`;
   if (a.api !== b.api) return `API ${String(a.api)} became ${String(b.api)}`;
   if (a.chatIdsHonoured !== b.chatIdsHonoured) return `chat_id_honoured ${String(a.chatIdsHonoured)} became ${String(b.chatIdsHonoured)}`;
+  if (JSON.stringify(a.profileObserved) !== JSON.stringify(b.profileObserved)) return `the chat_id profile ${JSON.stringify(a.profileObserved)} became ${JSON.stringify(b.profileObserved)}`;
   if (a.rateFound !== b.rateFound) return `rate found ${String(a.rateFound)} became ${String(b.rateFound)}`;
   for (const [k, x] of a.items) {
     const y = b.items.get(k);
@@ -101,6 +102,8 @@ export function* compactedLedger(before: LedgerState, now: Date): Generator<{ te
   if (before.origin) yield { text: JSON.stringify(before.origin), item: false };
   if (before.observed) yield { text: JSON.stringify(before.observed), item: false };
   if (before.rateObserved && before.rateObserved !== before.observed) yield { text: JSON.stringify(before.rateObserved), item: false };
+  const profile = before.profileObserved;
+  if (profile && profile !== before.observed && profile !== before.rateObserved) yield { text: JSON.stringify(profile), item: false };
   const at = now.toISOString();
   for (const t of before.torn) {
     yield { text: t.text, item: false };

@@ -39,7 +39,10 @@ export const LedgerEventSchema = z.object({
 export type LedgerEvent = z.infer<typeof LedgerEventSchema>;
 
 /** The ledger format whose meta lines this version writes; a higher one is from a newer version. */
-export const LEDGER_FORMAT = 2;
+export const LEDGER_FORMAT = 3;
+
+/** The first format with chat_id profile lines: a ledger gets a `ledger` line of it before its first one, so older versions say "upgrade" instead of "corrupt". */
+export const PROFILE_FORMAT = 3;
 
 /**
  * Meta lines: facts about the whole ledger, not an item (no kind, no key). Replay keeps the
@@ -62,9 +65,20 @@ export const ObservedSchema = z.object({
   chat_id_honoured: z.boolean().optional(),
   /**
    * The rate a run found (requests per second, held just under the server's limit): the next
-   * `--rate auto` run starts near it. A line carries this, chat_id_honoured, or both.
+   * `--rate auto` run starts near it. A line carries this, chat_id_honoured, chat_id_unique, or several.
    */
   rate: z.number().positive().optional(),
+  /**
+   * Whether the API refuses a second group create with a chat_id it holds: proven by a probe or
+   * given by a person (`source`), never inferred from an echo. The latest such line is the profile.
+   */
+  chat_id_unique: z.boolean().optional(),
+  /** With chat_id_unique true: the answer that means "this chat_id exists". */
+  chat_id_exists: z.object({ status: z.number().int(), code: z.string().optional() }).optional(),
+  /** Where chat_id_unique came from: `probe` (genuin-provision probe) or `setting` (GENUIN_CHAT_ID_EXISTS). */
+  source: z.enum(['probe', 'setting']).optional(),
+  /** A probe's evidence in words: the community it used, the probe groups it left there. */
+  evidence: z.string().optional(),
 });
 export type Observed = z.infer<typeof ObservedSchema>;
 

@@ -40,7 +40,7 @@ export type OriginStep =
 export function checkOrigin(path: string, state: LedgerState, origin: string, now: Date = new Date()): OriginStep {
   const line: LedgerOrigin = { at: now.toISOString(), event: 'ledger', api: origin, format: LEDGER_FORMAT };
   if (state.api === undefined) {
-    const empty = state.lines === 0 && state.torn.length === 0 && state.observed === undefined && state.rateObserved === undefined;
+    const empty = state.lines === 0 && state.torn.length === 0 && state.observed === undefined && state.rateObserved === undefined && state.profileObserved === undefined;
     if (empty) return { action: 'record', line };
     return { action: 'adopt', line, notice: `ledger ${path} had no API recorded; it now belongs to ${origin}` };
   }
@@ -48,4 +48,15 @@ export function checkOrigin(path: string, state: LedgerState, origin: string, no
   throw new LedgerError(
     `ledger ${path} belongs to API ${state.api}, but this run is against ${origin}; nothing was sent: use one ledger per environment (--ledger or GENUIN_LEDGER)`,
   );
+}
+
+/**
+ * The `ledger` line that raises a ledger's format to `format` before a line only that format
+ * has (a chat_id profile): an older genuin-provision then says "upgrade" instead of "corrupt".
+ * Empty when the ledger is at that format already, or names no API yet.
+ */
+export function formatLines(state: LedgerState, format: number, now: Date = new Date()): LedgerOrigin[] {
+  const origin = state.origin;
+  if (origin === undefined || origin.format >= format) return [];
+  return [{ at: now.toISOString(), event: 'ledger', api: origin.api, format }];
 }

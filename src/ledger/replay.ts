@@ -41,6 +41,8 @@ export interface LedgerState {
   readonly chatIdsHonoured?: boolean;
   /** The latest `observed` line about chat_ids itself. */
   readonly observed?: Observed;
+  /** The latest `observed` line that says whether a repeated chat_id is refused (a probe or a setting). */
+  readonly profileObserved?: Observed;
   /** The rate the latest run that found one recorded (an `observed` line with `rate`). */
   readonly rateFound?: number;
   /** That `observed` line itself (compaction writes it back). */
@@ -80,6 +82,7 @@ class State implements LedgerState {
   origin: LedgerOrigin | undefined;
   observed: Observed | undefined;
   rateObserved: Observed | undefined;
+  profileObserved: Observed | undefined;
   private readonly runIds = new Set<string>();
   private lastRun: string | undefined;
 
@@ -107,12 +110,14 @@ class State implements LedgerState {
 
   applyMeta(line: LedgerMeta): void {
     if (line.event === 'ledger') {
-      this.origin ??= line;
+      // A later line of the same API may raise the format (the first profile line does).
+      if (this.origin === undefined || line.format > this.origin.format) this.origin = this.origin === undefined ? line : { ...this.origin, format: line.format };
       return;
     }
-    // One line may say either or both: each fact keeps its own latest line.
+    // One line may say several: each fact keeps its own latest line.
     if (line.chat_id_honoured !== undefined) this.observed = line;
     if (line.rate !== undefined) this.rateObserved = line;
+    if (line.chat_id_unique !== undefined) this.profileObserved = line;
   }
 
   get runs(): number {
@@ -230,7 +235,13 @@ function metaProblem(o: any): string | undefined {
   if (typeof o.run !== 'string') return '"run" is not a string';
   if (o.chat_id_honoured !== undefined && typeof o.chat_id_honoured !== 'boolean') return '"chat_id_honoured" is not true or false';
   if (o.rate !== undefined && !(typeof o.rate === 'number' && o.rate > 0 && Number.isFinite(o.rate))) return '"rate" is not a positive number';
-  if (o.chat_id_honoured === undefined && o.rate === undefined) return 'neither "chat_id_honoured" nor "rate"';
+  if (o.chat_id_unique !== undefined && typeof o.chat_id_unique !== 'boolean') return '"chat_id_unique" is not true or false';
+  if (o.chat_id_unique === true) {
+    const e = o.chat_id_exists;
+    if (e === null || typeof e !== 'object' || !Number.isInteger(e.status) || (e.code !== undefined && typeof e.code !== 'string')) return '"chat_id_exists" is not {status, code?}';
+  }
+  if (o.source !== undefined && o.source !== 'probe' && o.source !== 'setting') return '"source" is not probe or setting';
+  if (o.chat_id_honoured === undefined && o.rate === undefined && o.chat_id_unique === undefined) return 'none of "chat_id_honoured", "rate", "chat_id_unique"';
   return undefined;
 }
 

@@ -69,7 +69,7 @@ export async function importLedger(store: LedgerStore, file: string, options: Im
   const held = await store.lock({ onWarning: options.onWarning, now: options.now });
   try {
     const target = await held.read({ onWarning: options.onWarning });
-    const before = target.lines + target.torn.length + (target.origin ? 1 : 0) + (target.observed ? 1 : 0);
+    const before = target.lines + target.torn.length + (target.origin ? 1 : 0) + (target.observed ? 1 : 0) + (target.profileObserved ? 1 : 0);
     if (before > 0 && !options.merge) {
       throw new ConfigError(
         `ledger ${store.name} is not empty (${target.items.size} items): import copies into an empty ledger; give --merge to append ${file} after what it holds`,

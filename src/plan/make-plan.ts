@@ -1,5 +1,6 @@
 // Manifests + ledger → plan. The loader streams entries into the plan builder, so no raw
 // rows are held; a manifest error anywhere means no plan at all.
+import { profileOf, type ChatIdProfile } from '../api/chat-id-profile.js';
 import type { ManifestFault } from '../errors.js';
 import { loadManifests, type ManifestLimits } from '../manifest/load.js';
 import type { LedgerState } from '../ledger/replay.js';
@@ -11,6 +12,8 @@ export interface MakePlanOptions {
   limits?: Partial<ManifestLimits>;
   /** Keep request bodies (default true); false for a plan that is shown, never run. */
   keepBodies?: boolean;
+  /** What a repeated chat_id does on this API (default: the ledger's record; the run's setting wins). */
+  chatIdProfile?: ChatIdProfile;
 }
 
 export interface MadePlan {
@@ -24,7 +27,7 @@ export async function makePlan(files: string[], options: MakePlanOptions): Promi
   const builder = new PlanBuilder(options.ledger, {
     retryInDoubt: options.retryInDoubt,
     keepBodies: options.keepBodies,
-    chatIdsHonoured: options.ledger.chatIdsHonoured,
+    resendLost: mayResendLost(options.chatIdProfile ?? profileOf(options.ledger.profileObserved), options.ledger.chatIdsHonoured),
   });
   const result = await loadManifests(files, {
     onEntry: (entry) => builder.add(entry),
@@ -33,4 +36,9 @@ export async function makePlan(files: string[], options: MakePlanOptions): Promi
     limits: options.limits,
   });
   return { plan: builder.build(), warnings: result.warnings, files: result.counts.files };
+}
+
+/** A lost answer is resent only with proof that a repeated chat_id is refused, and while no answer showed client chat_ids ignored. */
+export function mayResendLost(profile: ChatIdProfile, chatIdsHonoured: boolean | undefined): boolean {
+  return profile.unique === true && chatIdsHonoured !== false;
 }

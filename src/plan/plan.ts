@@ -44,8 +44,8 @@ export interface PlanItem {
   /** Set when the entry changed after the item was created. */
   drift?: boolean;
   /**
-   * A group: an earlier send got no usable answer, and it is resent only because the server
-   * honours client chat_ids: with `sentChatId`, and a refusal then means "probably exists".
+   * A group: an earlier send got no usable answer, and it is resent only because the API is
+   * proven to refuse a repeated chat_id: with `sentChatId`, and the proven answer settles it.
    */
   answerLost?: boolean;
   /** A group: the chat_id its last attempt carried (from the ledger); a resend sends the same. */
@@ -83,10 +83,11 @@ export interface PlanOptions {
    */
   keepBodies?: boolean;
   /**
-   * The server was last seen to echo client chat_ids (the ledger's record): a group whose
-   * earlier answer was lost is then planned for a resend with the same chat_id, not in doubt.
+   * The API is proven to refuse a repeated chat_id (a probe or a setting) and has not been seen
+   * ignoring client chat_ids: a group whose earlier answer was lost is then planned for a resend
+   * with the same chat_id, not in doubt. An echo alone never sets it.
    */
-  chatIdsHonoured?: boolean;
+  resendLost?: boolean;
 }
 
 /** Collects manifest entries as the loader streams them, then decides each one's action. */
@@ -248,7 +249,7 @@ export class PlanBuilder {
       // Resent by itself only while nothing has answered for the id: a refusal of an earlier
       // resend (a 4xx on the in-doubt line) most likely says it exists, and that needs a person.
       const refused = state.status === 'in_doubt' && state.status_code !== undefined && state.status_code < 500 && state.status_code !== 429;
-      if (this.options.chatIdsHonoured && state.sent_chat_id !== undefined && !refused && !this.options.retryInDoubt) {
+      if (this.options.resendLost && state.sent_chat_id !== undefined && !refused && !this.options.retryInDoubt) {
         g.answerLost = true;
       } else if (!this.options.retryInDoubt) {
         g.action = 'in_doubt';

@@ -6,7 +6,8 @@ import { proxyDisplay } from '../api/proxy.js';
 import { createTokenSource, type Credentials } from '../api/token-source.js';
 import { ConfigError, type ManifestFault } from '../errors.js';
 import { lockLostError } from '../ledger/lock.js';
-import { apiOrigin, checkOrigin, SIMULATOR_ORIGIN } from '../ledger/origin.js';
+import { apiOrigin, checkOrigin, formatLines, SIMULATOR_ORIGIN } from '../ledger/origin.js';
+import { PROFILE_FORMAT } from '../ledger/event.js';
 import type { LedgerState } from '../ledger/replay.js';
 import { ledgerStore, type LedgerAppender } from '../ledger/store.js';
 import { makePlan } from '../plan/make-plan.js';
@@ -14,6 +15,8 @@ import type { Plan } from '../plan/plan.js';
 import type { RunConfig } from '../config/run-config.js';
 import { checkApiUrl, suggestApiBase } from '../config/api-target.js';
 import { Executor } from './executor.js';
+import { holdProfile } from './chat-id-trust.js';
+import { CHAT_ID_SETTING } from '../api/chat-id-profile.js';
 import type { RunSummary } from './summary.js';
 
 /**
@@ -71,7 +74,10 @@ export async function applyManifests(files: string[], config: RunConfig, hooks: 
     // Before anything is sent: a ledger from another API would make its items look done here.
     // The store's name: a database URL given with its password is never shown with it.
     const origin = checkOrigin(store.name, ledger, config.simulate ? SIMULATOR_ORIGIN : apiOrigin(api.apiUrl));
-    const { plan, warnings } = await makePlan(files, { ledger, retryInDoubt: config.retryInDoubt, limits: config.limits });
+    const runId = randomUUID();
+    // The setting and the ledger's evidence agree, or nothing is sent.
+    const held = holdProfile(ledger.profileObserved, config.chatIdSetting, store.name, CHAT_ID_SETTING, runId);
+    const { plan, warnings } = await makePlan(files, { ledger, retryInDoubt: config.retryInDoubt, limits: config.limits, chatIdProfile: held.profile });
     for (const w of warnings) warn(`${w.file}:${w.line}: ${w.field}: ${w.message}`);
     hooks.onPlan?.(plan, warnings, ledger);
 
@@ -92,12 +98,20 @@ export async function applyManifests(files: string[], config: RunConfig, hooks: 
       ledger.applyMeta(origin.line);
       if (origin.action === 'adopt') warn(origin.notice);
     }
+    if (held.record) {
+      for (const line of formatLines(ledger, PROFILE_FORMAT)) {
+        await writer.append(line);
+        ledger.applyMeta(line);
+      }
+      await writer.append(held.record);
+      ledger.applyMeta(held.record);
+    }
     await lock.assertHeld();
     const client = new GenuinClient({ baseUrl: apiUrl, token: () => tokens.current(), timeoutMs: config.timeoutMs, maxSockets: config.concurrency, proxy: proxy?.url });
     executor = new Executor({
       client,
       ledger: writer,
-      runId: randomUUID(),
+      runId,
       rate: config.rate,
       maxRate: config.maxRate,
       // --rate auto starts near what the last run found on this ledger's API, not from the bottom.
@@ -106,6 +120,7 @@ export async function applyManifests(files: string[], config: RunConfig, hooks: 
       retries: config.retries,
       maxDurationMs: config.maxDurationMs,
       chatIdsHonoured: ledger.chatIdsHonoured,
+      chatIdExists: held.profile.unique === true ? held.profile.exists : undefined,
       deriveChatIds: config.deriveChatIds,
       retryGroup5xx: config.retryGroup5xx,
       idOwner: idIndex(ledger),

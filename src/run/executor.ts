@@ -6,6 +6,7 @@
 import { EventEmitter, setMaxListeners } from 'node:events';
 import PQueue from 'p-queue';
 import pRetry from 'p-retry';
+import type { ChatIdAnswer } from '../api/chat-id-profile.js';
 import { classify, type CreatedIds, type Outcome, type RawResult } from '../api/outcome.js';
 import type { ItemKind } from '../api/schema.js';
 import type { LedgerEvent } from '../ledger/event.js';
@@ -68,9 +69,16 @@ export interface ExecutorOptions {
   maxDurationMs?: number;
   /**
    * Whether the server was last seen to echo the chat_id a group create sent (the ledger's
-   * record); undefined when never seen. Only while true is a group whose answer was lost resent.
+   * record); undefined when never seen. An echo proves nothing, but a server seen not echoing
+   * cannot be refusing repeats: once false, no group whose answer was lost is resent.
    */
   chatIdsHonoured?: boolean;
+  /**
+   * The answer proven (a probe, or a person's setting) to mean "a group with this chat_id
+   * exists"; undefined while that is unknown or disproven. Only with it is a group whose answer
+   * was lost resent (with the same chat_id), and that answer settles a group as created.
+   */
+  chatIdExists?: ChatIdAnswer;
   /** Send a derived chat_id with groups whose manifest gives none. Default true. */
   deriveChatIds?: boolean;
   /** Resend groups after 5xx answers that do not prove nothing was created (`--retry-group-5xx`). */
@@ -136,6 +144,9 @@ const RATE_WATCH_MS = 1_000;
 /** ... and recorded in the ledger at most. */
 const RATE_RECORD_MS = 60_000;
 
+/** #send's answer when a resend is withheld as it was about to leave. */
+const WITHHELD = Symbol('withheld');
+
 class StoppedError extends Error {
   override name = 'StoppedError';
 }
@@ -155,8 +166,8 @@ interface Request {
 }
 
 export class Executor extends EventEmitter {
-  readonly #o: Required<Omit<ExecutorOptions, 'maxDurationMs' | 'chatIdsHonoured' | 'idOwner' | 'refreshToken' | 'apiBaseHint' | 'maxRate' | 'knownRate'>> &
-    Pick<ExecutorOptions, 'maxDurationMs' | 'chatIdsHonoured' | 'idOwner' | 'refreshToken' | 'apiBaseHint' | 'maxRate' | 'knownRate'>;
+  readonly #o: Required<Omit<ExecutorOptions, 'maxDurationMs' | 'chatIdsHonoured' | 'chatIdExists' | 'idOwner' | 'refreshToken' | 'apiBaseHint' | 'maxRate' | 'knownRate'>> &
+    Pick<ExecutorOptions, 'maxDurationMs' | 'chatIdsHonoured' | 'chatIdExists' | 'idOwner' | 'refreshToken' | 'apiBaseHint' | 'maxRate' | 'knownRate'>;
   readonly #queue: PQueue;
   readonly #pacer: Pacer;
   /** Aborted on a graceful stop: nothing new starts; requests in flight finish and are recorded. */
@@ -359,6 +370,8 @@ export class Executor extends EventEmitter {
     // stop reason when the run is stopping even after such an answer came back, and that
     // answer must still be counted and acted on.
     let settled: Outcome | undefined;
+    /** A resend withheld as it was about to leave: its in_doubt line is written. */
+    let withheld: Outcome | undefined;
     let outcome: Outcome;
     let gaveUpRetries = false;
     try {
@@ -370,9 +383,17 @@ export class Executor extends EventEmitter {
             // Communities before groups: each one sent makes 9 or so groups ready, which keeps
             // every slot busy to the end. The feed's backpressure counts queued groups, so
             // communities never run more than a queue's length ahead of their groups.
-            const sent = await this.#queue.add(() => this.#send(item, request, attempt), { priority: item.kind === 'community' ? 1 : 0 });
+            // A resend after a lost answer is checked again as it leaves: trust may have gone meanwhile.
+            const mayLeave = s.answerLost ? () => this.#whyNotResend(item, request) === undefined : undefined;
+            const sent = await this.#queue.add(() => this.#send(item, request, attempt, mayLeave), { priority: item.kind === 'community' ? 1 : 0 });
             if (sent === undefined) throw new StoppedError('stopped before sending');
-            const result = this.#setup.judge(classify(item.kind, sent.raw, { retryGroup5xx: this.#o.retryGroup5xx }));
+            if (sent === WITHHELD) {
+              withheld = { type: 'in_doubt', message: `an earlier answer was lost and it was not resent: ${this.#whyNotResend(item, request)} (chat_id ${request.chatId})` };
+              await this.#recordOutcome(item, withheld, request);
+              return withheld;
+            }
+            const chatIdExists = item.kind === 'group' && request.chatId !== undefined ? this.#o.chatIdExists : undefined;
+            const result = this.#setup.judge(classify(item.kind, sent.raw, { retryGroup5xx: this.#o.retryGroup5xx, chatIdExists }));
             // A 429 pauses every request the moment it arrives, not after its ledger line is
             // durable: each fsync's worth of sends at the old rate would earn another 429.
             if (result.type === 'throttled') this.#pacer.throttled(result.retryAfterMs);
@@ -394,8 +415,8 @@ export class Executor extends EventEmitter {
               // must still reach the outcome's append below, which hands them out (undurable).
               await this.#observe(result.ids.chat_id === request.chatId).catch(() => undefined);
             }
-            // Trust as it stands when the answer is judged: other groups' answers may have earned or lost it meanwhile.
-            s.resendableWithChatId = item.kind === 'group' && request.chatId !== undefined && this.#chatIdsHonoured === true;
+            // Trust as it stands when the answer is judged (and again when a resend leaves).
+            s.resendableWithChatId = this.#whyNotResend(item, request) === undefined;
             const step = nextStep(result, s);
             // The ledger gets what the item now is: a refusal after a lost answer is in doubt, and
             // so is an answer to be followed by a resend (the run may stop before it).
@@ -427,8 +448,8 @@ export class Executor extends EventEmitter {
         },
       );
     } catch (error) {
-      if (settled) {
-        outcome = settled;
+      if (settled ?? withheld) {
+        outcome = (settled ?? withheld)!;
       } else if (error instanceof RetryableAttempt) {
         gaveUpRetries = true;
         outcome = gaveUp(error.outcome, attempt, s);
@@ -487,8 +508,11 @@ export class Executor extends EventEmitter {
     return { json: body === '{}' ? `${head}}` : `${head},${body.slice(1)}`, hash, chatId };
   }
 
-  /** One attempt, inside a queue slot: pace, leave evidence, send. Undefined if stopped first. */
-  async #send(item: PlanItem, request: Request, attempt: number): Promise<{ raw: RawResult; tokenGeneration: number } | undefined> {
+  /**
+   * One attempt, inside a queue slot: pace, leave evidence, send. Undefined if stopped first;
+   * WITHHELD when `mayLeave` says no at the last moment (after the pace, before the evidence).
+   */
+  async #send(item: PlanItem, request: Request, attempt: number, mayLeave?: () => boolean): Promise<{ raw: RawResult; tokenGeneration: number } | typeof WITHHELD | undefined> {
     const stop = this.#stopStarting.signal;
     if (stop.aborted) return undefined;
     try {
@@ -499,6 +523,7 @@ export class Executor extends EventEmitter {
     // The pacer counts sends it let through until they are answered (or never sent).
     try {
       if (stop.aborted) return undefined;
+      if (mayLeave && !mayLeave()) return WITHHELD;
       // Durable before the request leaves: after a crash, this line is the evidence of a send,
       // and its chat_id the id a person (or the next run) can look for.
       await this.#append(this.#line(item, 'attempt', { attempt, hash: request.hash, chat_id: request.chatId }));
@@ -540,6 +565,17 @@ export class Executor extends EventEmitter {
     await this.#o.ledger.append({ at: new Date().toISOString(), run: this.#o.runId, event: 'observed', rate });
   }
 
+  /**
+   * Why a group whose answer was lost may not be resent now, or undefined when it may: the API
+   * must be proven to refuse a repeated chat_id, and no answer may have shown it ignoring ours.
+   */
+  #whyNotResend(item: PlanItem, request: Request): string | undefined {
+    if (item.kind !== 'group' || request.chatId === undefined) return 'it is sent without a chat_id';
+    if (this.#o.chatIdExists === undefined) return 'the API is not proven to refuse a repeated chat_id (genuin-provision probe)';
+    if (this.#chatIdsHonoured === false) return 'a create answer carried another chat_id than the one sent: this server does not keep client chat_ids';
+    return undefined;
+  }
+
   /** Writes down whether the server echoes client chat_ids, when that is news. */
   async #observe(honoured: boolean): Promise<void> {
     if (this.#chatIdsHonoured === honoured) return;
@@ -550,7 +586,8 @@ export class Executor extends EventEmitter {
   /** Every attempt line gets an outcome line (status.ts says which), so a replay knows exactly what was in flight. */
   #recordOutcome(item: PlanItem, outcome: Outcome, request: Request): Promise<void> {
     const event = OUTCOME_EVENT[outcome.type];
-    if (outcome.type === 'created') return this.#append(this.#line(item, event, { ...outcome.ids, hash: request.hash }));
+    // Settled by the proven "exists" answer: `by` says so (no group_id or share_url is known).
+    if (outcome.type === 'created') return this.#append(this.#line(item, event, { ...outcome.ids, hash: request.hash, by: outcome.via }));
     const status = outcome.type === 'throttled' ? 429 : outcome.status;
     const code = 'code' in outcome ? outcome.code : undefined;
     // An in-doubt line names the chat_id sent: what a person looks for.

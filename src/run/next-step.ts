@@ -1,6 +1,7 @@
 // What the run does after one answer for one item: settle it, resend after a backoff, or pause
 // for a 429 and resend. The one place that knows when a group whose answer was lost may be
-// resent: only with the same chat_id, and only while the server honours client chat_ids.
+// resent: only with the same chat_id, and only once the API is proven to refuse a repeated one
+// (a probe or a setting: api/chat-id-profile.ts); the proven "exists" answer then settles it.
 import type { Outcome } from '../api/outcome.js';
 
 export type RetryOutcome = Extract<Outcome, { type: 'retry' }>;
@@ -16,11 +17,13 @@ export interface SendState {
   /** An earlier send of this group got no usable answer (in this run, or in an earlier one). */
   answerLost: boolean;
   /**
-   * This group is sent with a chat_id and the server has been seen to echo client chat_ids:
-   * a resend carries the same id, so the server can refuse it instead of creating a second group.
+   * This group is sent with a chat_id, the API is proven to refuse a repeated chat_id, and no
+   * answer has shown it ignoring client chat_ids: a resend carries the same id, so the server
+   * refuses it instead of creating a second group. An echo alone is not enough. The executor
+   * checks it again when the resend leaves.
    */
   resendableWithChatId: boolean;
-  /** The chat_id sent, named in what a person is told. */
+  /** The chat_id sent (a group's; a community has none), named in what a person is told. */
   chatId?: string;
 }
 
@@ -38,8 +41,12 @@ export function nextStep(outcome: Outcome, s: SendState): Step {
         return { do: 'retry', outcome: { type: 'retry', status: outcome.status, code: outcome.code, message: outcome.message }, lost: true };
       }
       return { do: 'settle', outcome: withChatId(outcome, s.chatId) };
-    case 'failed':
     case 'exists':
+      // A group's "exists" is the proven answer for its chat_id (classify gives it only then):
+      // the group this chat_id names is on the server, first send or resend alike.
+      if (s.chatId !== undefined) return { do: 'settle', outcome: { type: 'created', ids: { chat_id: s.chatId }, via: 'chat_id exists' } };
+      return { do: 'settle', outcome };
+    case 'failed':
       // After a lost answer, a refusal may be the server saying "this chat_id exists": ours.
       if (s.answerLost) return { do: 'settle', outcome: lostThenRefused(outcome, s.chatId) };
       return { do: 'settle', outcome };
@@ -65,7 +72,7 @@ export function gaveUp(last: RetryOutcome, attempts: number, s: SendState): Outc
   return { type: 'failed', status: last.status, code: last.code, message };
 }
 
-function lostThenRefused(outcome: Extract<Outcome, { type: 'failed' | 'exists' }>, chatId: string | undefined): Outcome {
+function lostThenRefused(outcome: Extract<Outcome, { type: 'failed' }>, chatId: string | undefined): Outcome {
   const said = `${outcome.status !== undefined ? `HTTP ${outcome.status}` : ''}${outcome.code ? ` code ${outcome.code}` : ''}`.trim();
   return withChatId(
     { type: 'in_doubt', status: outcome.status, code: outcome.code, message: `an earlier answer was lost and the resend was refused (${said || outcome.message}): it probably exists` },

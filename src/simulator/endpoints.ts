@@ -2,6 +2,7 @@
 // adds to the state. Written independently of src/api on purpose: the simulator stands in for the server.
 import type { Endpoint } from './faults.js';
 import { ANSWERS, communityCreated, groupCreated, type Answer } from './responses.js';
+import type { ChatIdMode } from './options.js';
 import type { State } from './state.js';
 
 /**
@@ -19,8 +20,8 @@ export interface EndpointContext {
   state: State;
   newId: () => string;
   knownCategories: ReadonlySet<number>;
-  /** Keep (and enforce uniqueness of) the chat_id a client sends; false makes a fresh one every time. */
-  honourChatIds: boolean;
+  /** What a client's chat_id does: kept and unique (`refuse`), kept only (`echo`), or replaced (`ignore`). */
+  chatIds: ChatIdMode;
 }
 
 export type CreateOutcome = { created: true; response: unknown } | { created: false; answer: Answer };
@@ -92,11 +93,11 @@ export function createGroup(b: Body, ctx: EndpointContext): CreateOutcome {
   if (typeof video.video_name === 'string' && video.video_name.startsWith(TRIGGERS.missingVideo)) {
     return refused(ANSWERS.videoMissing);
   }
-  // The reference calls chat_id "the unique identifier for a Group", so a held one is refused (checked
-  // last: only a request that would otherwise create meets it). Without honouring, `duplicates()` still
-  // shows a group created twice, by its name or the chat_id in the body.
-  const clientChatId = ctx.honourChatIds && isText(b.chat_id) ? b.chat_id : undefined;
-  if (clientChatId !== undefined && ctx.state.groupByChatId(clientChatId)) return refused(ANSWERS.groupExists);
+  // The reference calls chat_id "the unique identifier for a Group" but documents no answer for a
+  // held one: `refuse` refuses it (checked last: only a request that would otherwise create meets
+  // it); `echo` and `ignore` create again, and `duplicates()` shows the group created twice.
+  const clientChatId = ctx.chatIds !== 'ignore' && isText(b.chat_id) ? b.chat_id : undefined;
+  if (ctx.chatIds === 'refuse' && clientChatId !== undefined && ctx.state.groupByChatId(clientChatId)) return refused(ANSWERS.groupExists);
   const record = {
     chat_id: clientChatId ?? ctx.newId(),
     group_id: ctx.newId(),

@@ -40,12 +40,16 @@ export interface SimulatorOptions {
   /** Category ids that `categories.existing` may name; others get 404 5220. Default 1..50. */
   knownCategoryIds?: readonly number[];
   /**
-   * Act like a server that does not honour client chat_ids: every group gets a chat_id the simulator
-   * makes, and a repeated client chat_id is not refused. Default false (client chat_ids are kept, and a
-   * second group with a held chat_id is refused 409 5230).
+   * What a group create does with the chat_id a client sends, as a real API might (the reference
+   * documents none of it): `refuse` keeps it and refuses a second group with a held one (409 5230);
+   * `echo` keeps and echoes it but creates a second group with a held one; `ignore` makes a new
+   * chat_id for every group. `configure` can change it mid-run. Default `refuse`.
    */
-  ignoreClientChatIds?: boolean;
+  chatIds?: ChatIdMode;
 }
+
+export const CHAT_ID_MODES = ['refuse', 'echo', 'ignore'] as const;
+export type ChatIdMode = (typeof CHAT_ID_MODES)[number];
 
 export type ResolvedOptions = { readonly [K in keyof SimulatorOptions]-?: Exclude<SimulatorOptions[K], undefined> };
 
@@ -63,7 +67,7 @@ export const DEFAULT_OPTIONS: ResolvedOptions = Object.freeze({
   dripIntervalMs: 500,
   hugeBodyBytes: 20 * 1024 * 1024,
   knownCategoryIds: Object.freeze(Array.from({ length: 50 }, (_, i) => i + 1)),
-  ignoreClientChatIds: false,
+  chatIds: 'refuse',
 });
 
 /** Largest request body the API endpoints accept (413 beyond). */
@@ -130,7 +134,7 @@ const CHECKS: { [K in keyof ResolvedOptions]: (v: unknown) => ResolvedOptions[K]
   hugeBodyBytes: (v) => (nonNegative(v) && Number.isInteger(v) ? v : fail('hugeBodyBytes must be an integer >= 0')),
   knownCategoryIds: (v) =>
     Array.isArray(v) && v.every((id) => Number.isInteger(id)) ? [...(v as number[])] : fail('knownCategoryIds must be an array of integers'),
-  ignoreClientChatIds: (v) => (typeof v === 'boolean' ? v : fail('ignoreClientChatIds must be true or false')),
+  chatIds: (v) => ((CHAT_ID_MODES as readonly unknown[]).includes(v) ? (v as ChatIdMode) : fail(`chatIds must be one of ${CHAT_ID_MODES.join(', ')}`)),
 };
 
 /**

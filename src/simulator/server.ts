@@ -232,7 +232,7 @@ export class Simulator {
       state: this.state,
       newId: () => uuidV4(this.idRandom),
       knownCategories: new Set(this.opts.knownCategoryIds),
-      honourChatIds: !this.opts.ignoreClientChatIds,
+      chatIds: this.opts.chatIds,
     };
   }
 

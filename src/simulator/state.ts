@@ -12,7 +12,7 @@ export interface CommunityRecord {
 }
 
 export interface GroupRecord {
-  /** The request's chat_id when it sent one (unless `ignoreClientChatIds`), else one the simulator made. */
+  /** The request's chat_id when it sent one (unless `chatIds: 'ignore'`), else one the simulator made. */
   chat_id: string;
   group_id: string;
   community_id: string;

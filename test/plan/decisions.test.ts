@@ -101,12 +101,13 @@ interface Own {
   options?: PlanOptions;
   /** The group's own decision, or 'parent': its own lines leave it to where its parent stands. */
   decides: 'parent' | { action: PlanAction; done?: string; reason: Gist; drift?: boolean };
-  /** Resent only because the server honours chat_ids: with the chat_id sent before. */
+  /** Resent only because the API is proven to refuse a repeated chat_id: with the chat_id sent before. */
   answerLost: boolean;
   sentChatId?: string;
 }
 
-const honoured: PlanOptions = { chatIdsHonoured: true };
+/** The API proven to refuse a repeated chat_id, not seen ignoring ours (make-plan.ts mayResendLost). */
+const honoured: PlanOptions = { resendLost: true };
 const sent = ev('attempt', { attempt: 1, chat_id: 'chat-1' });
 
 // its own ledger lines (and plan options) → its own decision, or 'parent'
@@ -117,15 +118,15 @@ const OWN: Array<[string, Own]> = [
   ['created, same body',                           { lines: [sent, ev('created', { chat_id: 'chat-1', hash: SAME_GROUP })], decides: { action: 'skip', done: 'created', reason: '-' }, answerLost: false }],
   ['created, body changed since (drift)',          { lines: [sent, ev('created', { chat_id: 'chat-1', hash: 'x' })],        decides: { action: 'skip', done: 'created', reason: '-', drift: true }, answerLost: false }],
   ['abandoned',                                    { lines: [sent, ev('abandoned', { message: ABANDON_WHY })],             decides: { action: 'skip', done: 'abandoned', reason: 'abandoned' }, answerLost: false }],
-  ['in_doubt (502), ids not honoured',             { lines: [sent, ev('in_doubt', { status: 502 })],                       decides: { action: 'in_doubt', reason: 'inDoubtGroup' }, answerLost: false, sentChatId: 'chat-1' }],
-  ['in_doubt (502), ids honoured',                 { lines: [sent, ev('in_doubt', { status: 502 })], options: honoured,    decides: 'parent', answerLost: true, sentChatId: 'chat-1' }],
-  ['in_doubt (429 on the line), ids honoured',     { lines: [sent, ev('in_doubt', { status: 429 })], options: honoured,    decides: 'parent', answerLost: true, sentChatId: 'chat-1' }],
-  ['in_doubt (409: resend refused), ids honoured', { lines: [sent, ev('in_doubt', { status: 409 })], options: honoured,    decides: { action: 'in_doubt', reason: 'inDoubtGroup' }, answerLost: false, sentChatId: 'chat-1' }],
+  ['in_doubt (502), not proven',             { lines: [sent, ev('in_doubt', { status: 502 })],                       decides: { action: 'in_doubt', reason: 'inDoubtGroup' }, answerLost: false, sentChatId: 'chat-1' }],
+  ['in_doubt (502), proven',                 { lines: [sent, ev('in_doubt', { status: 502 })], options: honoured,    decides: 'parent', answerLost: true, sentChatId: 'chat-1' }],
+  ['in_doubt (429 on the line), proven',     { lines: [sent, ev('in_doubt', { status: 429 })], options: honoured,    decides: 'parent', answerLost: true, sentChatId: 'chat-1' }],
+  ['in_doubt (409: resend refused), proven', { lines: [sent, ev('in_doubt', { status: 409 })], options: honoured,    decides: { action: 'in_doubt', reason: 'inDoubtGroup' }, answerLost: false, sentChatId: 'chat-1' }],
   ['in_doubt (502), --retry-in-doubt',             { lines: [sent, ev('in_doubt', { status: 502 })], options: { retryInDoubt: true }, decides: 'parent', answerLost: false, sentChatId: 'chat-1' }],
-  ['in_doubt (409), honoured, --retry-in-doubt',   { lines: [sent, ev('in_doubt', { status: 409 })], options: { ...honoured, retryInDoubt: true }, decides: 'parent', answerLost: false, sentChatId: 'chat-1' }],
-  ['in flight at a crash, ids not honoured',       { lines: [sent],                                                        decides: { action: 'in_doubt', reason: 'inDoubtGroup' }, answerLost: false, sentChatId: 'chat-1' }],
-  ['in flight at a crash, ids honoured',           { lines: [sent], options: honoured,                                     decides: 'parent', answerLost: true, sentChatId: 'chat-1' }],
-  ['in flight, no chat_id recorded, honoured',     { lines: [ev('attempt', { attempt: 1 })], options: honoured,            decides: { action: 'in_doubt', reason: 'inDoubtGroup' }, answerLost: false }],
+  ['in_doubt (409), proven, --retry-in-doubt',   { lines: [sent, ev('in_doubt', { status: 409 })], options: { ...honoured, retryInDoubt: true }, decides: 'parent', answerLost: false, sentChatId: 'chat-1' }],
+  ['in flight at a crash, not proven',       { lines: [sent],                                                        decides: { action: 'in_doubt', reason: 'inDoubtGroup' }, answerLost: false, sentChatId: 'chat-1' }],
+  ['in flight at a crash, proven',           { lines: [sent], options: honoured,                                     decides: 'parent', answerLost: true, sentChatId: 'chat-1' }],
+  ['in flight, no chat_id recorded, proven',     { lines: [ev('attempt', { attempt: 1 })], options: honoured,            decides: { action: 'in_doubt', reason: 'inDoubtGroup' }, answerLost: false }],
 ];
 
 interface Parent {

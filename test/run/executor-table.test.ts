@@ -8,7 +8,7 @@ import type { LedgerEvent } from '../../src/ledger/event.js';
 import { emptyLedgerState } from '../../src/ledger/replay.js';
 import { deriveChatId } from '../../src/plan/chat-id.js';
 import { PlanBuilder, type Plan } from '../../src/plan/plan.js';
-import { Executor, type ExecutorOptions } from '../../src/run/executor.js';
+import { Executor, type ExecutorOptions, type Sender } from '../../src/run/executor.js';
 import { emptyTally, type RunSummary } from '../../src/run/summary.js';
 import { REASON, type TallyKey } from '../../src/status.js';
 import { FakeServer, MemoryLedger, network, response, type Answer } from './fake-server.js';
@@ -28,6 +28,8 @@ const known = (status: number, code: string) => r(status, { code, message: `serv
 
 const refresh = { refreshToken: async () => undefined };
 const honoured = { chatIdsHonoured: true };
+/** The API proven (a probe, a setting) to refuse a repeated chat_id with 409 5230. */
+const proven = { chatIdExists: { status: 409, code: '5230' } };
 
 /** How a run ends when an answer is about the setup: the error it rejects with. */
 type Stops = 'AuthError' | 'ConnectionError';
@@ -68,14 +70,21 @@ const ROWS: Row[] = [
   ['group',     '500 with an unknown code',             [known(500, '9999')],                {},                   1, 'attempt in_doubt:500',                                          'in_doubt'],
   ['group',     'a 200 without the data',               [unusable200],                       {},                   1, 'attempt in_doubt:200',                                          'in_doubt'],
   ['group',     'timeout after written',                [timeout],                           {},                   1, 'attempt in_doubt',                                              'in_doubt'],
-  ['group',     'honoured: 502, then 200',              [r(502), ok],                        honoured,             2, 'attempt in_doubt:502 attempt created',                          'created'],
-  ['group',     'honoured: timeout, then 200',          [timeout, ok],                       honoured,             2, 'attempt in_doubt attempt created',                              'created'],
-  ['group',     'honoured: 502, then 409 (id exists)',  [r(502), known(409, '5230')],        honoured,             2, 'attempt in_doubt:502 attempt in_doubt:409',                     'in_doubt'],
+  // An echo is not proof: without a probe or a setting, a lost answer is never resent.
+  ['group',     'echoed only (no proof): 502',          [r(502)],                            honoured,             1, 'attempt in_doubt:502',                                          'in_doubt'],
+  ['group',     'echoed only: timeout after written',   [timeout],                           honoured,             1, 'attempt in_doubt',                                              'in_doubt'],
+  ['group',     'not proven: 409 5230 (no meaning)',    [known(409, '5230')],                {},                   1, 'attempt failed:409',                                            'failed'],
+  ['group',     'proven: 502, then 200',                [r(502), ok],                        proven,               2, 'attempt in_doubt:502 attempt created',                          'created'],
+  ['group',     'proven: timeout, then 200',            [timeout, ok],                       proven,               2, 'attempt in_doubt attempt created',                              'created'],
+  ['group',     'proven: 502, then 409 5230 (exists)',  [r(502), known(409, '5230')],        proven,               2, 'attempt in_doubt:502 attempt created',                          'created'],
+  ['group',     'proven: 409 5230 at once (ours)',      [known(409, '5230')],                proven,               1, 'attempt created',                                               'created'],
+  ['group',     'proven: 502, then 409 another code',   [r(502), known(409, '5231')],        proven,               2, 'attempt in_doubt:502 attempt in_doubt:409',                     'in_doubt'],
   // After a lost answer every line stays in doubt: a run stopped before the resend must not leave
   // a plain failure that a later run sends as new (found by the chaos scenarios, seed -1471457893).
-  ['group',     'honoured: 502, then 503 until out',    [r(502), r(503), r(503)],            honoured,             3, 'attempt in_doubt:502 attempt in_doubt:503 attempt in_doubt:503 in_doubt:503', 'in_doubt'],
-  ['group',     'honoured: 502, then 429, then 200',    [r(502), r429, ok],                  honoured,             3, 'attempt in_doubt:502 attempt in_doubt:429 attempt created',     'created'],
-  ['group',     'honoured, no chat_id sent: 502',       [r(502)],                            { ...honoured, deriveChatIds: false }, 1, 'attempt in_doubt:502',                     'in_doubt'],
+  ['group',     'proven: 502, then 503 until out',      [r(502), r(503), r(503)],            proven,               3, 'attempt in_doubt:502 attempt in_doubt:503 attempt in_doubt:503 in_doubt:503', 'in_doubt'],
+  ['group',     'proven: 502, then 429, then 200',      [r(502), r429, ok],                  proven,               3, 'attempt in_doubt:502 attempt in_doubt:429 attempt created',     'created'],
+  ['group',     'proven, no chat_id sent: 502',         [r(502)],                            { ...proven, deriveChatIds: false }, 1, 'attempt in_doubt:502',                       'in_doubt'],
+  ['group',     'proven, seen not echoing: 502',        [r(502)],                            { ...proven, chatIdsHonoured: false }, 1, 'attempt in_doubt:502',                     'in_doubt'],
   ['group',     '--retry-group-5xx: 502, then 200',     [r(502), ok],                        { retryGroup5xx: true }, 2, 'attempt failed:502 attempt created',                         'created'],
   ['group',     '500 5216 (not a group code: failed)',  [known(500, '5216')],                {},                   1, 'attempt failed:500',                                            'failed'],
   ['group',     '404 5220',                             [known(404, '5220')],                {},                   1, 'attempt failed:404',                                            'failed'],
@@ -96,7 +105,7 @@ interface Ran {
 }
 
 /** A plan of one item: the community `c0`, or the group `Talk` under a parent given by id. */
-function onePlan(kind: ItemKind, ledger = emptyLedgerState(), options: { chatIdsHonoured?: boolean } = {}, chatId?: string): Plan {
+function onePlan(kind: ItemKind, ledger = emptyLedgerState(), options: { resendLost?: boolean } = {}, chatId?: string): Plan {
   const b = new PlanBuilder(ledger, options);
   if (kind === 'community') b.add({ kind, handle: 'c0', body: { handle: 'c0', name: 'C0', type: 1, actions: [] }, pos: { file: 'm.yaml', line: 1 } });
   else b.add({ kind, key: 'Talk', parentId: PARENT_ID, body: { type: 4, group: { name: 'Talk' }, ...(chatId ? { chat_id: chatId } : {}) }, pos: { file: 'm.yaml', line: 1 } });
@@ -157,14 +166,15 @@ describe('executor: one item × the answers it gets', () => {
   });
 });
 
-// A group an earlier run sent and got no answer for (its attempt line is the last), with the
-// server trusted to honour chat_ids: the plan marks it answerLost and the run resends it.
+// A group an earlier run sent and got no answer for (its attempt line is the last), with the API
+// proven to refuse a repeated chat_id: the plan marks it answerLost and the run resends it.
 // sent then | the manifest's own chat_id | what the server answers, in turn | sends | the item's ledger lines | count
 type LostRow = [string, string, string | undefined, Answer[], number, string, TallyKey];
 const DERIVED = deriveChatId(PARENT_ID, 'Talk');
 const LOST_ROWS: LostRow[] = [
   ['200: it was not made',                     DERIVED,  undefined, [ok],                       1, 'attempt created',                                                      'created'],
-  ['409: the chat_id exists (probably ours)',  DERIVED,  undefined, [known(409, '5230')],       1, 'attempt in_doubt:409',                                                 'in_doubt'],
+  ['409 5230: the chat_id exists (ours)',      DERIVED,  undefined, [known(409, '5230')],       1, 'attempt created',                                                      'created'],
+  ['409 with another code: refused, unproven', DERIVED,  undefined, [known(409, '5231')],       1, 'attempt in_doubt:409',                                                 'in_doubt'],
   ['502 again, then 200',                      DERIVED,  undefined, [r(502), ok],               2, 'attempt in_doubt:502 attempt created',                                 'created'],
   ['429, then 200',                            DERIVED,  undefined, [r429, ok],                 2, 'attempt in_doubt:429 attempt created',                                 'created'],
   ['503 until retries run out',                DERIVED,  undefined, [r(503), r(503), r(503)],   3, 'attempt in_doubt:503 attempt in_doubt:503 attempt in_doubt:503 in_doubt:503', 'in_doubt'],
@@ -175,13 +185,43 @@ describe('executor: a group whose answer an earlier run lost', () => {
   it.each(LOST_ROWS)('%s', async (_name, sentBefore, manifestChatId, answers, sends, lines, count) => {
     const state = emptyLedgerState();
     state.apply({ at: '2026-01-01T00:00:00.000Z', run: 'r0', kind: 'group', key: KEY.group, event: 'attempt', attempt: 1, chat_id: sentBefore });
-    const plan = onePlan('group', state, honoured, manifestChatId);
+    const plan = onePlan('group', state, { resendLost: true }, manifestChatId);
     expect(plan.items[0]).toMatchObject({ action: 'create', answerLost: true, sentChatId: sentBefore });
-    const { server, ledger, summary, error } = await run('group', answers, honoured, plan);
+    const { server, ledger, summary, error } = await run('group', answers, proven, plan);
     expect(error).toBeUndefined();
     expect(server.sent.length).toBe(sends);
     expect(server.sent.every((s) => s.body.chat_id === sentBefore)).toBe(true);
     expect(events(ledger, KEY.group)).toBe(lines);
     expectCount(summary, count);
+  });
+});
+
+// Trust is checked when a resend leaves, not only when the lost answer is judged: another group's
+// answer may show, during the backoff, that the server does not keep client chat_ids.
+describe('executor: a resend is checked as it leaves', () => {
+  it('a lost answer judged resendable is not resent once an answer shows chat_ids ignored meanwhile', async () => {
+    const sent: string[] = [];
+    // A's create loses its answer at once; B's 200 (carrying a chat_id of the server's own) comes 20 ms later.
+    const server: Sender = {
+      async send(_kind, json) {
+        const body = JSON.parse(json) as { group: { name: string } };
+        const name = body.group.name;
+        sent.push(name);
+        if (name === 'A') return r(502);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        return r(200, { code: 200, data: { chat_id: 'server-made', group: { group_id: 'g-b' } } });
+      },
+    };
+    const b = new PlanBuilder(emptyLedgerState(), {});
+    for (const [line, name] of [[1, 'A'], [2, 'B']] as const) b.add({ kind: 'group', key: name, parentId: PARENT_ID, body: { type: 4, group: { name } }, pos: { file: 'm.yaml', line } });
+    const ledger = new MemoryLedger();
+    // The backoff (200 ms) outlasts B's answer: A's resend would leave after it.
+    const ex = new Executor({ client: server, ledger, runId: 'r', rate: 1e6, concurrency: 2, retries: 2, minBackoffMs: 200, maxBackoffMs: 200, ...proven, chatIdsHonoured: true });
+    const summary = await ex.run(b.build());
+    expect(sent.filter((n) => n === 'A')).toHaveLength(1);
+    expect(summary.tally).toMatchObject({ created: 1, in_doubt: 1 });
+    expect(events(ledger, `${PARENT_ID}/A`)).toBe('attempt in_doubt:502 in_doubt');
+    const last = ledger.lines.filter((l): l is LedgerEvent => 'key' in l && l.key === `${PARENT_ID}/A`).at(-1)!;
+    expect(last.message).toMatch(/not resent: a create answer carried another chat_id/);
   });
 });

@@ -43,8 +43,11 @@ const NEXT: Array<[OutcomeType, boolean, boolean, boolean, Do, boolean | '-', Ou
   ['failed',    true,  false, true,  'settle',   '-',   'in_doubt', true],
   ['failed',    true,  true,  true,  'settle',   '-',   'in_doubt', true],
   ['failed',    true,  true,  false, 'settle',   '-',   'in_doubt', false],
+  // A community's "exists" (no chat_id) stays; a group's is the proven "this chat_id exists"
+  // (classify gives it only then): it settles the group as created, first send or resend.
   ['exists',    false, false, false, 'settle',   '-',   'exists',   false],
-  ['exists',    true,  true,  true,  'settle',   '-',   'in_doubt', true],
+  ['exists',    false, true,  true,  'settle',   '-',   'created',  false],
+  ['exists',    true,  true,  true,  'settle',   '-',   'created',  false],
 ];
 
 describe('nextStep: what follows one answer', () => {
@@ -60,6 +63,7 @@ describe('nextStep: what follows one answer', () => {
     if (s.do === 'throttle') expect(s.outcome).toBe(answer);
     if (s.do !== 'settle') return;
     expect(s.outcome.type).toBe(settledAs);
+    if (settledAs === 'created' && type === 'exists') expect(s.outcome).toEqual({ type: 'created', ids: { chat_id: CHAT }, via: 'chat_id exists' });
     if (settledAs === type && !namesChatId) expect(s.outcome).toEqual(answer);
     const said = s.outcome.type === 'created' ? '' : s.outcome.message;
     expect(said.includes(CHAT)).toBe(namesChatId);

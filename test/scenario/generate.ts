@@ -1,7 +1,8 @@
 // The scenarios of the generated-scenario test: what a person writes (manifests in every layout),
 // how the server misbehaves (fault schedules) and how each run ends, as fast-check arbitraries.
 import fc from 'fast-check';
-import { DEFAULT_OPTIONS, FAULT_KINDS, isFaultKind } from '../../src/simulator/index.js';
+import { FAULT_KINDS, isFaultKind } from '../../src/simulator/index.js';
+import type { ChatIdMode } from '../../src/simulator/options.js';
 
 /** How a run's manifests are written. */
 export type Layout =
@@ -75,8 +76,18 @@ export interface FaultPlan {
   /** Simulator token bucket (429 storms), requests per second. */
   rateLimit: { rate: number; burst: number } | null;
   latencyMs: { min: number; max: number } | 0;
-  /** The simulator ignores the chat_id a client sends (only when the simulator supports it). */
-  ignoreClientChatIds: boolean;
+  /** What the server does with a repeated chat_id at first: refuse it, echo without refusing, or ignore client ids. */
+  chatIds: ChatIdMode;
+  /** What it does after the first run's `chatIdsSwitchAt`-th create request: a change mid-run (undefined: none). */
+  chatIdsLater?: ChatIdMode;
+  chatIdsSwitchAt: number;
+  /**
+   * What the person knows before run 1: nothing, a `probe` run in a sandbox community, or the
+   * true setting (from support). Drawn only where a client can hold exactly once: a proof is
+   * about the API as it was, so a server proven to refuse never changes afterwards here (no lookup
+   * could catch a resend to a server that stopped refusing; README says so).
+   */
+  proof: 'none' | 'probe' | 'setting';
 }
 
 export interface RunSpec {
@@ -102,7 +113,7 @@ export interface Scenario {
 export const POST_ERROR_KINDS = ['502-after', '504-after', '500-html-after', '500-json-after'].filter(isFaultKind);
 /** Kinds drawn by the generator: everything the simulator has (slow ones are tuned by the driver). */
 export const DRAWN_KINDS: string[] = [...FAULT_KINDS];
-export const SUPPORTS_IGNORE_CHAT_IDS = Object.hasOwn(DEFAULT_OPTIONS, 'ignoreClientChatIds');
+const CHAT_ID_MODES: readonly ChatIdMode[] = ['refuse', 'echo', 'ignore'];
 
 const layout = fc.constantFrom<Layout>('nested', 'top-level', 'separate', 'separate', 'csv-kind');
 const format = fc.constantFrom<FileFormat>('yaml', 'csv');
@@ -206,8 +217,11 @@ const faultPlan = (profile: Profile): fc.Arbitrary<FaultPlan> => fc.record({
       ? fc.constant(null)
       : fc.option(fc.record({ rate: fc.integer({ min: 20, max: 60 }), burst: fc.integer({ min: 2, max: 6 }) }), { nil: null, freq: 3 }),
   latencyMs: fc.oneof(fc.constant(0 as const), fc.record({ min: fc.constant(0), max: fc.integer({ min: 5, max: 30 }) })),
-  ignoreClientChatIds: SUPPORTS_IGNORE_CHAT_IDS ? fc.boolean() : fc.constant(false),
-});
+  chatIds: fc.constantFrom(...CHAT_ID_MODES),
+  chatIdsLater: fc.option(fc.constantFrom(...CHAT_ID_MODES), { nil: undefined, freq: 3 }),
+  chatIdsSwitchAt: fc.integer({ min: 1, max: 12 }),
+  proof: fc.constantFrom('none' as const, 'none' as const, 'probe' as const, 'setting' as const),
+}).map((f) => (f.proof !== 'none' && f.chatIds === 'refuse' ? { ...f, chatIdsLater: undefined } : f));
 
 export const scenarioArb = (profile: Profile, o: ArbitraryOptions = {}): fc.Arbitrary<Scenario> => fc
   .record({
@@ -249,7 +263,7 @@ export function describeScenario(s: Scenario): string {
     `faults: ${JSON.stringify(s.faults.probabilities)} scripted ${JSON.stringify(s.faults.scripted)}` +
       (s.faults.rateLimit ? ` rate limit ${s.faults.rateLimit.rate}/s burst ${s.faults.rateLimit.burst}` : '') +
       (s.faults.latencyMs ? ` latency 0-${s.faults.latencyMs.max}ms` : '') +
-      (s.faults.ignoreClientChatIds ? ' ignoring client chat_ids' : ''),
+      `; chat_ids: ${s.faults.chatIds}${s.faults.chatIdsLater ? `, ${s.faults.chatIdsLater} after ${s.faults.chatIdsSwitchAt} creates` : ''}, proof: ${s.faults.proof}`,
   ];
   s.runs.forEach((r, i) => {
     const m = r.manifests;

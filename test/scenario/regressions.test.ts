@@ -5,7 +5,7 @@ import { isFaultKind } from '../../src/simulator/index.js';
 import type { Ending, FaultPlan, GroupSpec, ManifestSet, Scenario } from './generate.js';
 import { checkScenario } from './property.js';
 
-const QUIET: FaultPlan = { probabilities: {}, scripted: [], rateLimit: null, latencyMs: 0, ignoreClientChatIds: false };
+const QUIET: FaultPlan = { probabilities: {}, scripted: [], rateLimit: null, latencyMs: 0, chatIds: 'refuse', chatIdsSwitchAt: 0, proof: 'none' };
 const COMPLETE: Ending = { kind: 'complete' };
 
 function set(layout: ManifestSet['layout'], communities: string[], groups: GroupSpec[], extra: Partial<ManifestSet> = {}): ManifestSet {
@@ -80,7 +80,7 @@ describe('regressions found by the generated scenarios', () => {
   it.skipIf(!isFaultKind('500-html-after'))('500 HTML after a group create, server ignoring chat_ids: in doubt, not a second group', async () => {
     await checkScenario(
       scenario([{ manifests: set('separate', ['c1'], [group('c1', 'Chat')]) }], {
-        faults: { ...QUIET, scripted: [{ kind: '500-html-after', count: 1, endpoint: 'group' }], ignoreClientChatIds: true },
+        faults: { ...QUIET, scripted: [{ kind: '500-html-after', count: 1, endpoint: 'group' }], chatIds: 'ignore' },
       }),
     );
   });
@@ -115,6 +115,47 @@ describe('regressions found by the generated scenarios', () => {
       scenario([{ manifests: set('nested', ['c1', 'c2', 'c3'], [group('c1', 'Chat'), group('c2', 'Chat'), group('c3', 'Chat')]), ending: { kind: 'close', streams: 'stdout', afterRequests: 1 } }], {
         concurrency: 1,
         faults: { ...QUIET, latencyMs: { min: 0, max: 20 } },
+      }),
+    );
+  });
+
+  // Issue 18: a resend rested on an echo. A server that echoes client chat_ids but does not refuse a
+  // repeat created a second group for every lost answer (30 % lost: 20 duplicates of 50, exit 0).
+  it('a server that echoes chat_ids without refusing repeats, lost answers, no proof: no duplicate', async () => {
+    const groups = ['Chat', 'General', 'Help desk'].map((n) => group('c1', n));
+    await checkScenario(
+      scenario([{ manifests: set('nested', ['c1'], groups) }], {
+        faults: { ...QUIET, scripted: [{ kind: '502-after', count: 2, endpoint: 'group' }], chatIds: 'echo' },
+      }),
+    );
+  });
+
+  it('the same server after a probe (proven not to refuse): still no duplicate', async () => {
+    const groups = ['Chat', 'General', 'Help desk'].map((n) => group('c1', n));
+    await checkScenario(
+      scenario([{ manifests: set('nested', ['c1'], groups) }], {
+        faults: { ...QUIET, scripted: [{ kind: '504-after', count: 2, endpoint: 'group' }], chatIds: 'echo', proof: 'probe' },
+      }),
+    );
+  });
+
+  // Trust was checked when a lost answer was judged, not when the resend left: a server that stopped
+  // echoing mid-run still got resends after the ledger said it did not keep chat_ids.
+  it('a server that refuses repeats, then ignores client chat_ids mid-run, no proof: no duplicate', async () => {
+    const groups = ['Chat', 'General', 'Help desk', 'news'].map((n) => group('c1', n));
+    await checkScenario(
+      scenario([{ manifests: set('nested', ['c1'], groups) }], {
+        concurrency: 1,
+        faults: { ...QUIET, scripted: [{ kind: '502-after', count: 3, endpoint: 'group' }], chatIds: 'refuse', chatIdsLater: 'ignore', chatIdsSwitchAt: 3 },
+      }),
+    );
+  });
+
+  it('a server proven (probe) to refuse repeats: lost answers settle by themselves', async () => {
+    const groups = ['Chat', 'General', 'Help desk'].map((n) => group('c1', n));
+    await checkScenario(
+      scenario([{ manifests: set('nested', ['c1'], groups) }], {
+        faults: { ...QUIET, scripted: [{ kind: '502-after', count: 3, endpoint: 'group' }], proof: 'probe' },
       }),
     );
   });

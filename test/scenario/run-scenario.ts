@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LedgerState } from '../../src/ledger/replay.js';
 import { ledgerStore } from '../../src/ledger/store.js';
-import { isFaultKind, startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/index.js';
+import { isFaultKind, startSimulator, type Simulator, type SimulatorOptions, type StateSnapshot } from '../../src/simulator/index.js';
+import type { ChatIdMode } from '../../src/simulator/options.js';
 import { runCliScenario, runLine, type CliRun } from './cli-run.js';
 import type { DatabaseStrike, ManifestSet, Scenario } from './generate.js';
 import { allDone, cleanExit, everyIdKept, flagged, flagText, groupKeys, ledgerGroup, idleRerun, noDuplicates, zeroMeansDone, type Model } from './invariants.js';
@@ -41,7 +42,7 @@ async function simulatorFor(s: Scenario): Promise<Simulator> {
     dripIntervalMs: 5,
     hugeBodyBytes: 2 * 1024 * 1024,
   };
-  if (s.faults.ignoreClientChatIds) options.ignoreClientChatIds = true;
+  options.chatIds = s.faults.chatIds;
   return startSimulator(options);
 }
 
@@ -61,6 +62,51 @@ function faultsOff(sim: Simulator): void {
   sim.reset();
   for (const c of held.communities) sim.state.addCommunity(c);
   for (const g of held.groups) sim.state.addGroup(g);
+}
+
+/** The community the person's probe uses: theirs, outside every manifest. */
+const SANDBOX = 'probe-sandbox';
+
+/** The server's state without the probe's sandbox community and the probe groups in it. */
+function withoutSandbox(held: StateSnapshot): StateSnapshot {
+  const sandbox = held.communities.find((c) => c.handle === SANDBOX)?.community_id;
+  if (sandbox === undefined) return held;
+  return {
+    ...held,
+    communities: held.communities.filter((c) => c.community_id !== sandbox),
+    groups: held.groups.filter((g) => g.community_id !== sandbox),
+    duplicates: held.duplicates.filter((d) => d.community_id !== sandbox),
+  };
+}
+
+/** The person runs `probe` in a sandbox community of theirs before the first run (README's recipe). */
+async function probe(sim: Simulator, ledgerPath: string, dir: string, log: string[], violations: string[]): Promise<void> {
+  const res = await fetch(`${sim.url}/api/thirdparty/community/create`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ handle: SANDBOX, name: 'Sandbox', type: 1, actions: [{ action_id: 3, access_type_id: 5 }] }),
+  });
+  const id = ((await res.json()) as { data: { community_id: string } }).data.community_id;
+  const r = await runCli(['probe', '--community-id', id, '--yes', '--ledger', ledgerPath], { cwd: dir, env: { GENUIN_API_URL: sim.url, GENUIN_ACCESS_TOKEN: TOKEN } });
+  log.push(`person: probe -> exit ${r.code}: ${r.stdout.trim()}`);
+  if (r.code !== 0) violations.push(`probe exited ${r.code}: ${r.stderr.trim()}`);
+}
+
+/** The server changes what it does with a repeated chat_id once it has seen `after` create requests. */
+function switchChatIds(sim: Simulator, after: number, to: ChatIdMode): { stop: () => string } {
+  const start = sim.state.counts.creates;
+  let switched = false;
+  const timer = setInterval(() => {
+    if (switched || sim.state.counts.creates - start < after) return;
+    switched = true;
+    sim.configure({ chatIds: to });
+  }, 2);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      return switched ? `the server switched to chat_ids ${to} during run 1` : `run 1 ended before the chat_id switch (${after} creates)`;
+    },
+  };
 }
 
 /** The communities that exist before the scenario starts, created as another tool would. */
@@ -111,6 +157,8 @@ export async function runScenario(s: Scenario, store: ScenarioStore = {}): Promi
   const ids = new Map<string, string>();
   const model = modelOf(s);
   const flags = ['--ledger', ledgerPath, '--json', '--rate', '1000/s', '--concurrency', String(s.concurrency), '--retries', String(s.retries), '--timeout', s.timeout];
+  // A person's true setting, as support would give it for the server as it is at the start.
+  if (s.faults.proof === 'setting') flags.push('--chat-id-exists', s.faults.chatIds === 'refuse' ? '409:5230' : 'none');
   const cli = async (label: string, files: string[], extra: string[] = [], ending = s.runs[0]!.ending, faulty = false): Promise<CliRun> => {
     const r = await runCliScenario(['apply', ...files, ...flags, ...extra], {
       sim,
@@ -127,11 +175,14 @@ export async function runScenario(s: Scenario, store: ScenarioStore = {}): Promi
   const files = () => s.runs.map((_, i) => writeManifests(dir, `run${i + 1}`, manifestsOfRun(s, i), ids));
   try {
     await precreate(sim, s, ids);
+    if (s.faults.proof === 'probe') await probe(sim, ledgerPath, dir, log, violations);
     faultsOn(sim, s);
+    const switching = s.faults.chatIdsLater !== undefined ? switchChatIds(sim, s.faults.chatIdsSwitchAt, s.faults.chatIdsLater) : undefined;
 
     // The runs as drawn, faults on, each with its ending.
     for (let i = 0; i < s.runs.length; i++) {
       const r = await cli(`run ${i + 1}`, files()[i]!, [], s.runs[i]!.ending, true);
+      if (i === 0 && switching) log.push(switching.stop());
       await appendPrinted(r, ledgerPath, dir, log, violations);
       if (process.env.SCENARIO_LOG === '2') log.push(`stderr of run ${i + 1}:\n${r.stderr}`);
       const ledger = await ledgerOf(ledgerPath, violations);
@@ -148,8 +199,8 @@ export async function runScenario(s: Scenario, store: ScenarioStore = {}): Promi
       for (let i = 0; i < s.runs.length; i++) await cli(`final rerun ${i + 1}`, files()[i]!);
     }
 
-    // The checks against what the server holds.
-    const held = sim.state.snapshot();
+    // The checks against what the server holds (the probe's sandbox is no item of the scenario).
+    const held = withoutSandbox(sim.state.snapshot());
     violations.push(...noDuplicates(held));
     const ledger = await ledgerOf(ledgerPath, violations);
     if (!ledger) return { violations, log };
@@ -167,7 +218,7 @@ export async function runScenario(s: Scenario, store: ScenarioStore = {}): Promi
       violations.push(...idleRerun(idle, mine));
       if (idle.requests > 0) log.push(`note: idle rerun ${i + 1} resent ${idle.requests} flagged group(s)`);
     }
-    violations.push(...noDuplicates(sim.state.snapshot()).map((v) => `after the idle reruns: ${v}`));
+    violations.push(...noDuplicates(withoutSandbox(sim.state.snapshot())).map((v) => `after the idle reruns: ${v}`));
     return { violations, log };
   } finally {
     await sim.close();

@@ -1,5 +1,5 @@
 // Client chat_ids: kept and unique by default (a held one is refused 409 5230, creating nothing), or
-// ignored with `ignoreClientChatIds` (a fresh server id every time, repeats accepted and visible as duplicates).
+// ignored with `chatIds: 'ignore'`, or kept without refusing repeats with `chatIds: 'echo'` (a fresh server id every time, repeats accepted and visible as duplicates).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { COMMUNITY, GROUP, community, group, post } from './http.js';
@@ -57,9 +57,9 @@ describe('client chat_id honoured (default)', () => {
   });
 });
 
-describe('ignoreClientChatIds', () => {
+describe("chatIds: 'ignore'", () => {
   it('makes its own chat_id every time and accepts repeats, which duplicates() reports', async () => {
-    sim.configure({ ignoreClientChatIds: true });
+    sim.configure({ chatIds: 'ignore' });
     const a = await post(sim.url, GROUP, group(cid, 'G', { chat_id: CHAT }));
     const b = await post(sim.url, GROUP, group(cid, 'G', { chat_id: CHAT }));
     expect([a.status, b.status]).toEqual([200, 200]);
@@ -73,13 +73,13 @@ describe('ignoreClientChatIds', () => {
   });
 
   it('nameless groups repeated under one chat_id are duplicates by that chat_id', async () => {
-    sim.configure({ ignoreClientChatIds: true });
+    sim.configure({ chatIds: 'ignore' });
     for (let i = 0; i < 2; i++) expect((await post(sim.url, GROUP, { type: 4, community_id: cid, chat_id: CHAT })).status).toBe(200);
     expect(sim.state.duplicates()).toMatchObject([{ identity: `chat_id:${CHAT}`, count: 2 }]);
   });
 
   it('is an option of startSimulator and of POST /__sim/config, checked', async () => {
-    const other = await startSimulator({ ignoreClientChatIds: true });
+    const other = await startSimulator({ chatIds: 'ignore' });
     try {
       const ocid = (await post(other.url, COMMUNITY, community('c'))).json.data.community_id;
       expect((await post(other.url, GROUP, group(ocid, 'G', { chat_id: CHAT }))).json.data.chat_id).not.toBe(CHAT);
@@ -89,11 +89,30 @@ describe('ignoreClientChatIds', () => {
     const set = async (body: unknown) =>
       (await fetch(`${sim.url}/__sim/config`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }))
         .status;
-    expect(await set({ ignoreClientChatIds: 'yes' })).toBe(400);
-    expect(await set({ ignoreClientChatIds: true })).toBe(200);
-    expect(sim.options.ignoreClientChatIds).toBe(true);
+    expect(await set({ chatIds: 'yes' })).toBe(400);
+    expect(await set({ chatIds: 'ignore' })).toBe(200);
+    expect(sim.options.chatIds).toBe('ignore');
     expect((await post(sim.url, GROUP, group(cid, 'G', { chat_id: CHAT }))).json.data.chat_id).not.toBe(CHAT);
-    expect(await set({ ignoreClientChatIds: false })).toBe(200);
+    expect(await set({ chatIds: 'refuse' })).toBe(200);
     expect((await post(sim.url, GROUP, group(cid, 'H', { chat_id: CHAT }))).json.data.chat_id).toBe(CHAT);
+  });
+});
+
+describe("chatIds: 'echo'", () => {
+  it('keeps and echoes the client chat_id but creates a second group with a held one: duplicates() shows it', async () => {
+    sim.configure({ chatIds: 'echo' });
+    const a = await post(sim.url, GROUP, group(cid, 'G', { chat_id: CHAT }));
+    const b = await post(sim.url, GROUP, group(cid, 'G', { chat_id: CHAT }));
+    expect([a.status, b.status]).toEqual([200, 200]);
+    expect([a.json.data.chat_id, b.json.data.chat_id]).toEqual([CHAT, CHAT]);
+    expect(sim.state.duplicates()).toMatchObject([{ identity: 'name:G', count: 2 }]);
+  });
+
+  it('changes mid-run through configure: a held chat_id refused before, accepted after', async () => {
+    expect((await post(sim.url, GROUP, group(cid, 'G', { chat_id: CHAT }))).status).toBe(200);
+    expect((await post(sim.url, GROUP, group(cid, 'G', { chat_id: CHAT }))).status).toBe(409);
+    sim.configure({ chatIds: 'echo' });
+    expect((await post(sim.url, GROUP, group(cid, 'G', { chat_id: CHAT }))).status).toBe(200);
+    expect(sim.state.groups.size).toBe(2);
   });
 });

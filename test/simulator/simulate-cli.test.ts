@@ -34,8 +34,8 @@ async function simulate(args: string[], env: Record<string, string> = {}) {
 }
 
 describe('simulate', () => {
-  it('--ignore-client-chat-ids and --auth-ttl reach the simulator; GENUIN_API_KEY/SECRET are the accepted credentials', async () => {
-    const sim = await simulate(['--ignore-client-chat-ids', '--auth-ttl', '1'], { GENUIN_API_KEY: 'k-env', GENUIN_API_SECRET: 's-env' });
+  it('--chat-ids ignore and --auth-ttl reach the simulator; GENUIN_API_KEY/SECRET are the accepted credentials', async () => {
+    const sim = await simulate(['--chat-ids', 'ignore', '--auth-ttl', '1'], { GENUIN_API_KEY: 'k-env', GENUIN_API_SECRET: 's-env' });
     try {
       const login = await raw(sim.url, '/api/thirdparty/auth', { body: { api_key: 'k-env', api_secret: 's-env' } });
       const token = login.ok ? (login.headers['gn-access-token'] as string) : '';

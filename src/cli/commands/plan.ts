@@ -2,6 +2,7 @@
 import { once } from 'node:events';
 import { EXIT, ManifestError, type ExitCode } from '../../errors.js';
 import type { Plan } from '../../plan/plan.js';
+import { profileWords } from '../../api/chat-id-profile.js';
 import { resolveRunConfig } from '../../config/run-config.js';
 import { planManifests } from '../../pipeline/plan.js';
 import { planCountsText, planDetailLines, planIssueLines, planJson } from '../render.js';
@@ -15,6 +16,7 @@ export interface PlanFlags {
   detail?: boolean;
   json?: boolean;
   retryInDoubt?: boolean;
+  chatIdExists?: string;
   simulate?: boolean;
   env: Environment;
 }
@@ -39,6 +41,8 @@ export async function runPlan(files: string[], flags: PlanFlags, out: Output): P
     }
   }
   out.info(planCountsText(plan));
+  // Whether lost answers resend themselves or wait for a person depends on it: say which.
+  if (plan.counts.in_doubt > 0 || plan.items.some((i) => i.answerLost)) out.info(`a repeated chat_id on this API: ${profileWords(made.chatIdProfile)}`);
   if (!flags.detail) {
     const issues = planIssueLines(plan);
     if (issues.length) out.info(['needs a look:', ...issues].join('\n'));

@@ -10,8 +10,8 @@ export interface SimulateFlags {
   port?: string;
   rate?: string;
   latency?: string;
-  /** Act like a server that makes its own chat_id for every group (and never refuses a repeated one). */
-  ignoreClientChatIds?: boolean;
+  /** What a group create does with a held chat_id: refuse (default), echo (create again), ignore (make its own). */
+  chatIds?: 'refuse' | 'echo' | 'ignore';
   /** Create requests each token from the auth endpoint authorizes before it answers 401. */
   authTtl?: string;
   env: Environment;
@@ -32,7 +32,7 @@ export async function runSimulate(flags: SimulateFlags, out: Output): Promise<Ex
       token,
       rateLimit: rate ? { rate } : null,
       latencyMs: flags.latency !== undefined ? parseDuration(flags.latency, '--latency') : 0,
-      ignoreClientChatIds: flags.ignoreClientChatIds === true,
+      chatIds: flags.chatIds ?? 'refuse',
       apiKey,
       apiSecret,
       tokenTtlRequests: tokenTtl,
@@ -45,7 +45,8 @@ export async function runSimulate(flags: SimulateFlags, out: Output): Promise<Ex
   if (!flags.env.GENUIN_ACCESS_TOKEN) out.info('  export GENUIN_ACCESS_TOKEN=sim-token');
   if (!flags.env.GENUIN_API_KEY) out.info('  or, for tokens from POST /api/thirdparty/auth: export GENUIN_API_KEY=sim-key GENUIN_API_SECRET=sim-secret');
   if (tokenTtl !== null) out.info(`  each token from the auth endpoint expires after ${tokenTtl} create requests`);
-  if (flags.ignoreClientChatIds) out.info('  client chat_ids are ignored: every group gets a chat_id made by the simulator');
+  if (flags.chatIds === 'ignore') out.info('  client chat_ids are ignored: every group gets a chat_id made by the simulator');
+  if (flags.chatIds === 'echo') out.info('  client chat_ids are kept but not unique: a repeated one creates a second group');
   out.info(`  state: curl ${simulator.url}/__sim/state    stop: Ctrl-C`);
   await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);
   await simulator.close();
