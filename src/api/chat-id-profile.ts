@@ -67,13 +67,15 @@ export function settingValue(profile: ChatIdProfile): string | undefined {
  */
 export function parseChatIdSetting(text: string, name: string): ChatIdProfile {
   const value = text.trim();
-  if (value.toLowerCase() === 'none') return { unique: false, source: 'setting' };
+  // The evidence a ledger keeps of a setting: where the person gave it.
+  const evidence = `given as ${name === CHAT_ID_SETTING ? `${name}=` : `${name} `}${value}`;
+  if (value.toLowerCase() === 'none') return { unique: false, source: 'setting', evidence };
   const m = /^(\d{3})(?::(\S+))?$/.exec(value);
   if (!m) throw new ConfigError(`${name}: "${value}" is not <status>:<code>, <status> or none (e.g. ${name === CHAT_ID_SETTING ? `${CHAT_ID_SETTING}=409:5230` : `${name} 409:5230`}, as genuin-provision probe prints it)`);
   const exists: ChatIdAnswer = m[2] !== undefined ? { status: Number(m[1]), code: m[2] } : { status: Number(m[1]) };
   const why = notProof(exists);
   if (why !== undefined) throw new ConfigError(`${name}: ${why}, so it cannot mean "this chat_id exists"`);
-  return { unique: true, exists, source: 'setting' };
+  return { unique: true, exists, source: 'setting', evidence };
 }
 
 /** Whether two profiles say the same about the API (their sources aside). */

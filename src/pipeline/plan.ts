@@ -1,6 +1,6 @@
 // `plan` as one call: what apply would do, from the manifests and the ledger as it is now;
 // sends nothing and keeps no request bodies (most of a million-item plan's memory).
-import { CHAT_ID_SETTING, type ChatIdProfile } from '../api/chat-id-profile.js';
+import type { ChatIdProfile } from '../api/chat-id-profile.js';
 import { formatFault, type ManifestFault } from '../errors.js';
 import { holdProfile } from '../run/chat-id-trust.js';
 import type { RunConfig } from '../config/run-config.js';
@@ -30,7 +30,7 @@ export async function planManifests(
   const ledger = await readLedgerAt(config.ledgerPath, { onWarning: observers.onWarning });
   const ledgerExisted = await ledgerExistsAt(config.ledgerPath);
   // As apply would hold it: a setting that contradicts the ledger's evidence is refused here too.
-  const { profile } = holdProfile(ledger.profileObserved, config.chatIdSetting, config.ledgerPath, CHAT_ID_SETTING, 'plan');
+  const { profile } = holdProfile(ledger.profileObserved, config.chatIdSetting, config.ledgerPath, 'plan');
   const { plan, warnings } = await makePlan(files, { ledger, retryInDoubt: config.retryInDoubt, limits: config.limits, keepBodies: false, chatIdProfile: profile });
   for (const w of warnings) observers.onWarning?.(formatFault(w));
   return { plan, warnings, ledgerPath: config.ledgerPath, ledgerExisted, chatIdProfile: profile };

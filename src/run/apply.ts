@@ -16,7 +16,6 @@ import type { RunConfig } from '../config/run-config.js';
 import { checkApiUrl, suggestApiBase } from '../config/api-target.js';
 import { Executor } from './executor.js';
 import { holdProfile } from './chat-id-trust.js';
-import { CHAT_ID_SETTING } from '../api/chat-id-profile.js';
 import type { RunSummary } from './summary.js';
 
 /**
@@ -76,7 +75,7 @@ export async function applyManifests(files: string[], config: RunConfig, hooks: 
     const origin = checkOrigin(store.name, ledger, config.simulate ? SIMULATOR_ORIGIN : apiOrigin(api.apiUrl));
     const runId = randomUUID();
     // The setting and the ledger's evidence agree, or nothing is sent.
-    const held = holdProfile(ledger.profileObserved, config.chatIdSetting, store.name, CHAT_ID_SETTING, runId);
+    const held = holdProfile(ledger.profileObserved, config.chatIdSetting, store.name, runId);
     const { plan, warnings } = await makePlan(files, { ledger, retryInDoubt: config.retryInDoubt, limits: config.limits, chatIdProfile: held.profile });
     for (const w of warnings) warn(`${w.file}:${w.line}: ${w.field}: ${w.message}`);
     hooks.onPlan?.(plan, warnings, ledger);

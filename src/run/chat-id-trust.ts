@@ -16,14 +16,19 @@ export interface HeldProfile {
  * says something new), else the ledger's. A setting that contradicts the ledger's evidence is a
  * ConfigError naming both.
  */
-export function holdProfile(fromLedger: Observed | undefined, setting: ChatIdProfile | undefined, ledgerName: string, settingName: string, run: string, now: Date = new Date()): HeldProfile {
+export function holdProfile(fromLedger: Observed | undefined, setting: ChatIdProfile | undefined, ledgerName: string, run: string, now: Date = new Date()): HeldProfile {
   const recorded = profileOf(fromLedger);
   if (setting === undefined || setting.unique === 'unknown') return { profile: recorded };
   if (recorded.unique === 'unknown') return { profile: setting, record: profileLine(setting, run, now) };
   if (settingValue(recorded) === settingValue(setting)) return { profile: recorded };
   throw new ConfigError(
-    `${settingName} says ${said(setting)}, but ledger ${ledgerName} records (${recorded.source}${recorded.at ? ` of ${recorded.at}` : ''}) that ${said(recorded)}; nothing was sent: drop the setting, or run genuin-provision probe again to settle which is true`,
+    `${givenAs(setting)} says ${said(setting)}, but ledger ${ledgerName} records (${recorded.source}${recorded.at ? ` of ${recorded.at}` : ''}) that ${said(recorded)}; nothing was sent: drop the setting, or run genuin-provision probe again to settle which is true`,
   );
+}
+
+/** The flag or variable a setting came from (its evidence says `given as --chat-id-exists …`). */
+function givenAs(setting: Exclude<ChatIdProfile, { unique: 'unknown' }>): string {
+  return /^given as (--[\w-]+|[A-Z_]+)/.exec(setting.evidence ?? '')?.[1] ?? 'the setting';
 }
 
 function said(p: Exclude<ChatIdProfile, { unique: 'unknown' }>): string {
