@@ -111,7 +111,7 @@ describe('a ledger belongs to one API', () => {
     const m = await manifest(dir, ['c0', 'c1']);
     expect((await applyCli(a, dir, ledger, [m])).code).toBe(0);
     const first = JSON.parse((await readFile(ledger, 'utf8')).split('\n')[0]!);
-    expect(first).toMatchObject({ event: 'ledger', api: a.url.replace(/\/$/, ''), format: 2 });
+    expect(first).toMatchObject({ event: 'ledger', api: a.url.replace(/\/$/, ''), format: 3 });
 
     const r = await applyCli(b, dir, ledger, [m]);
     expect(r.stderr).toContain(

@@ -9,7 +9,7 @@ import { emptyLedgerState, readLedger } from '../../src/ledger/replay.js';
 import { ev, lines, tempLedger } from './helpers.js';
 
 const NOW = new Date('2026-11-02T00:00:00.000Z');
-const meta = (api: string, at = '2026-10-01T00:00:00.000Z') => JSON.stringify({ at, event: 'ledger', api, format: 2 }) + '\n';
+const meta = (api: string, at = '2026-10-01T00:00:00.000Z') => JSON.stringify({ at, event: 'ledger', api, format: 3 }) + '\n';
 const observed = (honoured: boolean, run = 'run-1') =>
   JSON.stringify({ at: '2026-10-01T00:00:01.000Z', run, event: 'observed', chat_id_honoured: honoured }) + '\n';
 
@@ -31,7 +31,7 @@ describe('checkOrigin', () => {
   it('a new ledger records the API as its first line', () => {
     expect(checkOrigin('l.jsonl', emptyLedgerState(), 'https://a', NOW)).toEqual({
       action: 'record',
-      line: { at: NOW.toISOString(), event: 'ledger', api: 'https://a', format: 2 },
+      line: { at: NOW.toISOString(), event: 'ledger', api: 'https://a', format: 3 },
     });
   });
 
@@ -58,7 +58,7 @@ describe('checkOrigin', () => {
     await writeFile(path, lines(ev({ key: 'a', event: 'created', community_id: 'A' })));
     expect(checkOrigin(path, await readLedger(path), 'https://a', NOW)).toEqual({
       action: 'adopt',
-      line: { at: NOW.toISOString(), event: 'ledger', api: 'https://a', format: 2 },
+      line: { at: NOW.toISOString(), event: 'ledger', api: 'https://a', format: 3 },
       notice: `ledger ${path} had no API recorded; it now belongs to https://a`,
     });
   });
@@ -89,7 +89,7 @@ describe('replay of meta lines', () => {
     ['{"at":"x","event":"ledger","format":2}', /:1: corrupt line \("api" is not a non-empty string\)/],
     ['{"at":"x","event":"ledger","api":"https://a"}', /:1: corrupt line \("format" is not an integer\)/],
     ['{"at":"x","event":"observed","chat_id_honoured":"yes","run":"r"}', /:1: corrupt line \("chat_id_honoured" is not true or false\)/],
-    ['{"at":"x","event":"ledger","api":"https://a","format":3}', /:1: written in format 3 by a newer genuin-provision/],
+    ['{"at":"x","event":"ledger","api":"https://a","format":4}', /:1: written in format 4 by a newer genuin-provision/],
     ['{"at":"x","event":"metadata"}', /:1: corrupt line \(unknown event "metadata"\)/],
   ])('refuses %s', async (line, message) => {
     const path = await tempLedger();
@@ -122,7 +122,7 @@ describe('compaction keeps the meta lines', () => {
     expect(state.chatIdsHonoured).toBe(false);
     const out = (await readFile(path, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
     expect(out.map((l) => l.event)).toEqual(['ledger', 'observed', 'created']);
-    expect(out[0]).toEqual({ at: '2026-10-01T00:00:00.000Z', event: 'ledger', api: 'https://a', format: 2 });
+    expect(out[0]).toEqual({ at: '2026-10-01T00:00:00.000Z', event: 'ledger', api: 'https://a', format: 3 });
     expect(out[1]).toMatchObject({ run: 'run-2', chat_id_honoured: false });
   });
 });

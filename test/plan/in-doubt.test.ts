@@ -1,5 +1,6 @@
 // What the plan does with a group an earlier run left in doubt: resent by itself (with the
-// chat_id sent then) only while the server honours client chat_ids and nothing has refused it.
+// chat_id sent then) only once the API is proven to refuse a repeated chat_id (a probe or a
+// setting: make-plan.ts mayResendLost) and nothing has refused it.
 import { describe, expect, it } from 'vitest';
 import type { LedgerEvent } from '../../src/ledger/event.js';
 import { emptyLedgerState } from '../../src/ledger/replay.js';
@@ -8,7 +9,7 @@ import { PlanBuilder } from '../../src/plan/plan.js';
 const at = '2026-11-30T00:00:00.000Z';
 const line = (kind: 'community' | 'group', key: string, event: LedgerEvent['event'], more: Partial<LedgerEvent> = {}): LedgerEvent => ({ at, run: 'r1', kind, key, event, ...more });
 
-function planWith(groupLines: LedgerEvent[], options: { chatIdsHonoured?: boolean; retryInDoubt?: boolean }) {
+function planWith(groupLines: LedgerEvent[], options: { resendLost?: boolean; retryInDoubt?: boolean }) {
   const ledger = emptyLedgerState();
   ledger.apply(line('community', 'alpha', 'created', { community_id: 'c-1' }));
   for (const l of groupLines) ledger.apply(l);
@@ -20,11 +21,11 @@ function planWith(groupLines: LedgerEvent[], options: { chatIdsHonoured?: boolea
 
 const sent = line('group', 'alpha/Talk', 'attempt', { attempt: 1, chat_id: 'chat-1' });
 
-// [name, the group's lines, chat_ids honoured, action, answerLost]
+// [name, the group's lines, a repeated chat_id proven refused, action, answerLost]
 const CASES: Array<[string, LedgerEvent[], boolean, string, boolean]> = [
-  ['in flight at a crash, ids not honoured', [sent], false, 'in_doubt', false],
-  ['in flight at a crash, ids honoured: resent with the same chat_id', [sent], true, 'create', true],
-  ['answer lost (502), ids honoured', [sent, line('group', 'alpha/Talk', 'in_doubt', { status: 502, chat_id: 'chat-1' })], true, 'create', true],
+  ['in flight at a crash, nothing proven', [sent], false, 'in_doubt', false],
+  ['in flight at a crash, proven: resent with the same chat_id', [sent], true, 'create', true],
+  ['answer lost (502), proven', [sent, line('group', 'alpha/Talk', 'in_doubt', { status: 502, chat_id: 'chat-1' })], true, 'create', true],
   ['resend refused (409): a person must look', [sent, line('group', 'alpha/Talk', 'in_doubt', { status: 409, code: '5230', chat_id: 'chat-1' })], true, 'in_doubt', false],
   ['no chat_id was recorded (an older ledger)', [line('group', 'alpha/Talk', 'attempt', { attempt: 1 })], true, 'in_doubt', false],
   ['failed safely before: sent again with the chat_id of then', [sent, line('group', 'alpha/Talk', 'failed', { status: 503 })], false, 'create', false],
@@ -33,7 +34,7 @@ const CASES: Array<[string, LedgerEvent[], boolean, string, boolean]> = [
 describe('plan: groups in doubt', () => {
   for (const [name, lines, honoured, action, answerLost] of CASES) {
     it(name, () => {
-      const g = planWith(lines, { chatIdsHonoured: honoured });
+      const g = planWith(lines, { resendLost: honoured });
       expect(g.action).toBe(action);
       expect(g.answerLost === true).toBe(answerLost);
       if (action === 'create' && lines[0]!.chat_id) expect(g.sentChatId).toBe('chat-1');

@@ -23,13 +23,13 @@ export interface RehearsalOptions {
 
 export interface Rehearsal {
   /** After the bad night: what the ledger leaves for a person. */
-  night: { exit: number; groupsInDoubt: number; communitiesExists: number; failed: number; blocked: number };
+  night: { exit: number | null; groupsInDoubt: number; communitiesExists: number; failed: number; blocked: number };
   /** Decisions a person must take (an item to look up in Genuin), per 1,000 items. */
   decisionsPer1000: number;
   /** The person's commands after the night, in order, with their exits. */
-  commands: Array<{ args: string; code: number }>;
+  commands: Array<{ args: string; code: number | null }>;
   /** At the end: groups still in doubt, duplicates on the server, the last exit. */
-  end: { groupsInDoubt: number; duplicates: number; exit: number; groups: number; communities: number };
+  end: { groupsInDoubt: number; duplicates: number; exit: number | null; groups: number; communities: number };
   log: string[];
 }
 
