@@ -16,8 +16,10 @@ export { lockLostError, type LedgerLock, type ReleaseLock } from './lock-held.js
 export type { LockClock } from './lock-heartbeat.js';
 
 export interface LockOptions {
-  /** Told when a stale lock is taken over, or when ours was replaced before release. */
+  /** Told when a stale lock is taken over (unless `onTakeover` is given), or when ours was replaced before release. */
   onWarning?: (message: string) => void;
+  /** Told, instead of `onWarning`, when a lock is taken over from another holder. */
+  onTakeover?: (message: string) => void;
   /** Clock for `started` and for the age of a garbled lock file. Default: `() => new Date()`. */
   now?: () => Date;
   /**
@@ -114,7 +116,7 @@ export async function acquireLock(ledgerPath: string, options: LockOptions = {})
   for (let attempt = 0; ; attempt++) {
     const id = await create(file, content);
     if (id) {
-      if (tookOver) options.onWarning?.(tookOver);
+      if (tookOver) (options.onTakeover ?? options.onWarning)?.(tookOver);
       return settle(held({ ledgerPath, real, file, content, id }, { ...options, heartbeatMs }), ledgerPath, real, options);
     }
     // Take over once: if the lock is there again after that, someone else took it first.

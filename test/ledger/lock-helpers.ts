@@ -33,3 +33,25 @@ export function steppingClock(onSleep?: (at: number) => Promise<void> | void): L
   };
   return clock;
 }
+
+/**
+ * Writes a lock file for a holder in another PID namespace of this host (its pid free here)
+ * and, with `beating`, advances its beat every 20 ms as a live holder does. `stop` ends the beat.
+ */
+export async function foreignLock(ledger: string, options: { beating: boolean; heartbeatMs?: number }): Promise<{ file: string; text: string; stop: () => void }> {
+  const { open, writeFile } = await import('node:fs/promises');
+  const { beatDigits, beatOffset } = await import('../../src/ledger/lock-holder.js');
+  const file = `${ledger}.lock`;
+  const text = holderText({ pid: await deadPid(), pidns: 'pid:[4026599999]', heartbeatMs: options.heartbeatMs ?? 20 });
+  await writeFile(file, text);
+  let n = 0;
+  const timer = options.beating
+    ? setInterval(() => {
+        void open(file, 'r+').then(async (h) => {
+          await h.write(beatDigits(++n), beatOffset(text), 'utf8');
+          await h.close();
+        });
+      }, 20)
+    : undefined;
+  return { file, text, stop: () => clearInterval(timer) };
+}
