@@ -50,10 +50,10 @@ export interface HeldOptions {
 }
 
 /** Opens the lock file if it is still the one we created, with our token; else says what became of it. */
-async function openOurs(h: Held, token: string | undefined): Promise<FileHandle | 'removed' | 'replaced'> {
+async function openOurs(h: Held, token: string | undefined, write: boolean): Promise<FileHandle | 'removed' | 'replaced'> {
   let handle;
   try {
-    handle = await open(h.file, 'r+');
+    handle = await open(h.file, write ? 'r+' : 'r');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'removed';
     throw error;
@@ -102,7 +102,7 @@ class HeldLock {
 
   /** Whether the lock file is still ours; with `beat`, its counter is advanced through the same open. */
   private async lockFile(beat = false): Promise<'ours' | 'removed' | 'replaced'> {
-    const handle = await openOurs(this.h, this.token);
+    const handle = await openOurs(this.h, this.token, beat);
     if (typeof handle === 'string') return handle;
     try {
       // Only the digits change: a reader never sees a half-written lock file.
