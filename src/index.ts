@@ -19,7 +19,7 @@ export { bodyHash } from './plan/body-hash.js';
 export * from './ledger/event.js';
 export { readLedger, type LedgerState } from './ledger/replay.js';
 export { LedgerWriter } from './ledger/writer.js';
-export { acquireLock, LockHeldError } from './ledger/lock.js';
+export { acquireLock, LockHeldError, StaleLockError } from './ledger/lock.js';
 export { compactLedger } from './ledger/compact.js';
 export { ledgerStore, withLedgerStore, isPostgresUrl, type LedgerStore, type HeldLedger, type LedgerAppender, type StoreLockOptions } from './ledger/store.js';
 export { exportLedger, importLedger, type ExportResult, type ImportResult, type ImportOptions } from './ledger/transfer.js';

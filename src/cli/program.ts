@@ -85,6 +85,7 @@ export function buildProgram(out: Output, setCode: (c: ExitCode) => void, output
   defineLedgerAppend(ledger, cx);
   defineLedgerExport(ledger, cx);
   defineLedgerImport(ledger, cx);
+  defineLedgerUnlock(ledger, cx);
   defineDemo(program, cx);
   return program;
 }
@@ -331,6 +332,27 @@ function defineLedgerImport(ledger: Command, cx: Context): void {
     .addOption(ledgerOption())
     .addHelpText('after', '\nExample:\n  $ genuin-provision ledger import genuin-ledger.jsonl --ledger postgres://genuin@db.internal/genuin   # password: PGPASSWORD or ~/.pgpass')
     .action(async (file: string, opts) => setCode(await (await import('./commands/ledger-import.js')).runImport(file, { ...opts, env: env() }, out)));
+}
+
+/** `ledger unlock` */
+function defineLedgerUnlock(ledger: Command, cx: Context): void {
+  const { out, setCode, env } = cx;
+  ledger
+    .command('unlock')
+    .description("say that the run holding a file ledger's lock is gone (another container, host or boot, where its pid proves nothing): its lock is taken over once its heartbeat has stood still, and released")
+    .option('--stale-after <duration>', 'how long the heartbeat must be seen standing still (never less than 3 of the holder\'s own intervals)', '30s')
+    .addOption(ledgerOption())
+    .option('--simulate', 'unlock the simulator ledger')
+    .addHelpText(
+      'after',
+      `
+Refused (exit 3, the lock left alone) while the holder's heartbeat moves: that run is alive.
+A holder on this machine, in this PID namespace, whose process is gone needs no word: the next
+run takes its lock over by itself. A PostgreSQL ledger has nothing to unlock (exit 2).
+Example:
+  $ genuin-provision ledger unlock --ledger /mnt/shared/genuin-ledger.jsonl`,
+    )
+    .action(async (opts) => setCode(await (await import('./commands/ledger-unlock.js')).runUnlock({ ...opts, env: env() }, out)));
 }
 
 /** `demo` */

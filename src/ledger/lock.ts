@@ -1,17 +1,25 @@
-// The ledger lock: one writer per ledger file, across processes and overlapping cron jobs. An
-// O_EXCL lock file next to the ledger's real file names its holder; a holder that is provably
-// gone (dead pid on this host) is replaced; a holder whose lock is taken from it is told at once.
+// The ledger lock: one writer per ledger file, across processes, PID namespaces and hosts. An
+// O_EXCL lock file next to the ledger's real file names its holder and where it runs; a holder
+// proven gone (its pid free in this very PID namespace and boot) is replaced; one that cannot be
+// proven gone is replaced only on a person's word, once its heartbeat has stood still.
 import { randomUUID } from 'node:crypto';
 import { open, readFile, stat, unlink } from 'node:fs/promises';
-import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LedgerError } from '../errors.js';
 import { removeCompactLeftovers } from './leftovers.js';
+import { realClock, snapshot, watchHeartbeat, type LockClock, type Snapshot } from './lock-heartbeat.js';
+import { held, type FileId, type LedgerLock } from './lock-held.js';
+import { judge, lockText, ownPlace, parseHolder, pidAlive, type Holder } from './lock-holder.js';
 import { realLedgerPath } from './real-path.js';
 
+export { lockLostError, type LedgerLock, type ReleaseLock } from './lock-held.js';
+export type { LockClock } from './lock-heartbeat.js';
+
 export interface LockOptions {
-  /** Told when a stale lock is taken over, or when ours was replaced before release. */
+  /** Told when a stale lock is taken over (unless `onTakeover` is given), or when ours was replaced before release. */
   onWarning?: (message: string) => void;
+  /** Told, instead of `onWarning`, when a lock is taken over from another holder. */
+  onTakeover?: (message: string) => void;
   /** Clock for `started` and for the age of a garbled lock file. Default: `() => new Date()`. */
   now?: () => Date;
   /**
@@ -22,22 +30,24 @@ export interface LockOptions {
   onLost?: (reason: string) => void;
   /** How often the check runs while `onLost` is given. Default 500 ms. */
   watchIntervalMs?: number;
-}
-
-/** Releases the lock; removes the lock file only if it is still ours. Safe to call twice. */
-export type ReleaseLock = () => Promise<void>;
-
-/** A held lock. Calling it releases it (as `release` does). */
-export interface LedgerLock extends ReleaseLock {
-  readonly release: ReleaseLock;
-  /** The lock file: `<real path of the ledger>.lock`. */
-  readonly file: string;
-  /** The ledger's real path (symlinks and `..` resolved): the file to read, rewrite and sync. */
-  readonly ledger: string;
-  /** Rejects with a LedgerError naming what happened if the lock is lost (checks now). */
-  assertHeld(): Promise<void>;
-  /** Why the lock was lost, once a check has seen it; undefined while held. */
-  readonly lost: string | undefined;
+  /** How often the holder rewrites its heartbeat while it holds the lock. Default 5 s. */
+  heartbeatMs?: number;
+  /**
+   * How long a taker watches a holder it cannot judge by pid (another PID namespace, boot or
+   * host) before calling its heartbeat stopped: at least this, and at least 3 of the holder's own
+   * heartbeat intervals. Default 30 s.
+   */
+  staleAfterMs?: number;
+  /**
+   * A person's word that the holder is gone (`ledger unlock`): a holder not proven dead is taken
+   * over once its heartbeat has stood still for `staleAfterMs`. Without it, such a holder is
+   * refused with a StaleLockError naming `ledger unlock`.
+   */
+  takeStale?: boolean;
+  /** Told when this process starts watching a holder's heartbeat (it may wait up to `staleAfterMs`). */
+  onWaiting?: (message: string) => void;
+  /** The taker's monotonic clock for watching a heartbeat. Default: performance.now and timers. */
+  clock?: LockClock;
 }
 
 /** The ledger is locked by another run that is alive (or mid-write): `apply --skip-if-locked` exits 4 on it. */
@@ -45,66 +55,41 @@ export class LockHeldError extends LedgerError {
   override name = 'LockHeldError';
 }
 
-/** The LedgerError for a lost lock: `reason`, what the holder did about it, and the danger. */
-export function lockLostError(reason: string, consequence?: string): LedgerError {
-  return new LedgerError(`${reason}${consequence ? `: ${consequence}` : ''}; another process may be using this ledger`);
-}
-
-interface FileId {
-  dev: number;
-  ino: number;
-}
-
-interface LockInfo {
-  pid: number;
-  host: string;
-  started: string;
+/**
+ * The ledger is locked by a run that cannot be proven gone, whose heartbeat has stood still:
+ * only a person may say it is gone (`ledger unlock`). Not a LockHeldError, so `--skip-if-locked`
+ * never hides it: left alone, it would stop every later run.
+ */
+export class StaleLockError extends LedgerError {
+  override name = 'StaleLockError';
 }
 
 /** A lock file that is not JSON is being written right now, or was left garbled: stale after this. */
 const GARBLED_STALE_MS = 10_000;
-/** How long to keep re-reading a lock file that is empty or garbled but young (a racer writing it). */
+/** How long to keep re-reading a lock file that is empty or garbled (a racer writing it). */
 const GARBLED_WAIT_MS = 250;
 /** How long to wait for another process that is taking over a stale lock at this moment. */
 const BREAKER_WAIT_MS = 2_000;
+const HEARTBEAT_MS = 5_000;
+const STALE_AFTER_MS = 30_000;
+/** How often a taker looks at a heartbeat it watches. */
+const POLL_MS = 500;
+/** A holder's stated heartbeat interval counts up to this (a garbled value must not stall takers for days). */
+const MAX_HOLDER_HEARTBEAT_MS = 10 * 60_000;
+/** Lock files found gone or replaced while deciding, before this run gives up. */
+const MAX_ATTEMPTS = 5;
 
 function errno(error: unknown): string | undefined {
   return (error as NodeJS.ErrnoException | undefined)?.code;
 }
 
-function parseLock(text: string): LockInfo | undefined {
-  try {
-    const o = JSON.parse(text);
-    if (o && typeof o.pid === 'number' && Number.isInteger(o.pid) && o.pid > 0 && typeof o.host === 'string') {
-      return { pid: o.pid, host: o.host, started: typeof o.started === 'string' ? o.started : '?' };
-    }
-  } catch {
-    // garbled
-  }
-  return undefined;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists but belongs to someone else. Only ESRCH proves it is gone.
-    return errno(error) !== 'ESRCH';
-  }
-}
-
-type Seen =
-  | { state: 'missing' }
-  | { state: 'held'; text: string; info: LockInfo }
-  | { state: 'stale'; text: string; why: string }
-  | { state: 'garbled'; text: string };
-
 /**
  * Takes the exclusive lock of the ledger at `ledgerPath`, or throws a LedgerError naming who
- * holds it. A lock left by a process that no longer exists on this host (or a garbled lock file
- * older than 10 s) is taken over, with a warning. Once held, temporary files left by an
- * interrupted compaction are removed.
+ * holds it. A holder proven gone (its pid free in this PID namespace, this boot, this host; see
+ * judge) or a garbled lock file older than 10 s is taken over, with a warning. A holder that
+ * cannot be proven gone is watched: a heartbeat that moves is a LockHeldError; one that stands
+ * still for `staleAfterMs` is a StaleLockError, or with `takeStale` (a person's word) taken
+ * over. Once held, temporary files left by an interrupted compaction are removed.
  *
  * The lock belongs to the ledger's real file, not to the path text: it is `<real path>.lock`
  * (see realLedgerPath), so a symlink, a relative path or a `..` spelling of one ledger all meet
@@ -121,73 +106,138 @@ export async function acquireLock(ledgerPath: string, options: LockOptions = {})
     throw new LedgerError(`cannot lock ledger ${ledgerPath}: ${(error as Error).message}`);
   }
   const file = `${real}.lock`;
-  const now = options.now ?? (() => new Date());
-  const host = hostname();
+  const heartbeatMs = options.heartbeatMs ?? HEARTBEAT_MS;
   // The token makes "is it still ours?" exact even for a pid reused after a crash.
-  const content = JSON.stringify({ pid: process.pid, host, started: now().toISOString(), token: randomUUID() }) + '\n';
-
-  const inUse = (seen: Seen): LockHeldError => {
-    const info = seen.state === 'held' ? seen.info : seen.state === 'missing' ? undefined : parseLock(seen.text);
-    if (info) {
-      const { pid, host: h, started } = info;
-      return new LockHeldError(
-        `ledger ${ledgerPath} is in use by pid ${pid} on ${h} since ${started} (lock file ${file}); wait for that run or remove the lock if it is gone`,
-      );
-    }
-    return new LockHeldError(
-      `ledger ${ledgerPath} is in use (lock file ${file} is being written or is garbled); wait for that run or remove the lock if it is gone`,
-    );
-  };
-
-  /** Reads the lock file and judges it. A young garbled file is re-read for a moment: a racer may be mid-write. */
-  const inspect = async (): Promise<Seen> => {
-    const deadline = Date.now() + GARBLED_WAIT_MS;
-    for (;;) {
-      let text: string;
-      let mtimeMs: number;
-      try {
-        [text, { mtimeMs }] = await Promise.all([readFile(file, 'utf8'), stat(file)]);
-      } catch (error) {
-        if (errno(error) === 'ENOENT') return { state: 'missing' };
-        throw new LedgerError(`cannot read lock file ${file}: ${(error as Error).message}`);
-      }
-      const info = parseLock(text);
-      if (info) {
-        if (info.host === host && !isAlive(info.pid)) {
-          return { state: 'stale', text, why: `left by pid ${info.pid} (started ${info.started})` };
-        }
-        return { state: 'held', text, info };
-      }
-      if (now().getTime() - mtimeMs > GARBLED_STALE_MS) {
-        return { state: 'stale', text, why: `that is garbled and older than ${GARBLED_STALE_MS / 1000} s` };
-      }
-      if (Date.now() >= deadline) return { state: 'garbled', text };
-      await sleep(25);
-    }
-  };
+  const me = { ...ownPlace(), pid: process.pid, started: (options.now ?? (() => new Date()))().toISOString(), token: randomUUID(), heartbeatMs };
+  const content = lockText(me);
+  const taker = new Taker(ledgerPath, file, options);
 
   let tookOver: string | undefined;
   for (let attempt = 0; ; attempt++) {
     const id = await create(file, content);
     if (id) {
-      if (tookOver) options.onWarning?.(tookOver);
-      const lock = held({ ledgerPath, real, file, content, id }, options);
-      try {
-        await refuseHardLinks(ledgerPath, real);
-        await lock.assertHeld(); // notes which file the ledger is now, so replacing it later shows
-        await removeCompactLeftovers(real, options.onWarning);
-      } catch (error) {
-        await lock.release().catch(() => undefined);
-        throw error;
-      }
-      return lock;
+      if (tookOver) (options.onTakeover ?? options.onWarning)?.(tookOver);
+      return settle(held({ ledgerPath, real, file, content, id }, { ...options, heartbeatMs }), ledgerPath, real, options);
     }
-    const seen = await inspect();
-    if (seen.state === 'missing' && attempt < 3) continue; // released between our open and read
     // Take over once: if the lock is there again after that, someone else took it first.
-    if (seen.state !== 'stale' || tookOver) throw inUse(seen);
-    await breakStaleLock(file, seen.text);
-    tookOver = `taking over stale lock ${file} ${seen.why}`;
+    if (tookOver) throw taker.heldBy(await taker.inspect());
+    const next = await taker.decide();
+    if (next === 'again') {
+      if (attempt >= MAX_ATTEMPTS) throw taker.heldBy(await taker.inspect());
+      continue;
+    }
+    await breakStaleLock(file, next.text);
+    tookOver = next.warning;
+  }
+}
+
+/** Checks a lock just taken (hard links, that it is ours), and tidies what a compaction left; releases it on failure. */
+async function settle(lock: LedgerLock, ledgerPath: string, real: string, options: LockOptions): Promise<LedgerLock> {
+  try {
+    await refuseHardLinks(ledgerPath, real);
+    await lock.assertHeld(); // notes which file the ledger is now, so replacing it later shows
+    await removeCompactLeftovers(real, options.onWarning);
+  } catch (error) {
+    await lock.release().catch(() => undefined);
+    throw error;
+  }
+  return lock;
+}
+
+type Seen =
+  | { state: 'missing' }
+  | { state: 'holder'; snap: Snapshot; holder: Holder }
+  | { state: 'garbled'; snap: Snapshot; stale: boolean };
+
+/** What to do about a lock file found there: look again, or take over the one with `text` (and say `warning`). */
+type Next = 'again' | { text: string; warning: string };
+
+/** The taker's side: reads a lock file that is in the way and decides what may be done about it. */
+class Taker {
+  private readonly clock: LockClock;
+
+  constructor(
+    private readonly ledgerPath: string,
+    private readonly file: string,
+    private readonly options: LockOptions,
+  ) {
+    this.clock = options.clock ?? realClock;
+  }
+
+  /** Reads the lock file. A garbled one is re-read for a moment (a racer may be mid-write) and is stale only if old and unchanged meanwhile. */
+  async inspect(): Promise<Seen> {
+    const now = this.options.now ?? (() => new Date());
+    const start = this.clock.now();
+    let first: Snapshot | undefined;
+    for (;;) {
+      let snap: Snapshot | undefined;
+      try {
+        snap = await snapshot(this.file);
+      } catch (error) {
+        throw new LedgerError(`cannot read lock file ${this.file}: ${(error as Error).message}`);
+      }
+      if (!snap) return { state: 'missing' };
+      const holder = parseHolder(snap.text);
+      if (holder) return { state: 'holder', snap, holder };
+      first ??= snap;
+      if (this.clock.now() - start >= GARBLED_WAIT_MS) {
+        // The age by this clock against the file's mtime is a coarse test (another host's clock
+        // differs): unchanged while watched is what says no racer is writing it.
+        const same = snap.text === first.text && snap.mtimeMs === first.mtimeMs && snap.ino === first.ino;
+        return { state: 'garbled', snap, stale: same && now().getTime() - snap.mtimeMs > GARBLED_STALE_MS };
+      }
+      await this.clock.sleep(25);
+    }
+  }
+
+  /** Judges the lock file in the way: 'again' (it went away or changed hands), a takeover, or throws. */
+  async decide(): Promise<Next> {
+    const seen = await this.inspect();
+    if (seen.state === 'missing') return 'again'; // released between our open and read
+    if (seen.state === 'garbled') {
+      if (!seen.stale) throw this.heldBy(seen);
+      return { text: seen.snap.text, warning: `taking over stale lock ${this.file} that is garbled and older than ${GARBLED_STALE_MS / 1000} s` };
+    }
+    const { holder, snap } = seen;
+    const verdict = judge(holder, ownPlace(), pidAlive);
+    if (verdict.kind === 'gone') {
+      return { text: snap.text, warning: `taking over stale lock ${this.file} left by pid ${holder.pid} (started ${holder.started})` };
+    }
+    if (verdict.kind === 'alive' && !this.options.takeStale) throw this.heldBy(seen);
+    const where = verdict.kind === 'unknown' ? verdict.where : `in this PID namespace, whose pid is taken (by it, or by a process that reused it)`;
+    return this.watch(holder, snap, where);
+  }
+
+  /** Watches the heartbeat of a holder not proven gone: alive, stood still (taken on a person's word), or changed hands. */
+  private async watch(holder: Holder, snap: Snapshot, where: string): Promise<Next> {
+    const stillForMs = Math.max(this.options.staleAfterMs ?? STALE_AFTER_MS, 3 * Math.min(holder.heartbeatMs ?? 0, MAX_HOLDER_HEARTBEAT_MS));
+    const secs = `${Math.round(stillForMs / 1000)} s`;
+    const held = `${this.heldText(holder)}, a run ${where}`;
+    this.options.onWaiting?.(`${held}: watching its heartbeat for up to ${secs}`);
+    const seen = await watchHeartbeat(this.file, snap, { stillForMs, clock: this.clock, pollMs: POLL_MS });
+    if (seen === 'released' || seen === 'replaced') return 'again';
+    if (seen === 'moved') throw new LockHeldError(`${held}, whose heartbeat is alive; wait for that run`);
+    if (!this.options.takeStale) {
+      const beat = holder.heartbeatMs === undefined ? 'it keeps no heartbeat (an older version)' : `its heartbeat has not moved for ${secs}`;
+      throw new StaleLockError(
+        `${held}, so this run cannot prove it gone, and ${beat}; if no run is using this ledger, take the lock over with: genuin-provision ledger unlock --ledger ${this.ledgerPath}`,
+      );
+    }
+    return { text: snap.text, warning: `taking over lock ${this.file} of pid ${holder.pid} on ${holder.host} since ${holder.started}, a run ${where}: its heartbeat stood still for ${secs}, and a person said it is gone` };
+  }
+
+  private heldText(h: Holder): string {
+    return `ledger ${this.ledgerPath} is in use by pid ${h.pid} on ${h.host} since ${h.started} (lock file ${this.file})`;
+  }
+
+  /** The LockHeldError for what was seen last in the way. */
+  heldBy(seen: Seen): LockHeldError {
+    if (seen.state === 'holder') {
+      return new LockHeldError(`${this.heldText(seen.holder)}; wait for that run (if it is gone: genuin-provision ledger unlock --ledger ${this.ledgerPath})`);
+    }
+    return new LockHeldError(
+      `ledger ${this.ledgerPath} is in use (lock file ${this.file} is ${seen.state === 'missing' ? 'changing hands' : 'being written or is garbled'}); wait for that run or remove the lock if it is gone`,
+    );
   }
 }
 
@@ -279,127 +329,4 @@ async function breakStaleLock(file: string, staleText: string): Promise<void> {
   } finally {
     await unlink(breaker).catch(() => undefined);
   }
-}
-
-interface Held {
-  ledgerPath: string;
-  real: string;
-  file: string;
-  content: string;
-  /** The lock file we created: a file with our content but another identity is a copy, not ours. */
-  id: FileId;
-}
-
-const sameFile = (a: FileId, b: FileId): boolean => a.dev === b.dev && a.ino === b.ino;
-
-/** The held lock: its release, its check, and (with `onLost`) the periodic check. */
-function held(h: Held, options: LockOptions): LedgerLock {
-  const { ledgerPath, real, file, content } = h;
-  let released = false;
-  let lost: string | undefined;
-  /** The ledger file under the lock, once it exists: replacing or moving it loses the lock too. */
-  let ledgerId: FileId | undefined;
-  let timer: NodeJS.Timeout | undefined;
-
-  /** Whether the lock file is still the one we created, with our text. */
-  const lockFile = async (): Promise<'ours' | 'removed' | 'replaced'> => {
-    let handle;
-    try {
-      handle = await open(file, 'r');
-    } catch (error) {
-      if (errno(error) === 'ENOENT') return 'removed';
-      throw error;
-    }
-    try {
-      const [{ dev, ino }, text] = await Promise.all([handle.stat(), handle.readFile('utf8')]);
-      return text === content && sameFile({ dev, ino }, h.id) ? 'ours' : 'replaced';
-    } finally {
-      await handle.close();
-    }
-  };
-
-  /** Why the lock is lost, or undefined if it is still ours. Throws on errors that prove nothing. */
-  const check = async (): Promise<string | undefined> => {
-    const seen = await lockFile();
-    if (seen !== 'ours') return `lock file ${file} was ${seen} while this run held it`;
-    let now: FileId;
-    try {
-      const { dev, ino } = await stat(real);
-      now = { dev, ino };
-    } catch (error) {
-      if (errno(error) !== 'ENOENT') throw error;
-      // Not created yet is fine; gone after it existed means moved or removed under us.
-      return ledgerId === undefined ? undefined : `ledger ${ledgerPath} was moved or removed while this run held its lock`;
-    }
-    ledgerId ??= now;
-    return sameFile(now, ledgerId) ? undefined : `ledger ${ledgerPath} was replaced by another file while this run held its lock`;
-  };
-
-  const markLost = (reason: string): void => {
-    if (lost !== undefined || released) return;
-    lost = reason;
-    if (timer) clearInterval(timer);
-    options.onLost?.(reason);
-  };
-
-  if (options.onLost) {
-    let checking = false;
-    timer = setInterval(() => {
-      if (checking || lost !== undefined || released) return;
-      checking = true;
-      check()
-        .then((reason) => reason !== undefined && markLost(reason))
-        // A read error proves nothing (a full table of open files, a slow network mount): look again next time.
-        .catch(() => undefined)
-        .finally(() => (checking = false));
-    }, options.watchIntervalMs ?? 500);
-    timer.unref();
-  }
-
-  const release = async (): Promise<void> => {
-    if (released) return;
-    released = true;
-    if (timer) clearInterval(timer);
-    // A lost lock was reported when it was seen: say nothing more here.
-    const warn = lost === undefined ? options.onWarning : undefined;
-    let seen;
-    try {
-      seen = await lockFile();
-    } catch (error) {
-      throw new LedgerError(`cannot read lock file ${file}: ${(error as Error).message}`);
-    }
-    if (seen === 'removed') {
-      warn?.(`lock file ${file} was removed while this run held it`);
-      return;
-    }
-    if (seen === 'replaced') {
-      warn?.(`lock file ${file} was replaced by another process while this run held it; leaving it`);
-      return;
-    }
-    try {
-      await unlink(file);
-    } catch (error) {
-      if (errno(error) !== 'ENOENT') {
-        throw new LedgerError(`cannot remove lock file ${file}: ${(error as Error).message}`);
-      }
-    }
-  };
-
-  const assertHeld = async (): Promise<void> => {
-    if (lost === undefined) {
-      let reason: string | undefined;
-      try {
-        reason = await check();
-      } catch (error) {
-        throw new LedgerError(`cannot check lock file ${file}: ${(error as Error).message}`);
-      }
-      if (reason !== undefined) markLost(reason);
-      lost ??= reason; // also after release, so the answer is the truth
-    }
-    if (lost !== undefined) throw lockLostError(lost);
-  };
-
-  return Object.defineProperties(Object.assign(() => release(), { release, assertHeld, file, ledger: real }), {
-    lost: { get: () => lost, enumerable: true },
-  }) as LedgerLock;
 }

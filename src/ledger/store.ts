@@ -31,6 +31,8 @@ export interface StoreLockOptions {
   now?: () => Date;
   /** How often a held lock is checked while `onLost` is given. */
   watchIntervalMs?: number;
+  /** Told when the file lock's holder cannot be judged by its pid and its heartbeat is watched (up to 30 s). */
+  onWaiting?: (message: string) => void;
 }
 
 /** A ledger under its exclusive lock: one run (or one ledger verb) at a time. */

@@ -1,13 +1,16 @@
 // The ledger verbs as calls: compact, resolve (a person's verdict on an item), show (an item's
-// history) and append (lines a run printed because it could not write them), on the ledger of a run configuration.
+// history), append (lines a run printed because it could not write them) and unlock (a person's
+// word that a lock's holder is gone), on the ledger of a run configuration.
 import { ConfigError } from '../errors.js';
 import type { RunConfig } from '../config/run-config.js';
 import type { ItemState, LedgerEvent } from '../ledger/event.js';
 import { appendLines, appendLinesIn, type AppendResult } from '../ledger/append.js';
 import { compactLedger, type CompactResult } from '../ledger/compact.js';
+import { acquireLock } from '../ledger/lock.js';
 import { compactPgLedger } from '../ledger/pg/compact.js';
 import { resolveIn, resolveItem, unknownKey, type Resolution, type Resolved } from '../ledger/resolve.js';
 import { lastSentChatId } from '../ledger/show.js';
+import { redactPgUrl } from '../ledger/pg/url.js';
 import { isPostgresUrl, withLedgerStore } from '../ledger/store.js';
 import { exportLedger, importLedger, type ExportResult, type ImportResult } from '../ledger/transfer.js';
 import { didYouMean } from '../manifest/suggest.js';
@@ -86,4 +89,35 @@ export async function exportLedgerOf(config: LedgerConfig, write: (text: string)
 /** Copies the JSONL ledger `file` into the configured ledger; a non-empty one only with `merge` (same API). */
 export async function importLedgerInto(file: string, config: LedgerConfig, options: Observers & { merge?: boolean } = {}): Promise<ImportResult> {
   return withLedgerStore(config.ledgerPath, (store) => importLedger(store, file, options));
+}
+
+export interface UnlockOptions extends Observers {
+  /** How long the holder's heartbeat must be seen standing still (at least 3 of its own intervals). Default 30 s. */
+  staleAfterMs?: number;
+  /** Told when the holder's heartbeat is being watched (this takes up to `staleAfterMs`). */
+  onWaiting?: (message: string) => void;
+}
+
+/**
+ * A person's word that the run holding the file ledger's lock is gone: a holder this process
+ * cannot prove gone by its pid (another PID namespace, boot or host) is taken over once its
+ * heartbeat has stood still for `staleAfterMs`, and the lock is released at once. A heartbeat
+ * that moves is a LockHeldError: that run is alive. Returns what was taken over, if anything.
+ */
+export async function unlockLedger(config: LedgerConfig, options: UnlockOptions = {}): Promise<{ tookOver?: string }> {
+  if (isPostgresUrl(config.ledgerPath)) {
+    throw new ConfigError(
+      `ledger ${redactPgUrl(config.ledgerPath)} is a PostgreSQL ledger: its lock is an advisory lock that ends with the session holding it, so there is nothing to unlock (see docs/recovery.md)`,
+    );
+  }
+  let tookOver: string | undefined;
+  const lock = await acquireLock(config.ledgerPath, {
+    takeStale: true,
+    staleAfterMs: options.staleAfterMs,
+    onWaiting: options.onWaiting,
+    onWarning: options.onWarning,
+    onTakeover: (m) => (tookOver = m),
+  });
+  await lock.release();
+  return { tookOver };
 }

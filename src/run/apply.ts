@@ -66,6 +66,7 @@ export async function applyManifests(files: string[], config: RunConfig, hooks: 
     onWarning: warn,
     // Another process may take a lost lock and use this ledger: stop sending now, not at the end.
     onLost: (reason) => executor?.fail(lockLostError(reason, 'stopped sending'), 'lock'),
+    onWaiting: (m) => hooks.onNotice?.(m),
   });
   let writer: LedgerAppender | undefined;
   try {

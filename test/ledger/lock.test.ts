@@ -1,18 +1,11 @@
-import { spawn } from 'node:child_process';
 import { access, readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LedgerError } from '../../src/errors.js';
-import { acquireLock } from '../../src/ledger/lock.js';
+import { acquireLock, LockHeldError, StaleLockError } from '../../src/ledger/lock.js';
 import { tempLedger } from './helpers.js';
-
-/** The pid of a process that has exited (and been reaped), so nothing answers to it. */
-async function deadPid(): Promise<number> {
-  const child = spawn(process.execPath, ['-e', '']);
-  await new Promise((resolve) => child.on('exit', resolve));
-  return child.pid!;
-}
+import { deadPid, holderText, steppingClock } from './lock-helpers.js';
 
 const exists = (p: string) => access(p).then(() => true, () => false);
 
@@ -34,23 +27,28 @@ describe('acquireLock', () => {
     const error = await acquireLock(path).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LedgerError);
     expect((error as Error).message).toMatch(
-      new RegExp(`^ledger ${path} is in use by pid ${process.pid} on ${hostname()} since \\S+ \\(lock file ${path}\\.lock\\); wait for that run or remove the lock if it is gone$`),
+      new RegExp(`^ledger ${path} is in use by pid ${process.pid} on ${hostname()} since \\S+ \\(lock file ${path}\\.lock\\); wait for that run \\(if it is gone: genuin-provision ledger unlock --ledger ${path}\\)$`),
     );
     await release();
     await (await acquireLock(path))(); // free again
   });
 
-  it('does not treat a lock held on another host as stale', async () => {
+  it('does not treat a lock held on another host as stale: it needs a person once its heartbeat stands still', async () => {
     const path = await tempLedger();
-    await writeFile(`${path}.lock`, JSON.stringify({ pid: await deadPid(), host: 'elsewhere', started: 'x' }));
-    await expect(acquireLock(path)).rejects.toThrow(/in use by pid \d+ on elsewhere since x/);
+    const text = holderText({ pid: await deadPid(), host: 'elsewhere', started: 'x' });
+    await writeFile(`${path}.lock`, text);
+    const error = await acquireLock(path, { clock: steppingClock() }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StaleLockError);
+    expect(error).not.toBeInstanceOf(LockHeldError);
+    expect((error as Error).message).toMatch(/in use by pid \d+ on elsewhere since x .*, a run on another host \(elsewhere; this one is /);
+    expect(await readFile(`${path}.lock`, 'utf8')).toBe(text);
   });
 
   it('takes over a lock left by a process that has exited, with a warning', async () => {
     const path = await tempLedger();
     const pid = await deadPid();
     const started = '2026-11-01T00:00:00.000Z';
-    await writeFile(`${path}.lock`, JSON.stringify({ pid, host: hostname(), started }));
+    await writeFile(`${path}.lock`, holderText({ pid, started }));
     const warnings: string[] = [];
     const release = await acquireLock(path, { onWarning: (m) => warnings.push(m) });
     expect(warnings).toEqual([`taking over stale lock ${path}.lock left by pid ${pid} (started ${started})`]);
@@ -61,7 +59,7 @@ describe('acquireLock', () => {
 
   it('racers for a stale lock: exactly one wins', async () => {
     const path = await tempLedger();
-    await writeFile(`${path}.lock`, JSON.stringify({ pid: await deadPid(), host: hostname(), started: 'x' }));
+    await writeFile(`${path}.lock`, holderText({ pid: await deadPid() }));
     const results = await Promise.allSettled(Array.from({ length: 12 }, () => acquireLock(path)));
     const won = results.filter((r) => r.status === 'fulfilled');
     expect(won).toHaveLength(1);
