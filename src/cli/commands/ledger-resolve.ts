@@ -1,9 +1,11 @@
 // `ledger resolve <key>`: record a person's verdict on an item (in doubt, exists, failed) with
-// one flag, instead of a hand-written ledger line. The rules are in ledger/resolve.ts.
+// one flag, instead of a hand-written ledger line. The rules are in ledger/resolve.ts. The bulk
+// forms (--from, --all-in-doubt, --adopt) and --dry-run are ledger-resolve-bulk.ts.
 import { ConfigError, EXIT, type ExitCode } from '../../errors.js';
 import { ledgerConfig } from '../../config/run-config.js';
 import { resolveLedgerItem, type Resolution } from '../../pipeline/ledger.js';
 import type { Environment } from '../environment.js';
+import { isBulk, runBulkResolve, type BulkFlags } from './ledger-resolve-bulk.js';
 import type { Output } from '../output.js';
 
 export interface ResolveFlags {
@@ -27,7 +29,8 @@ const NEXT: Record<Resolution['action'], string> = {
   abandon: 'runs skip it from now on',
 };
 
-export async function runResolve(key: string, flags: ResolveFlags, out: Output): Promise<ExitCode> {
+export async function runResolve(key: string | undefined, flags: ResolveFlags & BulkFlags, out: Output): Promise<ExitCode> {
+  if (key === undefined || isBulk(flags)) return runBulkResolve(key, flags, out);
   const resolution = resolutionOf(flags);
   const config = ledgerConfig(flags, flags.env);
   const path = config.ledgerPath;
