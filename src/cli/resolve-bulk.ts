@@ -1,15 +1,15 @@
-// `ledger resolve --from <file> | --all-in-doubt … | --adopt <file>` (and `<key> --dry-run`):
-// many verdicts in one command. Prints the preview, then writes with --yes, asks on a terminal,
-// refuses otherwise; prints what changed and what the next apply does. Rules: ledger/bulk-resolve.ts.
-import { ConfigError, EXIT, type ExitCode } from '../../errors.js';
-import { ledgerConfig } from '../../config/run-config.js';
-import { readAdoptCsv } from '../../decisions/adopt-csv.js';
-import { readFilledReport, type ReadDecisions } from '../../decisions/filled-report.js';
-import { inDoubtDecisions } from '../../decisions/in-doubt-filter.js';
-import { fingerprint, RefusedDecisions, settleLedgerItems, type BulkCheck, type Change, type DecisionSource, type Resolution } from '../../pipeline/ledger.js';
-import { askYesNo, canAsk, type AskIo } from '../confirm.js';
-import type { Output } from '../output.js';
-import { resolutionOf, type ResolveFlags } from './ledger-resolve.js';
+// `ledger resolve --from <file> | --all-in-doubt … | --adopt <file>` (and `<key> --dry-run`), which
+// the command hands here: prints the preview, then writes with --yes, asks on a terminal, refuses
+// otherwise; prints what changed and what the next apply does. Rules: ledger/bulk-resolve.ts.
+import { ConfigError, EXIT, type ExitCode } from '../errors.js';
+import { ledgerConfig } from '../config/run-config.js';
+import { readAdoptCsv } from '../decisions/adopt-csv.js';
+import { readFilledReport, type ReadDecisions } from '../decisions/filled-report.js';
+import { inDoubtDecisions } from '../decisions/in-doubt-filter.js';
+import { fingerprint, RefusedDecisions, settleLedgerItems, type BulkCheck, type Change, type DecisionSource, type Resolution } from '../pipeline/ledger.js';
+import { askYesNo, canAsk, type AskIo } from './confirm.js';
+import type { Output } from './output.js';
+import { resolutionOf, type ResolveFlags } from './resolution-flags.js';
 
 export interface BulkFlags extends ResolveFlags {
   from?: string;
