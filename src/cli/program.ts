@@ -249,18 +249,25 @@ function defineLedgerCompact(ledger: Command, cx: Context): void {
     .action(async (opts) => setCode(await (await commands.ledger()).runCompact({ ...opts, env: env() }, out)));
 }
 
-/** `ledger resolve <key>` */
+/** `ledger resolve <key>`, and its bulk forms */
 function defineLedgerResolve(ledger: Command, cx: Context): void {
   const { out, setCode, env } = cx;
   ledger
     .command('resolve')
-    .description("record what a person found out about an item, instead of editing the ledger by hand (appended under the lock, durable)")
-    .argument('<key>', 'the ledger key: a community handle, or <parent>/<group key> (as report and ledger show print it)')
+    .description("record what a person found out about an item, or many at once, instead of editing the ledger by hand (appended under the lock, durable)")
+    .argument('[key]', 'the ledger key: a community handle, or <parent>/<group key> (as report and ledger show print it)')
     .option('--created [chat_id]', 'an in-doubt group exists: record it as created, with this chat_id (default: the one its last attempt sent)')
     .option('--absent', 'an in-doubt group does not exist: the next apply sends it')
     .option('--community-id <id>', 'a community that "exists" is ours: adopt it with this id; its groups go ahead on the next apply')
     .option('--abandon', 'keep the item in the manifest, but runs skip it (and exit 0); report shows it as abandoned')
     .option('--reason <text>', 'with --abandon: why (shown by report and ledger show)')
+    .option('--from <file>', 'many verdicts: the file of report --failed <manifests> (CSV or --format json) with its _decision cells filled in')
+    .option('--all-in-doubt', 'every group in doubt gets the verdict given (--created, --absent or --abandon --reason "…")')
+    .option('--community <handle or id>', 'with --all-in-doubt: only the groups of this community')
+    .option('--prefix <key prefix>', 'with --all-in-doubt: only the groups whose ledger key starts with this')
+    .option('--adopt <file>', 'adopt many "exists" communities: a CSV of handle,community_id rows (a header row naming them is optional)')
+    .option('--yes', 'write without asking (the bulk forms ask on a terminal, and refuse without --yes elsewhere)')
+    .option('--dry-run', 'print what would be written, write nothing')
     .addOption(kindOption())
     .addOption(ledgerOption())
     .option('--simulate', 'resolve in the simulator ledger')
@@ -268,14 +275,20 @@ function defineLedgerResolve(ledger: Command, cx: Context): void {
       'after',
       `
 Each refuses (exit 2) an item that is not in the state it applies to, naming the state it is in.
+The bulk forms print a preview, one line per item, and write all lines or none: any refusal
+(each printed with the file:line of its row) writes nothing.
 Examples:
   $ genuin-provision ledger show alpha/Welcome                 # its history, and what can be done
   $ genuin-provision ledger resolve alpha/Welcome --created    # found in Genuin with the chat_id it was sent
   $ genuin-provision ledger resolve alpha/Welcome --absent     # not in Genuin: the next apply sends it
   $ genuin-provision ledger resolve alpha --community-id 6f0c2a   # the handle exists and is ours
-  $ genuin-provision ledger resolve beta --abandon --reason "handle taken by another brand"`,
+  $ genuin-provision ledger resolve beta --abandon --reason "handle taken by another brand"
+  $ genuin-provision report --failed --out fix.csv brand.yaml  # then fill in the _decision column
+  $ genuin-provision ledger resolve --from fix.csv             # preview, then asks (--yes: no question)
+  $ genuin-provision ledger resolve --all-in-doubt --community alpha --created --dry-run
+  $ genuin-provision ledger resolve --adopt ids.csv --yes      # rows of handle,community_id`,
     )
-    .action(async (key: string, opts) => setCode(await (await commands.ledger()).runResolve(key, { ...opts, env: env() }, out)));
+    .action(async (key: string | undefined, opts) => setCode(await (await commands.ledger()).runResolve(key, { ...opts, env: env() }, out)));
 }
 
 /** `ledger show <key>` */

@@ -38,6 +38,8 @@ export {
 export {
   compactLedgerOf,
   resolveLedgerItem,
+  settleLedgerItems,
+  RefusedDecisions,
   showLedgerItem,
   appendLedgerLines,
   exportLedgerOf,
@@ -49,8 +51,18 @@ export {
   type ShownItem,
   type Resolution,
   type Resolved,
+  type Decision,
+  type DecisionSource,
+  type BulkCheck,
+  type Change,
+  type Settled,
+  type SettleLedgerOptions,
   type AppendResult,
   type CompactResult,
   type ExportResult,
   type ImportResult,
 } from './ledger.js';
+// A person's decisions read from files, or drawn from the ledger by a filter: the sources settleLedgerItems takes.
+export { readFilledReport, type ReadDecisions } from '../decisions/filled-report.js';
+export { readAdoptCsv } from '../decisions/adopt-csv.js';
+export { inDoubtDecisions, type InDoubtFilter } from '../decisions/in-doubt-filter.js';

@@ -1,6 +1,6 @@
-// The ledger verbs as calls: compact, resolve (a person's verdict on an item), show (an item's
-// history), append (lines a run printed because it could not write them) and unlock (a person's
-// word that a lock's holder is gone), on the ledger of a run configuration.
+// The ledger verbs as calls: compact, resolve (a person's verdict on an item, or many at once),
+// show (an item's history), append (lines a run printed because it could not write them) and
+// unlock (a person's word that a lock's holder is gone), on the ledger of a run configuration.
 import { ConfigError } from '../errors.js';
 import type { RunConfig } from '../config/run-config.js';
 import type { ItemState, LedgerEvent } from '../ledger/event.js';
@@ -8,15 +8,18 @@ import { appendLines, appendLinesIn, type AppendResult } from '../ledger/append.
 import { compactLedger, type CompactResult } from '../ledger/compact.js';
 import { acquireLock } from '../ledger/lock.js';
 import { compactPgLedger } from '../ledger/pg/compact.js';
+import { RefusedDecisions, settleDecisions, type DecisionSource, type Settled, type SettleOptions } from '../ledger/bulk-resolve.js';
+import { fileLedgerStore } from '../ledger/file-store.js';
 import { resolveIn, resolveItem, unknownKey, type Resolution, type Resolved } from '../ledger/resolve.js';
 import { lastSentChatId } from '../ledger/show.js';
 import { redactPgUrl } from '../ledger/pg/url.js';
-import { isPostgresUrl, withLedgerStore } from '../ledger/store.js';
+import { isPostgresUrl, ledgerStore, withLedgerStore } from '../ledger/store.js';
 import { exportLedger, importLedger, type ExportResult, type ImportResult } from '../ledger/transfer.js';
 import { didYouMean } from '../manifest/suggest.js';
 import type { Observers } from './observers.js';
 
 export { isInDoubt, type Resolution, type Resolved } from '../ledger/resolve.js';
+export { fingerprint, RefusedDecisions, type BulkCheck, type Change, type Decision, type DecisionSource, type Settled } from '../ledger/bulk-resolve.js';
 export { historyLine, stateWords } from '../ledger/show.js';
 export type { AppendResult } from '../ledger/append.js';
 export type { CompactResult } from '../ledger/compact.js';
@@ -46,6 +49,50 @@ export async function resolveLedgerItem(key: string, resolution: Resolution, con
     }
     return resolveIn(store, key, resolution, resolveOptions);
   });
+}
+
+export interface SettleLedgerOptions extends Observers, Pick<SettleOptions, 'write' | 'expect' | 'onPreview' | 'now'> {
+  /** Refusals found while reading the input (a cell that is not a decision): told with the ledger's own, and nothing is written. */
+  refused?: readonly string[];
+}
+
+/**
+ * Many verdicts at once (`ledger resolve --from | --all-in-doubt | --adopt`): each checked as
+ * `resolveLedgerItem` checks one, plus ids held by another item and an item decided twice; with
+ * `write`, all appended under the lock in one durable write. Any refusal: RefusedDecisions
+ * (every one, `file:line: why`), and nothing is written.
+ */
+export async function settleLedgerItems(source: DecisionSource, config: LedgerConfig, options: SettleLedgerOptions): Promise<Settled> {
+  const location = config.ledgerPath;
+  // A file ledger is read and written through the real file its lock names (as resolveItem does).
+  const store = isPostgresUrl(location) ? ledgerStore(location) : fileLedgerStore(location, { via: 'real' });
+  try {
+    if (!(await store.exists())) {
+      throw new ConfigError(`ledger ${store.name} does not exist or holds nothing yet: nothing to resolve (is --ledger or GENUIN_LEDGER the one the runs used?)`);
+    }
+    const settle = { suggest: didYouMean, onWarning: options.onWarning, now: options.now };
+    const early = options.refused ?? [];
+    if (early.length > 0) {
+      // Every refusal at once: the input's, then the ledger's verdict on the rest.
+      let later: readonly string[] = [];
+      try {
+        await settleDecisions(store, source, { ...settle, write: false });
+      } catch (error) {
+        if (!(error instanceof RefusedDecisions)) throw error;
+        later = error.refusals;
+      }
+      throw new RefusedDecisions(byLine([...early, ...later]), store.name);
+    }
+    return await settleDecisions(store, source, { ...settle, write: options.write, expect: options.expect, onPreview: options.onPreview });
+  } finally {
+    await store.close();
+  }
+}
+
+/** Refusals in the order of their `file:line`, the input's first at equal lines. */
+function byLine(refusals: string[]): string[] {
+  const line = (r: string) => Number(/^.*?:(\d+): /.exec(r)?.[1] ?? Number.MAX_SAFE_INTEGER);
+  return refusals.map((r, i) => ({ r, i })).sort((a, b) => line(a.r) - line(b.r) || a.i - b.i).map((x) => x.r);
 }
 
 export interface ShownItem {

@@ -120,15 +120,18 @@ function leafCells(fields: FieldMap, prefix: string, value: unknown, out: Map<st
 export interface ManifestCsvOptions {
   bom?: boolean;
   /**
-   * Per row (same order): why it is in the file. Written in the last columns, `_status` and
-   * `_reason`, which the CSV loader ignores (every column starting with `_`), so the fixed file
-   * applies as it is. Formula-neutralised like a report cell: nothing reads it back.
+   * Per row (same order): why it is in the file, and the item's ledger key. Written in the last
+   * columns, `_status`, `_reason`, `_decision` (empty: for the person to fill in, read by
+   * `ledger resolve --from`) and `_ledger_key`, which the CSV loader ignores (every column
+   * starting with `_`), so the fixed file applies as it is. Status and reason are
+   * formula-neutralised like a report cell (nothing reads them back); the key is written as it
+   * is, since `ledger resolve --from` matches it exactly.
    */
-  notes?: readonly { status: string; reason: string }[];
+  notes?: readonly { status: string; reason: string; ledgerKey: string }[];
 }
 
 /** The note columns: names start with `_`, so the loader skips them. */
-export const NOTE_COLUMNS = ['_status', '_reason'] as const;
+export const NOTE_COLUMNS = ['_status', '_reason', '_decision', '_ledger_key'] as const;
 
 export interface ManifestCsv {
   /** The CSV document (RFC 4180, CRLF). */
@@ -206,7 +209,7 @@ export function manifestCsv(rows: ManifestRow[], options: ManifestCsvOptions = {
       out.push(quoteCell(v));
     }
     const note = notes?.[r];
-    if (notes) out.push(csvCell(note?.status), csvCell(note?.reason));
+    if (notes) out.push(csvCell(note?.status), csvCell(note?.reason), '', quoteCell(note?.ledgerKey ?? ''));
     const record = out.join(',');
     text += record + '\r\n';
     line += 1 + (record.match(/\n/g)?.length ?? 0);

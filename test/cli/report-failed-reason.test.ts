@@ -1,5 +1,6 @@
 // End to end: the error file of `report --failed <manifests>` says why each row is there in
-// `_status` and `_reason` columns, and `apply` reads the fixed file with those columns in it.
+// `_status` and `_reason` columns (with an empty `_decision` and the `_ledger_key`, for `ledger
+// resolve --from`), and `apply` reads the fixed file with those columns in it.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -33,15 +34,15 @@ describe('report --failed: the reason column', () => {
     expect(report.code).toBe(0);
     const [header, ...rows] = readFileSync(fix, 'utf8').trimEnd().split('\r\n');
     const columns = header!.split(',');
-    expect(columns.slice(-2)).toEqual(['_status', '_reason']);
+    expect(columns.slice(-4)).toEqual(['_status', '_reason', '_decision', '_ledger_key']);
     expect(rows).toHaveLength(2);
-    expect(rows[0]).toMatch(/^community,gamma,.*,failed,HTTP 404 code 5220: /);
-    expect(rows[1]).toMatch(/^group,.*,blocked,"waits for its community ""gamma""/);
+    expect(rows[0]).toMatch(/^community,gamma,.*,failed,HTTP 404 code 5220: .*,,gamma$/);
+    expect(rows[1]).toMatch(/^group,.*,blocked,"waits for its community ""gamma"".*,,gamma\/g1$/);
 
     // The category comes back; the file is applied as it is, reason columns and all.
     ws.sim.configure({ knownCategoryIds: [999] });
     const applied = await cli(['apply', fix]);
-    expect(applied.stderr).not.toMatch(/_reason|_status/);
+    expect(applied.stderr).not.toMatch(/_reason|_status|_decision|_ledger_key/);
     expect(applied.code).toBe(0);
     const held = ws.sim.state.snapshot();
     expect(held.communities.map((c) => c.handle)).toEqual(['gamma']);
