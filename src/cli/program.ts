@@ -36,7 +36,7 @@ Environment (or a .env file in the working directory):
   GENUIN_API_KEY, GENUIN_API_SECRET   the tool gets a token itself, and a new one when it expires
   GENUIN_ACCESS_TOKEN_COMMAND         a command whose output is the token (run again when it expires)
   HTTPS_PROXY, HTTP_PROXY, NO_PROXY   a proxy to reach the API through (lower case too)
-  GENUIN_LEDGER         results ledger: a file (default ${DEFAULTS.ledger}, in the working directory), or postgres://user@host/db (password: PGPASSWORD or ~/.pgpass)
+  GENUIN_LEDGER         results ledger: a file (default ${DEFAULTS.ledger}, in the working directory), or postgres://user@host/db (password: PGPASSWORD, in .env too, or ~/.pgpass)
   LOG_LEVEL             trace|debug|info|warn|error|silent (default info)
   NO_COLOR              set to anything: no colours in the progress bar and logs
 
