@@ -172,6 +172,7 @@ function defineReport(program: Command, cx: Context): void {
     .addOption(new Option('--format <format>', 'csv or json').choices(['csv', 'json']).default('csv'))
     .option('--out <file>', 'write to this file (mode 0600) instead of stdout')
     .option('--failed', 'only items that need a person: failed, in doubt, in flight (with manifests: also blocked and exists)')
+    .addOption(new Option('--by-community', 'one row per community: its id and status, and its groups created / in doubt / failed / blocked / other').conflicts('failed'))
     .option('--bom', 'start the CSV with a UTF-8 byte order mark (for Excel)')
     .option('--simulate', 'report on the simulator ledger')
     .addHelpText(
@@ -179,6 +180,7 @@ function defineReport(program: Command, cx: Context): void {
       `
 Examples:
   $ genuin-provision report --format csv --bom --out created.csv       # everything, for a spreadsheet
+  $ genuin-provision report --by-community brand.yaml                  # per community: its groups created / in doubt / failed / blocked
   $ genuin-provision report --failed --format json                     # what went wrong, for a script
   $ genuin-provision report --failed --out fix.csv brand.yaml communities.csv groups.csv
       # fix.csv holds the failed rows as manifest rows: fix them, then
