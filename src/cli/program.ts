@@ -139,6 +139,8 @@ function defineApply(program: Command, cx: Context): void {
     .option('--progress-interval <duration>', `when stderr is not a terminal (or with --log-file): a progress log line this often (default ${DEFAULTS.progressInterval})`)
     .option('--log-file <file>', 'append JSON log lines to this file instead of stderr (safe with logrotate); an error that ends the run is logged there too')
     .option('--skip-if-locked', 'when another run holds the ledger, exit 4 quietly (a line at info in --log-file) instead of 3 with an error: for cron')
+    .option('--metrics-file <file>', "write the run's outcome in the Prometheus text format to this file (atomically), for node_exporter's textfile collector (name it *.prom)")
+    .option('--metrics-push <url>', 'push the same metrics to this Pushgateway (job genuin_provision, instance this host)')
     .addOption(logLevelOption())
     .addHelpText(
       'after',
