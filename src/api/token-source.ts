@@ -27,6 +27,26 @@ const VARIABLES = {
  * The one token source the environment (or .env) sets. An empty variable counts as unset (a copied
  * .env.example has `GENUIN_ACCESS_TOKEN=`). Errors name variables, never values.
  */
+const CREDENTIAL_NAMES = new Set(['GENUIN_ACCESS_TOKEN', 'GENUIN_API_KEY', 'GENUIN_API_SECRET', 'GENUIN_ACCESS_TOKEN_COMMAND']);
+
+/**
+ * A variable that looks meant as a credential but is not one of ours (GENUIN_TOKEN,
+ * GENUIN_API_TOKEN, genuin_access_token, GENUINE_API_SECRET…), with the name it was probably
+ * meant as: a token set under another name is otherwise "not set" with no clue why. Names only.
+ */
+export function misnamedCredential(env: Record<string, string | undefined>): { name: string; meant: string } | undefined {
+  for (const [name, value] of Object.entries(env)) {
+    if (!value?.trim() || CREDENTIAL_NAMES.has(name) || !/^(?:GENUINE?|GN)_/i.test(name)) continue;
+    const upper = name.toUpperCase();
+    if (CREDENTIAL_NAMES.has(upper)) return { name, meant: upper };
+    if (/SECRET/.test(upper)) return { name, meant: 'GENUIN_API_SECRET' };
+    if (/TOKEN/.test(upper) && /COMMAND|CMD/.test(upper)) return { name, meant: 'GENUIN_ACCESS_TOKEN_COMMAND' };
+    if (/TOKEN/.test(upper)) return { name, meant: 'GENUIN_ACCESS_TOKEN' };
+    if (/(?:^|_)(?:API_)?KEY$/.test(upper)) return { name, meant: 'GENUIN_API_KEY' };
+  }
+  return undefined;
+}
+
 export function credentialsFromEnv(env: Record<string, string | undefined>): Credentials {
   const value = (name: string) => env[name]?.trim() || undefined;
   const token = value('GENUIN_ACCESS_TOKEN');
@@ -51,6 +71,8 @@ export function credentialsFromEnv(env: Record<string, string | undefined>): Cre
   if (apiKey) throw new ConfigError('GENUIN_API_KEY is set but GENUIN_API_SECRET is not: native authentication needs both (in the environment or .env, never on the command line)');
   if (apiSecret) throw new ConfigError('GENUIN_API_SECRET is set but GENUIN_API_KEY is not: native authentication needs both (in the environment or .env, never on the command line)');
   if (command) return { source: 'command', command };
+  const near = misnamedCredential(env);
+  if (near) throw new ConfigError(`GENUIN_ACCESS_TOKEN is not set, but ${near.name} is: did you mean ${near.meant}? (rename it in the environment or .env; the tool reads only GENUIN_ACCESS_TOKEN, GENUIN_API_KEY + GENUIN_API_SECRET or GENUIN_ACCESS_TOKEN_COMMAND)`);
   throw new ConfigError(
     'GENUIN_ACCESS_TOKEN is not set: put the gn-access-token in the environment or in .env (never on the command line); or set GENUIN_API_KEY and GENUIN_API_SECRET to have the tool obtain tokens itself, or GENUIN_ACCESS_TOKEN_COMMAND to a command that prints one',
   );

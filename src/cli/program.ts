@@ -37,7 +37,7 @@ Environment (or a .env file in the working directory):
   GENUIN_API_KEY, GENUIN_API_SECRET   the tool gets a token itself, and a new one when it expires
   GENUIN_ACCESS_TOKEN_COMMAND         a command whose output is the token (run again when it expires)
   HTTPS_PROXY, HTTP_PROXY, NO_PROXY   a proxy to reach the API through (lower case too)
-  GENUIN_LEDGER         results ledger: a file (default ${DEFAULTS.ledger}, in the working directory), or postgres://user@host/db (password: PGPASSWORD or ~/.pgpass)
+  GENUIN_LEDGER         results ledger: a file (default ${DEFAULTS.ledger}, in the working directory), or postgres://user@host/db (password: PGPASSWORD, in .env too, or ~/.pgpass)
   LOG_LEVEL             trace|debug|info|warn|error|silent (default info)
   NO_COLOR              set to anything: no colours in the progress bar and logs
 
@@ -149,6 +149,8 @@ function defineApply(program: Command, cx: Context): void {
     .option('--progress-interval <duration>', `when stderr is not a terminal (or with --log-file): a progress log line this often (default ${DEFAULTS.progressInterval})`)
     .option('--log-file <file>', 'append JSON log lines to this file instead of stderr (safe with logrotate); an error that ends the run is logged there too')
     .option('--skip-if-locked', 'when another run holds the ledger, exit 4 quietly (a line at info in --log-file) instead of 3 with an error: for cron')
+    .option('--metrics-file <file>', "write the run's outcome in the Prometheus text format to this file (atomically), for node_exporter's textfile collector (name it *.prom)")
+    .option('--metrics-push <url>', 'push the same metrics to this Pushgateway (job genuin_provision, instance this host)')
     .addOption(logLevelOption())
     .addHelpText(
       'after',
@@ -182,6 +184,7 @@ function defineReport(program: Command, cx: Context): void {
     .addOption(new Option('--format <format>', 'csv or json').choices(['csv', 'json']).default('csv'))
     .option('--out <file>', 'write to this file (mode 0600) instead of stdout')
     .option('--failed', 'only items that need a person: failed, in doubt, in flight (with manifests: also blocked and exists)')
+    .addOption(new Option('--by-community', 'one row per community: its id and status, and its groups created / in doubt / failed / blocked / other').conflicts('failed'))
     .option('--bom', 'start the CSV with a UTF-8 byte order mark (for Excel)')
     .option('--simulate', 'report on the simulator ledger')
     .addHelpText(
@@ -189,6 +192,7 @@ function defineReport(program: Command, cx: Context): void {
       `
 Examples:
   $ genuin-provision report --format csv --bom --out created.csv       # everything, for a spreadsheet
+  $ genuin-provision report --by-community brand.yaml                  # per community: its groups created / in doubt / failed / blocked
   $ genuin-provision report --failed --format json                     # what went wrong, for a script
   $ genuin-provision report --failed --out fix.csv brand.yaml communities.csv groups.csv
       # fix.csv holds the failed rows as manifest rows: fix them, then

@@ -12,7 +12,7 @@ import { limitsFromEnv } from './limits.js';
 import { parseCount, parseDuration, parseRate, parseRateSetting } from './parse.js';
 import { readDotenv } from './dotenv.js';
 import { DEFAULTS } from './defaults.js';
-import { isPostgresUrl, rememberPgUrl } from '../ledger/pg/url.js';
+import { isPostgresUrl, LEDGER_FORMS, ledgerLocationProblem, redactLocation, rememberPgUrl } from '../ledger/pg/url.js';
 import { resolve as resolvePath } from 'node:path';
 
 export interface RunConfig {
@@ -122,16 +122,22 @@ export interface LedgerLocation {
 }
 
 export function locateLedger(flags: { ledger?: string; simulate?: boolean }, env: Record<string, string | undefined>, cwd = process.cwd()): LedgerLocation {
-  if (flags.ledger) return { path: placeLedger(cwd, flags.ledger), from: '--ledger' };
+  if (flags.ledger) return { path: placeLedger(cwd, flags.ledger, '--ledger', env), from: '--ledger' };
   if (flags.simulate) return { path: resolvePath(cwd, DEFAULTS.simulateLedger), from: 'simulate default' };
   const fromEnv = env.GENUIN_LEDGER?.trim();
-  if (fromEnv) return { path: placeLedger(cwd, fromEnv), from: 'GENUIN_LEDGER' };
+  if (fromEnv) return { path: placeLedger(cwd, fromEnv, 'GENUIN_LEDGER', env), from: 'GENUIN_LEDGER' };
   return { path: resolvePath(cwd, DEFAULTS.ledger), from: 'default' };
 }
 
-/** A path made absolute; a PostgreSQL URL kept as a URL, its password held apart (see ledger/pg/url.ts) so the config never shows it. */
-function placeLedger(cwd: string, location: string): string {
-  return isPostgresUrl(location) ? rememberPgUrl(location) : resolvePath(cwd, location);
+/**
+ * A path made absolute; a PostgreSQL URL kept as a URL, its password (or `env`'s PGPASSWORD, which
+ * may come from `.env`) held apart (see ledger/pg/url.ts) so the config never shows it. A URL that
+ * is not a supported one is refused here, before it could become a file named after its password.
+ */
+function placeLedger(cwd: string, location: string, from: string, env: Record<string, string | undefined>): string {
+  const problem = ledgerLocationProblem(location);
+  if (problem) throw new ConfigError(`${from} ${redactLocation(location)} looks like a URL but is not one the ledger takes: ${problem}; ${LEDGER_FORMS}`);
+  return isPostgresUrl(location) ? rememberPgUrl(location, env.PGPASSWORD) : resolvePath(cwd, location);
 }
 
 /**

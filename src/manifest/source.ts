@@ -2,11 +2,12 @@
 // size, and are its bytes UTF-8 text (not UTF-16, not binary)? Each answer is a fault on line 1
 // (or on the line of the first bad byte), never an exception.
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import { extname } from 'node:path';
+import { readdir, stat } from 'node:fs/promises';
+import { basename, dirname, extname, join } from 'node:path';
 import { isUtf8 } from 'node:buffer';
 
 import { type ManifestLimits, limitHint } from './limits.js';
+import { didYouMean } from './suggest.js';
 
 export type SourceFormat = 'yaml' | 'csv';
 
@@ -32,7 +33,7 @@ export async function checkFile(file: string, limits: ManifestLimits): Promise<S
     info = await stat(file);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : `cannot read it (${code ?? String(err)})`;
+    const why = code === 'ENOENT' ? `no such file${await nearestFile(file)}` : code === 'EACCES' ? 'permission denied' : `cannot read it (${code ?? String(err)})`;
     return { line: 1, message: why };
   }
   if (info.isDirectory()) return { line: 1, message: 'is a directory, not a manifest file' };
@@ -46,6 +47,24 @@ export async function checkFile(file: string, limits: ManifestLimits): Promise<S
     return { line: 1, message: `file is ${bytes(info.size)}, larger than the limit of ${bytes(max)} ${limitHint(which)}` };
   }
   return format;
+}
+
+/**
+ * ` (did you mean "<path>"?)` naming the file in the same directory whose name is nearest (a
+ * manifest type first), or `` when none is near or the directory cannot be read: a typo
+ * (`brand.yml` for `brand.yaml`, `Groups.csv`) is then one edit away, not a hunt.
+ */
+async function nearestFile(file: string): Promise<string> {
+  const dir = dirname(file);
+  let names: string[];
+  try {
+    names = (await readdir(dir, { withFileTypes: true })).filter((d) => d.isFile()).map((d) => d.name);
+  } catch {
+    return '';
+  }
+  const wanted = basename(file);
+  const guess = didYouMean(wanted, names.filter((n) => EXTENSIONS[extname(n).toLowerCase()] !== undefined)) ?? didYouMean(wanted, names);
+  return guess === undefined ? '' : ` (did you mean "${dir === '.' && !file.startsWith('.') ? guess : join(dir, guess)}"?)`;
 }
 
 /** A UTF-16 byte order mark: the file must be re-saved as UTF-8. */

@@ -25,8 +25,13 @@ export { LockHeldError } from '../ledger/lock.js';
 export {
   reportLedger,
   reportFailedItems,
+  reportByCommunity,
+  communitySummaries,
+  COMMUNITY_COLUMNS,
   csvChunks,
+  csvChunksOf,
   jsonChunks,
+  type CommunitySummary,
   manifestCsv,
   type LedgerReport,
   type FailedReport,

@@ -10,9 +10,11 @@ import type { Plan } from '../plan/plan.js';
 import { failedItems, type FailedItem } from '../report/failed-items.js';
 import { manifestRow, type ManifestRow } from '../report/manifest-csv.js';
 import { reportRows, reportRowsWithPlan, unresolvedRows, type ReportRow } from '../report/rows.js';
+import { communitySummaries, type CommunitySummary } from '../report/by-community.js';
 import type { Observers } from './observers.js';
 
-export { csvChunks } from '../report/csv.js';
+export { csvChunks, csvChunksOf } from '../report/csv.js';
+export { COMMUNITY_COLUMNS, communitySummaries, type CommunitySummary } from '../report/by-community.js';
 export { jsonChunks } from '../report/json.js';
 export { manifestCsv, type ManifestCsv, type ManifestRow } from '../report/manifest-csv.js';
 export type { FailedItem } from '../report/failed-items.js';
@@ -44,6 +46,15 @@ export async function reportLedger(files: string[], config: ReportConfig, option
   }
   const rows = reportRows(state);
   return { ledgerPath: config.ledgerPath, rows: options.failed ? unresolvedRows(rows) : rows };
+}
+
+/**
+ * One row per community with the tally of its groups (created / in doubt / failed / blocked /
+ * other), from the same rows `reportLedger` gives: with `files`, blocked groups count too.
+ */
+export async function reportByCommunity(files: string[], config: ReportConfig, observers: ReportObservers = {}): Promise<{ ledgerPath: string; communities: CommunitySummary[] }> {
+  const { ledgerPath, rows } = await reportLedger(files, config, {}, observers);
+  return { ledgerPath, communities: communitySummaries(rows) };
 }
 
 export interface FailedReport {

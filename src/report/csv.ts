@@ -30,25 +30,30 @@ export function quoteCell(text: string): string {
   return NEEDS_QUOTES.test(text) ? `"${text.replace(QUOTE, '""')}"` : text;
 }
 
-export function csvHeader(): string {
-  return REPORT_COLUMNS.join(',') + '\r\n';
+export function csvHeader(columns: readonly string[] = REPORT_COLUMNS): string {
+  return columns.join(',') + '\r\n';
 }
 
-export function csvRow(row: ReportRow): string {
+export function csvRow<R extends object>(row: R, columns: readonly (keyof R & string)[] = REPORT_COLUMNS as unknown as (keyof R & string)[]): string {
   let line = '';
-  for (let i = 0; i < REPORT_COLUMNS.length; i++) {
+  for (let i = 0; i < columns.length; i++) {
     if (i > 0) line += ',';
-    line += csvCell(row[REPORT_COLUMNS[i]!]);
+    line += csvCell(row[columns[i]!] as string | number | null | undefined);
   }
   return line + '\r\n';
 }
 
 /** The CSV text in pieces (header first), for streaming a large report: `Readable.from(csvChunks(rows))`. */
-export function* csvChunks(rows: Iterable<ReportRow>, options: CsvOptions = {}): Generator<string> {
-  yield (options.bom ? '\uFEFF' : '') + csvHeader();
+export function csvChunks(rows: Iterable<ReportRow>, options: CsvOptions = {}): Generator<string> {
+  return csvChunksOf(rows, REPORT_COLUMNS, options);
+}
+
+/** The same for rows of another shape (the per-community summary), with its own columns. */
+export function* csvChunksOf<R extends object>(rows: Iterable<R>, columns: readonly (keyof R & string)[], options: CsvOptions = {}): Generator<string> {
+  yield (options.bom ? '\uFEFF' : '') + csvHeader(columns);
   let chunk = '';
   for (const row of rows) {
-    chunk += csvRow(row);
+    chunk += csvRow(row, columns);
     if (chunk.length >= 64 * 1024) {
       yield chunk;
       chunk = '';

@@ -1,9 +1,9 @@
-// JSON export of report rows: one array of row objects, every column present (null when empty),
+// JSON export of report rows (or of the per-community summary): one array of row objects, every column present (null when empty),
 // keys in REPORT_COLUMNS order, for scripts.
 import type { ReportRow } from './rows.js';
 
 /** The JSON text in pieces, one row per line inside the array, for streaming a large report. */
-export function* jsonChunks(rows: Iterable<ReportRow>): Generator<string> {
+export function* jsonChunks(rows: Iterable<ReportRow | object>): Generator<string> {
   let chunk = '[';
   let first = true;
   for (const row of rows) {

@@ -1,7 +1,8 @@
 // Report rows: one flat row per ledger item (plus, given the plan, the items only the plan
 // knows about: blocked groups), the shape both exports (CSV, JSON) print. Columns defined once.
 import { stateKey } from '../ledger/event.js';
-import { REPORT_FAILED, type Status } from '../status.js';
+import { parseGroupKey } from '../plan/item-key.js';
+import { REASON, REPORT_FAILED, type Status } from '../status.js';
 import type { LedgerState } from '../ledger/replay.js';
 import type { Plan, PlanItem } from '../plan/plan.js';
 
@@ -31,6 +32,7 @@ export interface ReportRow {
   kind: 'community' | 'group';
   key: string;
   status: ReportStatus;
+  /** A community's id; a group's parent's id, when known (a group's ledger lines do not carry it). */
   community_id: string | null;
   chat_id: string | null;
   group_id: string | null;
@@ -56,7 +58,7 @@ export function* reportRows(state: LedgerState): Generator<ReportRow> {
       kind: s.kind,
       key: s.key,
       status: s.inFlight || s.status === undefined ? 'in_flight' : s.status,
-      community_id: s.community_id ?? null,
+      community_id: s.community_id ?? (s.kind === 'group' ? parentId(state, s.key) : undefined) ?? null,
       chat_id: s.chat_id ?? null,
       group_id: s.group_id ?? null,
       share_url: s.share_url ?? null,
@@ -68,6 +70,18 @@ export function* reportRows(state: LedgerState): Generator<ReportRow> {
   }
 }
 
+/**
+ * A group's parent id from its key (`<parent>/<group key>`): the id the ledger holds for a parent
+ * named by handle; a parent the ledger has no community for was named by its id (a group is sent
+ * only with its parent's id, so a group with ledger lines has one of the two).
+ */
+function parentId(state: LedgerState, key: string): string | undefined {
+  const parent = parseGroupKey(key)?.parent;
+  if (parent === undefined) return undefined;
+  const community = state.get('community', parent);
+  return community ? community.community_id : parent;
+}
+
 export function isUnresolved(row: ReportRow): boolean {
   return UNRESOLVED_STATUSES.has(row.status);
 }
@@ -77,45 +91,59 @@ export function* unresolvedRows(rows: Iterable<ReportRow>): Generator<ReportRow>
   for (const row of rows) if (isUnresolved(row)) yield row;
 }
 
-/** A plan item that has a report row even without a ledger line, or that overrides its ledger row. */
-function planStatus(item: PlanItem): 'blocked' | 'abandoned' | undefined {
-  if (item.action === 'blocked') return 'blocked';
+/**
+ * A plan item that has a report row even without a ledger line, or that overrides its ledger row:
+ * a group the plan blocks (its parent's id is unknown); a group that waits for a parent this run
+ * would create again, because the ledger has that parent failed or in flight (the run that wrote
+ * it counted the group as blocked, and wrote nothing for it); a group skipped with its abandoned community.
+ */
+function planRow(item: PlanItem, state: LedgerState): { status: 'blocked' | 'abandoned'; reason?: string } | undefined {
+  if (item.action === 'blocked') return { status: 'blocked', reason: item.reason };
   // A group skipped with its abandoned community has no line of its own.
-  if (item.action === 'skip' && item.done === 'abandoned') return 'abandoned';
+  if (item.action === 'skip' && item.done === 'abandoned') return { status: 'abandoned', reason: item.reason };
+  if (item.kind === 'group' && item.action === 'create' && item.communityId === undefined && item.handle !== undefined) {
+    const parent = state.get('community', item.handle);
+    if (parent?.inFlight) return { status: 'blocked', reason: REASON.waitsForParent(item.handle) };
+    if (parent?.status === 'failed') return { status: 'blocked', reason: REASON.blockedByParent(item.handle, 'failed') };
+  }
   return undefined;
 }
 
 /**
  * The ledger's rows, with what only the manifests' plan knows: a blocked group (its parent's id
- * is unknown) gets status `blocked` and the plan's reason as its error_message, whether or not
- * the ledger has a line for it; a group skipped because its community was abandoned is
- * `abandoned`. Ledger rows come first in ledger order, then plan-only rows in manifest order.
+ * is unknown, or its parent failed or was cut in flight) gets status `blocked` and the reason as
+ * its error_message, whether or not the ledger has a line for it; a group skipped because its
+ * community was abandoned is `abandoned`. Ledger rows come first in ledger order, then plan-only
+ * rows in manifest order.
  */
 export function* reportRowsWithPlan(state: LedgerState, plan: Plan): Generator<ReportRow> {
-  const fromPlan = new Map<string, PlanItem>();
-  for (const item of plan.items) if (planStatus(item) !== undefined) fromPlan.set(stateKey(item.kind, item.key), item);
+  const fromPlan = new Map<string, { item: PlanItem; status: 'blocked' | 'abandoned'; reason?: string }>();
+  for (const item of plan.items) {
+    const row = planRow(item, state);
+    if (row !== undefined) fromPlan.set(stateKey(item.kind, item.key), { item, ...row });
+  }
   for (const row of reportRows(state)) {
-    const item = fromPlan.get(stateKey(row.kind, row.key));
-    if (item === undefined) {
+    const planned = fromPlan.get(stateKey(row.kind, row.key));
+    if (planned === undefined) {
       yield row;
       continue;
     }
     fromPlan.delete(stateKey(row.kind, row.key));
     // A ledger line of its own (an abandoned group, say) says more than its parent's fate.
-    if (planStatus(item) === 'abandoned' && row.status === 'abandoned') yield row;
-    else yield { ...row, status: planStatus(item)!, error_code: null, error_message: item.reason ?? null };
+    if (planned.status === 'abandoned' && row.status === 'abandoned') yield row;
+    else yield { ...row, status: planned.status, error_code: null, error_message: planned.reason ?? null };
   }
-  for (const item of fromPlan.values()) {
+  for (const { item, status, reason } of fromPlan.values()) {
     yield {
       kind: item.kind,
       key: item.key,
-      status: planStatus(item)!,
+      status,
       community_id: item.communityId ?? null,
       chat_id: null,
       group_id: null,
       share_url: null,
       error_code: null,
-      error_message: item.reason ?? null,
+      error_message: reason ?? null,
       attempts: 0,
       updated_at: null,
     };

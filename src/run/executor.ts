@@ -176,6 +176,10 @@ export class Executor extends EventEmitter {
   readonly #hardAbort = new AbortController();
   readonly #tasks = new Set<Promise<void>>();
   readonly #tally: Tally = emptyTally();
+  /** The same counts per kind: what the metrics export splits by `kind`. */
+  readonly #byKind: Record<PlanItem['kind'], Tally> = { community: emptyTally(), group: emptyTally() };
+  /** 429 answers received. */
+  #throttled = 0;
   readonly #unresolved: UnresolvedItem[] = [];
   readonly #conflicts: IdConflict[] = [];
   /** Ids created in this run, by the item that got them. */
@@ -288,7 +292,12 @@ export class Executor extends EventEmitter {
     return {
       runId: this.#o.runId,
       tally: { ...this.#tally, not_started: this.#tally.not_started + (this.#walk?.notStarted() ?? 0) },
+      byKind: {
+        community: { ...this.#byKind.community, not_started: this.#byKind.community.not_started + (this.#walk?.notStarted('community') ?? 0) },
+        group: { ...this.#byKind.group, not_started: this.#byKind.group.not_started + (this.#walk?.notStarted('group') ?? 0) },
+      },
       requests: this.#requests,
+      throttled: this.#throttled,
       elapsedMs,
       requestRate: activeMs > 0 ? ((this.#requests - 1) / activeMs) * 1000 : 0,
       rateFound: this.#requests > 0 ? this.rateFound : undefined,
@@ -321,18 +330,18 @@ export class Executor extends EventEmitter {
             break;
           }
           walk.settle(item);
-          this.#tally.adopted++;
+          this.#count(item, 'adopted');
           break;
         case 'skip':
-          this.#tally.skipped++;
+          this.#count(item, 'skipped');
           if (item.done === 'exists') this.#unresolved.push({ item, status: 'exists', reason: item.reason! });
           break;
         case 'blocked':
-          this.#tally.blocked++;
+          this.#count(item, 'blocked');
           this.#unresolved.push({ item, status: 'blocked', reason: item.reason! });
           break;
         case 'in_doubt':
-          this.#tally.in_doubt++;
+          this.#count(item, 'in_doubt');
           this.#unresolved.push({ item, status: 'in_doubt', reason: item.reason! });
           break;
       }
@@ -396,7 +405,10 @@ export class Executor extends EventEmitter {
             const result = this.#setup.judge(classify(item.kind, sent.raw, { retryGroup5xx: this.#o.retryGroup5xx, chatIdExists }));
             // A 429 pauses every request the moment it arrives, not after its ledger line is
             // durable: each fsync's worth of sends at the old rate would earn another 429.
-            if (result.type === 'throttled') this.#pacer.throttled(result.retryAfterMs);
+            if (result.type === 'throttled') {
+              this.#throttled++;
+              this.#pacer.throttled(result.retryAfterMs);
+            }
             const durationMs = this.#o.now() - started;
             // Nothing more can succeed: stop every other start now, before anything is awaited
             // (the queue hands this slot to the next request as soon as the answer is in).
@@ -458,7 +470,7 @@ export class Executor extends EventEmitter {
         // Stopped before the next send. After a lost answer the ledger already says in doubt.
         if (s.answerLost) return this.#settle(item, { type: 'in_doubt', message: `an answer was lost and the run stopped before a resend (chat_id ${request.chatId})` }, attempt, false);
         walk.settle(item);
-        this.#tally.not_started++; // its waiting children are counted with every other unstarted item
+        this.#count(item, 'not_started'); // its waiting children are counted with every other unstarted item
         return;
       } else {
         throw error;
@@ -472,16 +484,16 @@ export class Executor extends EventEmitter {
     this.emit('settled', { item, outcome, attempts, gaveUp: gaveUpRetries } satisfies SettledEvent);
     switch (outcome.type) {
       case 'created':
-        this.#tally.created++;
+        this.#count(item, 'created');
         this.#checkIds(item, outcome.ids);
         if (item.kind === 'community') this.#release(item, outcome.ids.community_id!);
         return;
       case 'exists':
-        this.#tally.exists++;
+        this.#count(item, 'exists');
         this.#unresolvedParent(item, 'exists', REASON.existsCommunity(item.key));
         return;
       case 'in_doubt':
-        this.#tally.in_doubt++;
+        this.#count(item, 'in_doubt');
         this.#unresolved.push({
           item,
           status: 'in_doubt',
@@ -491,7 +503,7 @@ export class Executor extends EventEmitter {
       case 'fatal':
         throw fatalError(outcome);
       default:
-        this.#tally.failed++;
+        this.#count(item, 'failed');
         this.#unresolvedParent(item, 'failed', failureText(outcome));
     }
   }
@@ -634,6 +646,12 @@ export class Executor extends EventEmitter {
     }
   }
 
+  /** One more item of `item`'s kind ends as `key`: the run's tally and its kind's. */
+  #count(item: PlanItem, key: keyof Tally): void {
+    this.#tally[key]++;
+    this.#byKind[item.kind][key]++;
+  }
+
   #release(community: PlanItem, communityId: string): void {
     for (const child of this.#walk!.release(community)) {
       if (this.#stopping) continue; // left ready: counted as not started
@@ -648,7 +666,7 @@ export class Executor extends EventEmitter {
     const why = REASON.blockedByParent(item.key, status);
     for (const child of this.#walk!.release(item)) {
       this.#walk!.settle(child);
-      this.#tally.blocked++;
+      this.#count(child, 'blocked');
       this.#unresolved.push({ item: child, status: 'blocked', reason: why });
       this.emit('blocked', child, why);
     }

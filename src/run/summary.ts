@@ -34,8 +34,12 @@ export interface IdConflict {
 export interface RunSummary {
   runId: string;
   tally: Tally;
+  /** The same counts per kind (their sum is `tally`). */
+  byKind: Record<'community' | 'group', Tally>;
   /** HTTP requests sent (attempts, retries included). */
   requests: number;
+  /** Of those, the answers that were 429 (rate limited). */
+  throttled: number;
   elapsedMs: number;
   /** Requests per second between the first send and the last answer. */
   requestRate: number;

@@ -63,9 +63,10 @@ export class Walk {
   }
 
   /** Items that were to be sent (or adopted) and never were: the next run does them. */
-  notStarted(): number {
+  /** Items not started yet (of `kind`, or of both kinds). */
+  notStarted(kind?: PlanItem['kind']): number {
     let n = 0;
-    for (const phase of this.#phase.values()) if (phase === 'waiting' || phase === 'ready') n++;
+    for (const [item, phase] of this.#phase) if ((phase === 'waiting' || phase === 'ready') && (kind === undefined || item.kind === kind)) n++;
     return n;
   }
 }

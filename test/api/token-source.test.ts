@@ -64,6 +64,23 @@ describe('credentialsFromEnv: one source, chosen by the environment', () => {
     expect(bad).toBe('GENUIN_ACCESS_TOKEN is not a usable token (2 lines)');
   });
 
+  it('a token under another name (GENUIN_TOKEN, GENUIN_API_TOKEN, lower case, GENUINE_…) gets "did you mean", never its value', async () => {
+    for (const [name, meant] of [
+      ['GENUIN_TOKEN', 'GENUIN_ACCESS_TOKEN'],
+      ['GENUIN_API_TOKEN', 'GENUIN_ACCESS_TOKEN'],
+      ['genuin_access_token', 'GENUIN_ACCESS_TOKEN'],
+      ['GENUINE_ACCESS_TOKEN', 'GENUIN_ACCESS_TOKEN'],
+      ['GENUIN_TOKEN_COMMAND', 'GENUIN_ACCESS_TOKEN_COMMAND'],
+    ]) {
+      const message = await failure(() => credentialsFromEnv({ [name!]: TOKEN }), ConfigError);
+      expect(message).toMatch(new RegExp(`^GENUIN_ACCESS_TOKEN is not set, but ${name} is: did you mean ${meant}\\? `));
+      expect(message).not.toContain(TOKEN);
+      expect(message.split('\n')).toHaveLength(1);
+    }
+    // Unrelated GENUIN_ variables (and empty ones) change nothing.
+    expect(await failure(() => credentialsFromEnv({ GENUIN_RATE: '5/s', GENUIN_TOKEN: ' ' }), ConfigError)).toMatch(/^GENUIN_ACCESS_TOKEN is not set: /);
+  });
+
   it('resolveRunConfig carries the credentials; no flag can give any of them', () => {
     const config = resolveRunConfig({}, { GENUIN_API_URL: 'https://api.example.com', GENUIN_API_KEY: KEY, GENUIN_API_SECRET: SECRET }, true);
     expect(config.credentials).toEqual({ source: 'api-key', apiKey: KEY, apiSecret: SECRET });

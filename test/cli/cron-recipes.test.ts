@@ -174,3 +174,21 @@ describe('the nightly.sh of docs/operations.md', () => {
     expect(r).toEqual({ code: 0, output: '' });
   });
 });
+
+describe('the Kubernetes CronJob recipe', () => {
+  it('authenticates with key + secret from a Secret (renewable), never a static token, and the Secret it reads is created as shown', async () => {
+    const { parse } = await import('yaml');
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const block = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!).find((t) => /kind: CronJob/.test(t));
+    expect(block).toBeDefined();
+    const job = parse(block!) as { spec: { jobTemplate: { spec: { template: { spec: { containers: { env: { name: string; value?: string; valueFrom?: { secretKeyRef: { name: string; key: string } } }[] }[] } } } } } };
+    const env = job.spec.jobTemplate.spec.template.spec.containers[0]!.env;
+    const names = env.map((e) => e.name);
+    expect(names).toEqual(expect.arrayContaining(['GENUIN_API_KEY', 'GENUIN_API_SECRET']));
+    expect(names).not.toContain('GENUIN_ACCESS_TOKEN');
+    const secretKeys = env.filter((e) => e.valueFrom).map((e) => e.valueFrom!.secretKeyRef.key);
+    for (const name of ['GENUIN_API_KEY', 'GENUIN_API_SECRET', 'PGPASSWORD']) expect(env.find((e) => e.name === name)?.valueFrom?.secretKeyRef.name, name).toBe('genuin');
+    const create = /kubectl create secret generic genuin (.*)/.exec(readme)?.[1] ?? '';
+    for (const key of secretKeys) expect(create, key).toContain(`--from-literal=${key}=`);
+  });
+});

@@ -113,3 +113,42 @@ describe('report names its ledger', () => {
     expect(JSON.parse(r.stdout)).toHaveLength(1);
   });
 });
+
+describe('a ledger argument that looks like a URL but is not a supported one', () => {
+  const PASSWORD = 'Hunter2-secret';
+  const nearMisses = [
+    `postgress://genuin:${PASSWORD}@db.internal:5432/prod`,
+    `postgres:/genuin:${PASSWORD}@db.internal/prod`,
+    `postgresql:genuin:${PASSWORD}@db.internal/prod`,
+    `pg://genuin:${PASSWORD}@db.internal/prod`,
+    `mysql://genuin:${PASSWORD}@db.internal/prod`,
+    `genuin:${PASSWORD}@db.internal/prod`,
+    `./postgres://genuin:${PASSWORD}@db.internal/prod`,
+    `postgres:/db.internal/prod?password=${PASSWORD}`,
+  ];
+
+  it.each(nearMisses)('%s: exit 2, one line naming what is wrong and the supported forms, never the password (plan, apply, --ledger and GENUIN_LEDGER)', async (location) => {
+    const manifest = fleet(1);
+    const dir = elsewhere(`near-${nearMisses.indexOf(location)}`);
+    for (const r of [
+      await run(['plan', manifest, '--ledger', location], dir),
+      await run(['apply', manifest, '--ledger', location], dir),
+      await run(['plan', manifest], dir, { GENUIN_LEDGER: location }),
+      await run(['apply', manifest, '--json'], dir, { GENUIN_LEDGER: location }),
+    ]) {
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stdout + r.stderr).not.toContain(PASSWORD);
+      expect(r.stderr).toMatch(/^error: (--ledger|GENUIN_LEDGER) \S+ looks like a URL but is not one the ledger takes: .+; a ledger is a file path, or postgres:\/\/\[user@\]host\[:port\]\/database/);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    }
+    // Nothing was made under a name taken from the URL.
+    expect(ws.sim.state.snapshot().communities.filter((c) => c.handle === 'wl-0')).toHaveLength(0);
+  });
+
+  it('a plain path with a colon (a timestamp) is still a file', async () => {
+    const dir = elsewhere('colons');
+    const r = await run(['plan', fleet(1), '--ledger', 'ledger-2026-01-01T02:00.jsonl'], dir);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.split('\n')[0]).toBe(`ledger ${join(dir, 'ledger-2026-01-01T02:00.jsonl')} does not exist yet: everything is planned as new`);
+  });
+});

@@ -164,6 +164,17 @@ describe('the error list', () => {
     ]);
   });
 
+  it('a file that is not there suggests the nearest file of its directory', async () => {
+    const p = files({ 'brand.yaml': 'version: 1\n', 'groups.csv': 'community_handle,type,group.name\n', 'notes.txt': 'x' });
+    const dir = dirname(p['brand.yaml']);
+    expect(await faultLines([join(dir, 'brand.yml'), join(dir, 'Groups.csv'), join(dir, 'grops.csv'), join(dir, 'unrelated-name.yaml')])).toEqual([
+      `brand.yml:1: file: no such file (did you mean "${join(dir, 'brand.yaml')}"?)`,
+      `Groups.csv:1: file: no such file (did you mean "${join(dir, 'groups.csv')}"?)`,
+      `grops.csv:1: file: no such file (did you mean "${join(dir, 'groups.csv')}"?)`,
+      'unrelated-name.yaml:1: file: no such file',
+    ]);
+  });
+
   it('throws ManifestError carrying the faults (exit code 2)', async () => {
     const p = files({ 'a.yaml': 'version: 2\n' });
     const err = await loadManifests([p['a.yaml']]).catch((e: unknown) => e);

@@ -16,6 +16,7 @@ import { reportFaults } from '../faults.js';
 import { anotherLedgerText, ledgerExists, looksLikeAnotherLedger, missingLedgerText } from '../ledger-notes.js';
 import type { Output } from '../output.js';
 import { startRehearsal, type Rehearsal } from '../rehearsal.js';
+import { checkMetricsTargets, writeRunMetrics, type MetricsTargets } from '../metrics-output.js';
 
 /** After a second signal, how long the run may take to record what it cut before the process just exits. */
 const HARD_EXIT_MS = 500;
@@ -25,6 +26,10 @@ export interface ApplyFlags extends RunFlags {
   json?: boolean;
   /** --skip-if-locked: another run holding the ledger is no failure (cron): exit 4, nothing printed. */
   skipIfLocked?: boolean;
+  /** --metrics-file: the run's outcome in the Prometheus text format, for node_exporter's textfile collector. */
+  metricsFile?: string;
+  /** --metrics-push: a Pushgateway to push the same metrics to. */
+  metricsPush?: string;
   env: Environment;
 }
 
@@ -32,8 +37,10 @@ export async function runApply(files: string[], flags: ApplyFlags, out: Output):
   if (flags.json) out.jsonMode();
   if (flags.quiet) out.quiet();
   let config: RunConfig;
+  const metrics: MetricsTargets = { file: flags.metricsFile, push: flags.metricsPush };
   try {
     config = resolveRunConfig({ flags, env: flags.env });
+    checkMetricsTargets(metrics);
   } catch (error) {
     // Whatever ends the run is said where its logs go too, not only on stderr.
     const log = logSettings(flags, flags.env);
@@ -62,6 +69,9 @@ export async function runApply(files: string[], flags: ApplyFlags, out: Output):
   let planned: Plan | undefined;
   let before = { existed: true, runs: 0 };
   let rehearsal: Rehearsal | undefined;
+  // How the run ended, for the metrics: every ending but the skipped overlap (exit 4: the run
+  // holding the ledger writes its own) and a bug; with the summary whenever the run got one.
+  let ending: { exitCode: ExitCode; summary?: RunSummary } | undefined;
   try {
     // --simulate: the CLI starts the simulator and hands it to the pipeline as the run's target.
     if (config.simulate) rehearsal = await startRehearsal();
@@ -96,7 +106,9 @@ export async function runApply(files: string[], flags: ApplyFlags, out: Output):
       },
     }, rehearsal?.target);
     display.finish();
-    return finished(result, { config, flags, out, logger, before });
+    const exitCode = finished(result, { config, flags, out, logger, before });
+    ending = { exitCode, summary: result.summary };
+    return exitCode;
   } catch (error) {
     // Cron's overlapping run: the other run is doing the work, so this one is no failure.
     if (error instanceof LockHeldError && flags.skipIfLocked) {
@@ -110,12 +122,19 @@ export async function runApply(files: string[], flags: ApplyFlags, out: Output):
       display.finish();
       out.summary(summaryText(executor.summary()));
     }
+    if (error instanceof GenuinError) ending = { exitCode: error.exitCode, summary: executor?.summary() };
     if (error instanceof ManifestError) {
       reportFaults(error, out);
       return EXIT.usage;
     }
     throw error;
   } finally {
+    if (ending) {
+      await writeRunMetrics(metrics, ending, (m) => {
+        out.warn(m);
+        if (config.log.file) logger.warn(m);
+      });
+    }
     await rehearsal?.close();
     display.finish();
     out.route(undefined);

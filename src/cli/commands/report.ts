@@ -1,11 +1,12 @@
 // `report`: the ledger's latest state, one row per item, as CSV or JSON, to stdout or a file.
 // With the run's manifests: blocked groups too (only the plan knows them); with --failed and
-// the manifests: the items that need a person, as manifest rows.
+// the manifests: the items that need a person, as manifest rows; with --by-community: one row per
+// community with the tally of its groups.
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { EXIT, ManifestError, type ExitCode } from '../../errors.js';
 import { resolveRunConfig } from '../../config/run-config.js';
-import { csvChunks, jsonChunks, reportFailedItems, reportLedger, type ReportObservers } from '../../pipeline/report.js';
+import { COMMUNITY_COLUMNS, csvChunks, csvChunksOf, jsonChunks, reportByCommunity, reportFailedItems, reportLedger, type ReportObservers } from '../../pipeline/report.js';
 import type { Environment } from '../environment.js';
 import { reportFaults } from '../faults.js';
 import type { Output } from '../output.js';
@@ -16,6 +17,7 @@ export interface ReportFlags {
   format?: 'csv' | 'json';
   out?: string;
   failed?: boolean;
+  byCommunity?: boolean;
   bom?: boolean;
   simulate?: boolean;
   env: Environment;
@@ -31,7 +33,10 @@ export async function runReport(files: string[], flags: ReportFlags, out: Output
   };
   let chunks: Iterable<string>;
   try {
-    if (files.length > 0 && flags.failed) {
+    if (flags.byCommunity) {
+      const { communities } = await reportByCommunity(files, config, observers);
+      chunks = flags.format === 'json' ? jsonChunks(communities) : csvChunksOf(communities, COMMUNITY_COLUMNS, { bom: flags.bom });
+    } else if (files.length > 0 && flags.failed) {
       const report = await reportFailedItems(files, config, observers);
       chunks = [failedExport(report, flags.format ?? 'csv', { bom: flags.bom, target: flags.out ?? '(stdout)' }, out).text];
     } else {

@@ -40,13 +40,21 @@ export function parseApplicationName(name: string | null | undefined): { pid: nu
   return m ? { pid: Number(m[1]), host: m[2]! } : undefined;
 }
 
+/** What the driver says when the server asks for a password and none was given (SCRAM). */
+const NO_PASSWORD = /client password must be a (?:non-empty )?string|^Password must be a string/i;
+
 /** The message of any error the driver or the server gives, with the target's passwords replaced. */
 export function pgReason(target: PgTarget, error: unknown): string {
   const e = error as { message?: string; code?: string } | undefined;
   let text = e?.message ?? String(error);
   if (!text && e?.code) text = e.code;
+  if (NO_PASSWORD.test(text)) return NO_PASSWORD_TEXT;
   return stripPasswords(text || 'unknown error', target.url);
 }
+
+/** The line for a server that wants a password this process does not have. */
+export const NO_PASSWORD_TEXT =
+  'the server asks for a password and none was given: set PGPASSWORD (in the environment or .env), or put it in ~/.pgpass or the URL';
 
 /** `cannot <doing> ledger <name>: <reason>` as the LedgerError (exit 3) a person reads. */
 export function pgError(target: PgTarget, doing: string, error: unknown): LedgerError {

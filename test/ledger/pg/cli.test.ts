@@ -227,6 +227,22 @@ describe.skipIf(pgSkipReason)('apply with a PostgreSQL ledger', () => {
     expect(viaPgpass.code, viaPgpass.stderr).toBe(0);
     const none = await cli(['plan', manifest(), '--ledger', url.replace(`:${PG_PASSWORD}`, '')], { env: env({ HOME: tempDir() }) });
     expect(none.code).toBe(3);
-    expect(none.stderr).toMatch(/^error: cannot connect to ledger postgres:\/\/postgres@127\.0\.0\.1:\d+\/\w+: /);
+    expect(none.stderr).toMatch(/^error: cannot connect to ledger postgres:\/\/postgres@127\.0\.0\.1:\d+\/\w+: the server asks for a password and none was given: set PGPASSWORD \(in the environment or \.env\), or put it in ~\/\.pgpass or the URL\n$/);
+    expect(none.stderr).not.toContain('SASL');
+  });
+
+  it('PGPASSWORD in .env is read like the other variables there (the environment wins over it); never shown', async () => {
+    const bare = url.replace(`:${PG_PASSWORD}`, '');
+    writeFileSync(join(dir, '.env'), `PGPASSWORD=${PG_PASSWORD}\nGENUIN_LEDGER=${bare}\n`, { mode: 0o600 });
+    const planned = await cli(['plan', manifest()], { env: env({ HOME: tempDir() }) });
+    expect(planned.code, planned.stderr).toBe(0);
+    const applied = await cli(['apply', manifest(), '--rate', '200/s', '--quiet'], { env: env({ HOME: tempDir() }) });
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(applied.stdout).toMatch(/^created 64,/);
+    // A wrong one in the environment beats .env's, as for every variable.
+    const wrong = await cli(['report'], { env: env({ HOME: tempDir(), PGPASSWORD: 'wrong-password' }) });
+    expect(wrong.code).toBe(3);
+    expect(wrong.stderr).toMatch(/password authentication failed/);
+    expect(wrong.stderr).not.toContain('wrong-password');
   });
 });

@@ -2,7 +2,8 @@
 // without any password, the full URL kept for connecting, and messages scrubbed of passwords.
 import { afterEach, describe, expect, it } from 'vitest';
 import { locateLedger } from '../../../src/config/run-config.js';
-import { isPostgresUrl, passwordsIn, pgConnectionUrl, redactPgUrl, rememberPgUrl, stripPasswords } from '../../../src/ledger/pg/url.js';
+import { isPostgresUrl, ledgerLocationProblem, passwordsIn, pgConnectionUrl, redactLocation, redactPgUrl, rememberPgUrl, stripPasswords } from '../../../src/ledger/pg/url.js';
+import { ConfigError } from '../../../src/errors.js';
 import { anotherLedgerText } from '../../../src/cli/ledger-notes.js';
 
 const saved = process.env.PGPASSWORD;
@@ -48,5 +49,43 @@ describe('PostgreSQL ledger locations', () => {
     const text = anotherLedgerText({ path: 'postgres://u@h/db', from: 'GENUIN_LEDGER' }, 5, { GENUIN_LEDGER: 'postgres://u:hunter2@h/db' } as never, '/work');
     expect(text).toContain('given by GENUIN_LEDGER=postgres://u@h/db');
     expect(text).not.toContain('hunter2');
+  });
+
+  it('near-misses are refused, files are not: a misspelt scheme, a scheme with //, a user:password@', () => {
+    const refused: [string, RegExp][] = [
+      ['postgress://u:pw@h/db', /the scheme "postgress:" is not postgres/],
+      ['postgres:/u:pw@h/db', /"postgres:" must be followed by \/\//],
+      ['postgresql:x', /"postgresql:" must be followed by \/\//],
+      ['pg://h/db', /the scheme "pg:"/],
+      ['PostgreSQl:/h/db', /must be followed by/],
+      ['postgre://h/db', /the scheme "postgre:"/],
+      ['mysql://h/db', /the scheme "mysql:\/\/"/],
+      ['file:///x.jsonl', /the scheme "file:\/\/"/],
+      ['./postgres://h/db', /the scheme "postgres:\/\/"/],
+      ['u:pw@h/db', /user:password@/],
+      ['/srv/u:pw@h/db', /user:password@/],
+    ];
+    for (const [location, why] of refused) expect(ledgerLocationProblem(location), location).toMatch(why);
+    for (const ok of ['ledger.jsonl', '/srv/genuin/ledger.jsonl', 'C:\\genuin\\ledger.jsonl', 'C:/genuin/l.jsonl', 'ledger-2026-01-01T02:00.jsonl', 'me@example/ledger.jsonl', 'postgres://u:pw@h/db', 'postgresql://h/db']) {
+      expect(ledgerLocationProblem(ok), ok).toBeUndefined();
+    }
+    expect(() => locateLedger({ ledger: 'postgress://u:pw@h/db' }, {}, '/work')).toThrow(ConfigError);
+    expect(() => locateLedger({}, { GENUIN_LEDGER: 'postgres:/u:pw@h/db' }, '/work')).toThrow(/^GENUIN_LEDGER postgres:\*\*\*@h\/db looks like a URL/);
+  });
+
+  it('any spelling is shown without its password', () => {
+    expect(redactLocation('postgress://genuin:pw@db/prod')).toBe('postgress://genuin:***@db/prod');
+    expect(redactLocation('postgres:/genuin:p/w@db/prod')).toBe('postgres:***@db/prod');
+    expect(redactLocation('genuin:p@ss@db/prod')).toBe('genuin:***@db/prod');
+    expect(redactLocation('pg://db/prod?sslmode=require&password=pw')).toBe('pg://db/prod?sslmode=require&password=***');
+    expect(redactLocation('pg://genuin@db/prod')).toBe('pg://genuin@db/prod');
+  });
+
+  it("PGPASSWORD from the run's environment (.env included) is the password of a URL without one; the URL's own wins", () => {
+    const shown = locateLedger({ ledger: 'postgres://genuin@dotenv-host/prod' }, { PGPASSWORD: 'from-dotenv' }, '/work').path;
+    expect(shown).toBe('postgres://genuin@dotenv-host/prod');
+    expect(new URL(pgConnectionUrl(shown)).searchParams.get('password')).toBe('from-dotenv');
+    const own = locateLedger({ ledger: 'postgres://genuin:own@dotenv-host2/prod' }, { PGPASSWORD: 'from-dotenv' }, '/work').path;
+    expect(pgConnectionUrl(own)).toBe('postgres://genuin:own@dotenv-host2/prod');
   });
 });
