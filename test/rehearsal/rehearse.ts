@@ -69,7 +69,7 @@ export async function rehearse(o: RehearsalOptions): Promise<Rehearsal> {
 
     // The bad night: answers lost after the create, connections reset before it, 429 bursts.
     sim.configure({ faults: { '502-after': 0.02, '504-after': 0.01, 'reset-after': 0.01, 'reset-before': 0.02, '429-burst': 0.002 } });
-    const night = await cli(['apply', file, '--rate', '2000/s', '--concurrency', '16', '--retries', '2', '--timeout', '5s']);
+    const night = await cli(['apply', file, '--json', '--rate', '2000/s', '--concurrency', '16', '--retries', '2', '--timeout', '5s']);
     sim.configure({ faults: {} });
     const state = await readLedger(ledger);
     const count = (kind: string, status: string) => [...state.items.values()].filter((s) => s.kind === kind && (s.status === status || (status === 'in_doubt' && s.inFlight && kind === 'group'))).length;

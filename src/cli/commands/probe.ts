@@ -1,7 +1,6 @@
 // `probe --community-id <id>`: learn, with two group creates in a sandbox community, whether the API
 // refuses a repeated chat_id; record it in the ledger and print the setting that carries it to other
 // ledgers of the same API. Asks before creating anything (--yes for scripts).
-import { createInterface } from 'node:readline/promises';
 import { CHAT_ID_SETTING, describeAnswer, settingValue } from '../../api/chat-id-profile.js';
 import { ConfigError, EXIT, type ExitCode } from '../../errors.js';
 import { resolveRunConfig, type RunFlags } from '../../config/run-config.js';
@@ -9,6 +8,7 @@ import { probeApi } from '../../pipeline/probe.js';
 import type { ProbeGroup } from '../../run/probe.js';
 import type { Environment } from '../environment.js';
 import type { Output } from '../output.js';
+import { askYesNo, canAsk } from '../confirm.js';
 
 export interface ProbeFlags extends Pick<RunFlags, 'ledger' | 'timeout'> {
   communityId: string;
@@ -48,13 +48,7 @@ export async function runProbe(flags: ProbeFlags, out: Output): Promise<ExitCode
 
 /** The person's go-ahead on a terminal; without one, --yes is the only way. */
 async function ask(what: string, out: Output): Promise<boolean> {
-  if (!process.stdin.isTTY) throw new ConfigError(`probe will ${what}: confirm with --yes (no terminal to ask on)`);
+  if (!canAsk()) throw new ConfigError(`probe will ${what}: confirm with --yes (no terminal to ask on)`);
   out.note(`probe will ${what}.`);
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    const answer = await rl.question('Go ahead? [y/N] ');
-    return /^y(es)?$/i.test(answer.trim());
-  } finally {
-    rl.close();
-  }
+  return askYesNo('Go ahead?');
 }
