@@ -175,6 +175,7 @@ class State implements LedgerState {
         chat_id: undefined,
         group_id: undefined,
         share_url: undefined,
+        name: undefined,
         status_code: undefined,
         error_code: undefined,
         error_message: undefined,
@@ -208,6 +209,7 @@ class State implements LedgerState {
       s.error_message = e.message ?? undefined;
     }
     if (e.hash != null) s.hash = e.hash;
+    if (e.name != null) s.name = e.name;
     s.updated_at = e.at;
     s.run = run;
     return s;
@@ -259,6 +261,7 @@ function shapeProblem(o: any): string | undefined {
   if (o.group_id != null && typeof o.group_id !== 'string') return '"group_id" is not a string';
   if (o.share_url != null && typeof o.share_url !== 'string') return '"share_url" is not a string';
   if (o.hash != null && typeof o.hash !== 'string') return '"hash" is not a string';
+  if (o.name != null && typeof o.name !== 'string') return '"name" is not a string';
   if (o.code != null && typeof o.code !== 'string') return '"code" is not a string';
   if (o.message != null && typeof o.message !== 'string') return '"message" is not a string';
   if (o.status != null && typeof o.status !== 'number') return '"status" is not a number';

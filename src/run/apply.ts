@@ -6,6 +6,7 @@ import { proxyDisplay } from '../api/proxy.js';
 import { createTokenSource, type Credentials } from '../api/token-source.js';
 import { ConfigError, type ManifestFault } from '../errors.js';
 import { lockLostError } from '../ledger/lock.js';
+import { planMoveLines } from '../ledger/move.js';
 import { apiOrigin, checkOrigin, SIMULATOR_ORIGIN } from '../ledger/origin.js';
 import type { LedgerState } from '../ledger/replay.js';
 import { ledgerStore, type LedgerAppender } from '../ledger/store.js';
@@ -92,12 +93,20 @@ export async function applyManifests(files: string[], config: RunConfig, hooks: 
       ledger.applyMeta(origin.line);
       if (origin.action === 'adopt') warn(origin.notice);
     }
+    // Groups whose manifest entry says moved_from: their ledger items move first, durable before any send.
+    const runId = randomUUID();
+    if (plan.counts.moved > 0) {
+      for (const line of planMoveLines(plan.items, ledger, runId, new Date())) {
+        await writer.append(line);
+        ledger.apply(line);
+      }
+    }
     await lock.assertHeld();
     const client = new GenuinClient({ baseUrl: apiUrl, token: () => tokens.current(), timeoutMs: config.timeoutMs, maxSockets: config.concurrency, proxy: proxy?.url });
     executor = new Executor({
       client,
       ledger: writer,
-      runId: randomUUID(),
+      runId,
       rate: config.rate,
       maxRate: config.maxRate,
       // --rate auto starts near what the last run found on this ledger's API, not from the bottom.
