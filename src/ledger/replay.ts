@@ -27,6 +27,8 @@ export interface TornLine {
 export interface LedgerState {
   /** Latest state per item, keyed by `stateKey(kind, key)`, in order of first appearance. */
   readonly items: Map<string, ItemState>;
+  /** Items held (communities and groups): `items.size` without building that map. */
+  readonly count: number;
   /** Item lines folded (blank lines, torn lines, torn-line markers and meta lines are not counted). */
   readonly lines: number;
   /** Distinct run ids seen. */
@@ -117,6 +119,10 @@ class State implements LedgerState {
 
   get runs(): number {
     return this.runIds.size;
+  }
+
+  get count(): number {
+    return this.order.length;
   }
 
   get(kind: Kind, key: string): ItemState | undefined {

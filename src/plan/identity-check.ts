@@ -29,6 +29,8 @@ export interface IdentityVerdict {
 /** The ledger as the checks read it (LedgerState has all of it). */
 export interface IdentityLedger {
   readonly lines: number;
+  /** Items held: equal to the items these manifests name means none is dropped (no scan). */
+  readonly count: number;
   readonly items: Map<string, ItemState>;
   get(kind: 'community' | 'group', key: string): ItemState | undefined;
   handleOf(communityId: string): string | undefined;
@@ -81,15 +83,28 @@ interface NewGroup {
 export class IdentityCheck {
   /** Groups new to the ledger when added (nothing is kept on a rerun that finds every group). */
   readonly #fresh: NewGroup[] = [];
+  /** Entries whose own ledger item was found when added (each names one: the loader refuses a key given twice). */
+  #found = 0;
+  /** Parent handles of groups, for the count of ledger items named; the last one, to skip repeats. */
+  readonly #parents = new Set<string>();
+  #lastParent: string | undefined;
 
   constructor(private readonly ledger: IdentityLedger) {}
 
   /** Each entry with its plan item, as the plan builder adds it. */
   note(entry: ManifestEntry, item: PlanItem): void {
-    if (entry.kind !== 'group' || item.movedFrom !== undefined) return;
     // An empty ledger holds nothing a group could be taken for; a moved_from there names nothing.
-    if (this.ledger.lines === 0 && entry.movedFrom === undefined) return;
-    if (this.ledger.get('group', item.key) !== undefined) return;
+    if (this.ledger.lines === 0 && (entry.kind === 'community' || entry.movedFrom === undefined)) return;
+    if (entry.kind === 'community') {
+      if (this.ledger.get('community', item.key) !== undefined) this.#found++;
+      return;
+    }
+    if (item.handle !== undefined && item.handle !== this.#lastParent) this.#parents.add((this.#lastParent = item.handle));
+    if (item.movedFrom !== undefined) return; // counted by the plan (counts.moved), its old item too
+    if (this.ledger.get('group', item.key) !== undefined) {
+      this.#found++;
+      return;
+    }
     const name = groupIdentity(entry.body.group?.name ?? entry.key);
     this.#fresh.push({ item, name, chatId: entry.body.chat_id, newGroup: entry.newGroup === true, movedFrom: entry.movedFrom });
   }
@@ -103,13 +118,16 @@ export class IdentityCheck {
       for (const f of this.#fresh) if (f.movedFrom !== undefined) faults.push(this.#movedNothing(f, f.item.handle ?? f.item.communityId ?? ''));
       return { faults, warnings, dropped: [] };
     }
-    const named = this.#named(plan);
     const dropped: DroppedItem[] = [];
     const droppedGroups: ItemState[] = [];
-    for (const s of this.ledger.items.values()) {
-      if (named.has(s) || isMovedAway(s)) continue;
-      dropped.push({ kind: s.kind, key: s.key, status: statusOf(s) });
-      if (mayExist(s)) droppedGroups.push(s);
+    // A rerun of the same manifests names every item and adds none: the ledger is not scanned then.
+    if (this.#fresh.length > 0 || this.#namedCount(plan) !== this.ledger.count) {
+      const named = this.#named(plan);
+      for (const s of this.ledger.items.values()) {
+        if (named.has(s) || isMovedAway(s)) continue;
+        dropped.push({ kind: s.kind, key: s.key, status: statusOf(s) });
+        if (mayExist(s)) droppedGroups.push(s);
+      }
     }
     this.#movedTwice(plan, faults);
     // A community refused above would only echo as its groups' "new on the server".
@@ -129,7 +147,8 @@ export class IdentityCheck {
     for (const c of plan.items) {
       if (c.kind !== 'community') continue;
       if (c.action === 'create') toCreate.push(c);
-      if (c.communityId === undefined) continue;
+      // Only ids the manifests give (adopted): an id taken from the ledger is the ledger's own tie.
+      if (c.communityId === undefined || (c.action !== 'adopt' && c.done !== 'adopted')) continue;
       const first = byId.get(c.communityId);
       if (first !== undefined && first.key !== c.key) {
         faults.push(at(c, 'community_id', `community "${c.key}" gives community_id ${c.communityId}, which community "${first.key}" at ${first.file}:${first.line} gives too: one community has one handle; name it by one of them`));
@@ -158,6 +177,20 @@ export class IdentityCheck {
     const idToHandle = new Map<string, string>();
     for (const [id, c] of byId) idToHandle.set(id, c.key);
     return idToHandle;
+  }
+
+  /**
+   * How many ledger items these manifests name, without a set: each item names its own (the
+   * loader refuses one key given twice), and a parent outside the manifests is counted once.
+   */
+  #namedCount(plan: Plan): number {
+    // A moved group names the old item it moves (its new key is not in the ledger yet).
+    let n = this.#found + plan.counts.moved;
+    // A parent that is also an item of these manifests was counted as one. (A group found only
+    // in build(), or a parent named by id, is not counted: too few only costs the scan.)
+    for (const it of plan.items) if (it.kind === 'community') this.#parents.delete(it.key);
+    for (const h of this.#parents) if (this.ledger.get('community', h) !== undefined) n++;
+    return n;
   }
 
   /** Ledger items these manifests name: their own, a moved group's old one, and groups' parents. */
