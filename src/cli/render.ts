@@ -18,10 +18,20 @@ export function planCountsText(plan: Plan): string {
     `blocked: ${c.blocked}, in doubt: ${c.in_doubt}`,
   ];
   if (c.drift) lines.push(`changed since created: ${c.drift} (the API has no update, so these changes will not be applied)`);
+  if (c.moved) lines.push(`moved to a new key (moved_from): ${c.moved} (the ledger records the move; nothing is sent for it)`);
+  if (c.dropped) lines.push(`${DROPPED_TEXT}: ${c.dropped} (never acted on; plan --detail or --json lists them)`);
   return lines.join('\n');
 }
 
+/** Ledger items the manifests do not name, said the same way in every listing. */
+export const DROPPED_TEXT = 'in the ledger, not in these manifests';
+
 export function planActionText(item: PlanItem): string {
+  const text = actionText(item);
+  return item.movedFrom === undefined ? text : `${text} (moved from ${printable(item.movedFrom)})`;
+}
+
+function actionText(item: PlanItem): string {
   switch (item.action) {
     case 'create':
       return 'create';
@@ -39,6 +49,11 @@ export function planActionText(item: PlanItem): string {
 
 export function planDetailLines(plan: Plan): string[] {
   return plan.items.map((item) => `${item.kind.padEnd(9)} ${printable(item.key)}  ${planActionText(item)}  (${where(item)})`);
+}
+
+/** `plan --detail`'s lines for ledger items the manifests do not name. */
+export function droppedDetailLines(plan: Plan): string[] {
+  return (plan.dropped ?? []).map((d) => `${d.kind.padEnd(9)} ${printable(d.key)}  ${DROPPED_TEXT} (${d.status}): nothing is done with it`);
 }
 
 /** The words for drift, said the same way by plan and apply. */
@@ -85,7 +100,9 @@ export function planJson(plan: Plan): unknown {
       ...(i.communityId ? { community_id: i.communityId } : {}),
       ...(i.reason ? { reason: i.reason } : {}),
       ...(i.drift ? { drift: true } : {}),
+      ...(i.movedFrom !== undefined ? { moved_from: i.movedFrom } : {}),
     })),
+    dropped: plan.dropped ?? [],
   };
 }
 

@@ -50,13 +50,14 @@ export function compactLines(item: ItemState): LedgerEvent[] {
       chat_id: item.chat_id,
       group_id: item.group_id,
       share_url: item.share_url,
+      name: item.name,
       status: item.status_code,
       code: item.error_code,
       message: item.error_message,
     });
   }
   if (item.inFlight) {
-    out.push({ ...base, event: 'attempt', attempts: onAttemptLine !== 1 ? onAttemptLine : undefined, hash: item.hash, chat_id: item.sent_chat_id });
+    out.push({ ...base, event: 'attempt', attempts: onAttemptLine !== 1 ? onAttemptLine : undefined, hash: item.hash, chat_id: item.sent_chat_id, name: item.status === undefined ? item.name : undefined });
   }
   return out;
 }
@@ -67,7 +68,7 @@ function sentChatId(item: ItemState): string | undefined {
 }
 
 const FIELDS = [
-  'status', 'community_id', 'chat_id', 'group_id', 'share_url', 'hash', 'status_code', 'error_code',
+  'status', 'community_id', 'chat_id', 'group_id', 'share_url', 'name', 'hash', 'status_code', 'error_code',
   'error_message', 'attempts', 'inFlight', 'updated_at',
 ] as const satisfies readonly (keyof ItemState)[];
 

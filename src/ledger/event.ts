@@ -29,6 +29,12 @@ export const LedgerEventSchema = z.object({
   chat_id: z.string().optional(),
   group_id: z.string().optional(),
   share_url: z.string().optional(),
+  /**
+   * A group's `group.name` when its ledger key does not show it (the manifest gave a `key`):
+   * on attempt and created lines, so a later run can tell that an entry whose key changed names
+   * a group the ledger already holds (plan/identity-check.ts). Lines written before it lack it.
+   */
+  name: z.string().optional(),
   /** On failed / in_doubt / exists: what the server (or the network) said. */
   status: z.number().int().optional(),
   code: z.string().optional(),
@@ -101,6 +107,8 @@ export interface ItemState {
   chat_id?: string;
   group_id?: string;
   share_url?: string;
+  /** A group's name, when a line recorded it (only where the key is not the name). */
+  name?: string;
   status_code?: number;
   error_code?: string;
   error_message?: string;

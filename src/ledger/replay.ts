@@ -27,6 +27,8 @@ export interface TornLine {
 export interface LedgerState {
   /** Latest state per item, keyed by `stateKey(kind, key)`, in order of first appearance. */
   readonly items: Map<string, ItemState>;
+  /** Items held (communities and groups): `items.size` without building that map. */
+  readonly count: number;
   /** Item lines folded (blank lines, torn lines, torn-line markers and meta lines are not counted). */
   readonly lines: number;
   /** Distinct run ids seen. */
@@ -124,6 +126,10 @@ class State implements LedgerState {
     return this.runIds.size;
   }
 
+  get count(): number {
+    return this.order.length;
+  }
+
   get(kind: Kind, key: string): ItemState | undefined {
     return (kind === 'community' ? this.communities : this.groups).get(key);
   }
@@ -180,6 +186,7 @@ class State implements LedgerState {
         chat_id: undefined,
         group_id: undefined,
         share_url: undefined,
+        name: undefined,
         status_code: undefined,
         error_code: undefined,
         error_message: undefined,
@@ -213,6 +220,7 @@ class State implements LedgerState {
       s.error_message = e.message ?? undefined;
     }
     if (e.hash != null) s.hash = e.hash;
+    if (e.name != null) s.name = e.name;
     s.updated_at = e.at;
     s.run = run;
     return s;
@@ -270,6 +278,7 @@ function shapeProblem(o: any): string | undefined {
   if (o.group_id != null && typeof o.group_id !== 'string') return '"group_id" is not a string';
   if (o.share_url != null && typeof o.share_url !== 'string') return '"share_url" is not a string';
   if (o.hash != null && typeof o.hash !== 'string') return '"hash" is not a string';
+  if (o.name != null && typeof o.name !== 'string') return '"name" is not a string';
   if (o.code != null && typeof o.code !== 'string') return '"code" is not a string';
   if (o.message != null && typeof o.message !== 'string') return '"message" is not a string';
   if (o.status != null && typeof o.status !== 'number') return '"status" is not a number';

@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { ConfigError, LedgerError } from '../errors.js';
+import { chatIdHolder } from './chat-id-holder.js';
 import type { ItemState, LedgerEvent } from './event.js';
 import { fileLedgerStore } from './file-store.js';
 import { lastSentChatId, stateWords } from './show.js';
@@ -122,6 +123,10 @@ export async function resolveIn(store: LedgerStore, key: string, resolution: Res
         }
       } else if (sent !== undefined && sent !== chatId) {
         options.onWarning?.(`group ${key}: its last attempt sent chat_id ${sent}; recording ${chatId} as given`);
+      }
+      const holder = chatIdHolder(state.items.values(), chatId, key);
+      if (holder !== undefined) {
+        throw new ConfigError(`group ${key}: chat_id ${chatId} is the one the ledger holds for group ${holder.key} (${stateWords(holder)}): two groups never share a chat_id; give the one found in Genuin for ${key}`);
       }
     }
 

@@ -2,6 +2,7 @@
 // the findings (faults, warnings), the handle and group-key indexes, the entry sink and counts.
 // Each piece does one job (check/); this file only joins them and gives the run-wide verdict.
 import type { ManifestFault } from '../errors.js';
+import { ChatIds } from './check/chat-ids.js';
 import { EntrySink } from './check/entry-sink.js';
 import { Findings } from './check/findings.js';
 import { GroupKeys } from './check/group-keys.js';
@@ -18,12 +19,15 @@ export interface CollectorOptions {
   isKnownHandle?: (handle: string) => boolean;
   /** The handle of a community the ledger has this id for: a group under either name is one group. */
   handleOfId?: (communityId: string) => string | undefined;
+  /** The community_id the ledger holds for a handle: a group's derived chat_id is known then. */
+  communityIdOf?: (handle: string) => string | undefined;
 }
 
 export class Collector {
   readonly findings: Findings;
   readonly handles: HandleIndex;
   readonly groupKeys: GroupKeys;
+  readonly chatIds: ChatIds;
   readonly sink: EntrySink;
   readonly counts = { communities: 0, groups: 0, files: 0 };
   private readonly places: Places;
@@ -40,6 +44,7 @@ export class Collector {
     this.findings = new Findings(options.limits);
     this.handles = new HandleIndex(this.places);
     this.groupKeys = new GroupKeys(this.places);
+    this.chatIds = new ChatIds(this.places);
     this.sink = new EntrySink(options.onEntry);
   }
 
@@ -55,6 +60,7 @@ export class Collector {
   /** The run-wide checks, then every fault and warning, sorted by file and line. */
   finish(): { faults: ManifestFault[]; warnings: ManifestFault[] } {
     for (const f of this.groupKeys.givenTwice(this.options.handleOfId)) this.findings.fault(f);
+    for (const f of this.chatIds.derivedClashes(this.groupKeys, this.options.communityIdOf)) this.findings.fault(f);
     if (!this.incomplete) for (const f of this.handles.unresolved(this.options.isKnownHandle)) this.findings.fault(f);
     return this.findings.sorted((file) => this.places.order(file));
   }

@@ -31,6 +31,13 @@ export interface GroupEntry {
   parentId?: string;
   /** The request body without `community_id`, defaults merged. */
   body: GroupFields;
+  /**
+   * `moved_from`: the group key this group had before (same community): the ledger's group of
+   * that key is this one, its ledger item moves to the new key (plan/identity-check.ts).
+   */
+  movedFrom?: string;
+  /** `new_group: true`: a new group, even though the ledger holds one it might be taken for. */
+  newGroup?: boolean;
   pos: SourcePos;
 }
 

@@ -153,5 +153,6 @@ export const GROUP_FIELDS = fieldMap(GroupFieldsSchema);
 /** Keys a manifest may give besides the body fields: they steer the loader and are never sent. */
 export const MANIFEST_KEYS = {
   community: ['community_id', 'groups'],
-  group: ['key', 'community_handle', 'community_id'],
+  // moved_from / new_group: what an entry new to the ledger is (plan/identity-check.ts).
+  group: ['key', 'community_handle', 'community_id', 'moved_from', 'new_group'],
 } as const;

@@ -28,6 +28,8 @@ export interface LoadOptions {
    * one of the same key under its handle are refused as one group given twice.
    */
   handleOfId?: (communityId: string) => string | undefined;
+  /** The community_id the ledger holds for a handle: an explicit chat_id equal to a group's derived one is then found. */
+  communityIdOf?: (handle: string) => string | undefined;
   /** Bounds on file size, nesting, list length, aliases and the number of faults listed. */
   limits?: Partial<ManifestLimits>;
 }
@@ -59,7 +61,7 @@ async function yamlModules(): Promise<YamlModules> {
  */
 export async function loadManifests(files: string[], options: LoadOptions = {}): Promise<LoadResult> {
   const limits = resolveLimits(options.limits);
-  const c = new Collector({ limits, files, onEntry: options.onEntry, isKnownHandle: options.isKnownHandle, handleOfId: options.handleOfId });
+  const c = new Collector({ limits, files, onEntry: options.onEntry, isKnownHandle: options.isKnownHandle, handleOfId: options.handleOfId, communityIdOf: options.communityIdOf });
   const sources = await checkSources(files, limits, c);
   c.counts.files = sources.length;
   // YAML files are parsed up front: their defaults apply to every file of the run.

@@ -169,8 +169,31 @@ function identityFault(own: PlainObject, group: unknown, key: unknown, identity:
   return faultOf(ctx, onKey ? ['key'] : ['group', 'name'], false, onKey ? 'key' : 'group.name', 'must have text other than spaces (it names the group in the ledger)');
 }
 
+/** What a group entry says about its identity across runs (docs/recovery.md), as written. */
+export interface IdentityFields {
+  movedFrom?: unknown;
+  newGroup?: unknown;
+}
+
+/** `moved_from` and `new_group` checked: the values for the entry, or faults. */
+function identityFields(fields: IdentityFields, identity: string | undefined, ctx: ItemContext, faults: ManifestFault[]): { movedFrom?: string; newGroup?: boolean } {
+  const { movedFrom, newGroup } = fields;
+  const out: { movedFrom?: string; newGroup?: boolean } = {};
+  if (movedFrom !== undefined) {
+    if (!nonEmptyString(movedFrom) || groupIdentity(movedFrom) === '') faults.push(faultOf(ctx, ['moved_from'], false, 'moved_from', 'must be the group key this group had before (text)'));
+    else if (identity !== undefined && groupIdentity(movedFrom) === groupIdentity(identity)) faults.push(faultOf(ctx, ['moved_from'], false, 'moved_from', 'names this group itself: give the key (or group.name) it had before'));
+    else out.movedFrom = movedFrom;
+  }
+  if (newGroup !== undefined) {
+    if (typeof newGroup !== 'boolean') faults.push(faultOf(ctx, ['new_group'], false, 'new_group', 'must be true or false'));
+    else if (newGroup && movedFrom !== undefined) faults.push(faultOf(ctx, ['new_group'], true, 'new_group', 'give moved_from (the same group as before) or new_group (a new one), not both'));
+    else if (newGroup) out.newGroup = true;
+  }
+  return out;
+}
+
 /** A group: `own` holds the body fields as written; `parent` is undefined when it was faulty. */
-export function groupItem(own: PlainObject, key: unknown, parent: Parent | undefined, ctx: ItemContext): void {
+export function groupItem(own: PlainObject, key: unknown, parent: Parent | undefined, ctx: ItemContext, fields: IdentityFields = {}): void {
   const c = ctx.collector;
   c.counts.groups++;
   const faults: ManifestFault[] = [];
@@ -188,8 +211,19 @@ export function groupItem(own: PlainObject, key: unknown, parent: Parent | undef
     const taken = c.groupKeys.claim(parent, identity, ctx.pos);
     if (taken) faults.push(taken);
   }
+  const steer = identityFields(fields, identity, ctx, faults);
+  if (result.success && result.data.chat_id !== undefined) {
+    const shared = c.chatIds.claim(result.data.chat_id, ctx.pos);
+    if (shared) faults.push(faultOf(ctx, ['chat_id'], false, 'chat_id', shared));
+  }
   for (const f of faults) c.findings.fault(f);
-  if (result.success && identity !== undefined && parent !== undefined && faults.length === 0) c.sink.add(groupEntry(identity, parent, result.data, ctx.pos));
+  if (result.success && identity !== undefined && parent !== undefined && faults.length === 0) {
+    const entry = groupEntry(identity, parent, result.data, ctx.pos);
+    // Only when given: a million entries without them keep the shape they had.
+    if (steer.movedFrom !== undefined) entry.movedFrom = steer.movedFrom;
+    if (steer.newGroup) entry.newGroup = true;
+    c.sink.add(entry);
+  }
 }
 
 function groupEntry(key: string, parent: Parent, body: GroupFields, pos: SourcePos): GroupEntry {

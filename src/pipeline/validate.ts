@@ -20,6 +20,7 @@ export async function validateManifests(files: string[], config: Pick<RunConfig,
     onEntry: () => {},
     isKnownHandle: (h) => ledger.isKnownHandle(h),
     handleOfId: (id) => ledger.handleOf(id),
+    communityIdOf: (handle) => ledger.communityId(handle),
     limits: config.limits,
   });
   for (const w of result.warnings) observers.onWarning?.(formatFault(w));

@@ -6,6 +6,7 @@ import type { ItemState } from '../ledger/event.js';
 import { detach } from '../detach.js';
 import { REASON } from '../status.js';
 import { bodyHash } from './body-hash.js';
+import { foundOrMoved, recordedName, type DroppedItem } from './identity-check.js';
 import { GroupKeys } from './item-key.js';
 
 export type PlanAction =
@@ -50,6 +51,10 @@ export interface PlanItem {
   answerLost?: boolean;
   /** A group: the chat_id its last attempt carried (from the ledger); a resend sends the same. */
   sentChatId?: string;
+  /** A group: its `group.name` when its key is not it; recorded on its ledger lines (identity-check.ts). */
+  name?: string;
+  /** A group: the ledger key it had before (`moved_from`); apply records the move before sending anything. */
+  movedFrom?: string;
 }
 
 export interface Plan {
@@ -58,6 +63,10 @@ export interface Plan {
   /** Groups waiting for a community created in this run, by the community's handle. */
   waiting: Map<string, PlanItem[]>;
   counts: PlanCounts;
+  /** Items the ledger holds that these manifests do not name: counted and listed, never acted on (identity-check.ts). */
+  dropped?: DroppedItem[];
+  /** What a person should know about an item's identity (a group new on the server though its name is in another community). */
+  notices?: string[];
 }
 
 export interface PlanCounts {
@@ -67,6 +76,10 @@ export interface PlanCounts {
   blocked: number;
   in_doubt: number;
   drift: number;
+  /** Groups whose ledger item moves to a new key (`moved_from`). */
+  moved: number;
+  /** Ledger items these manifests do not name (never acted on). */
+  dropped: number;
 }
 
 export interface LedgerView {
@@ -105,7 +118,8 @@ export class PlanBuilder {
     private readonly options: PlanOptions = {},
   ) {}
 
-  add(entry: ManifestEntry): void {
+  /** Adds an entry; returns its plan item (its key may still change in build(), never its object). */
+  add(entry: ManifestEntry): PlanItem {
     // The fields every item may get, up front and in one order: one hidden class for all items,
     // and no property store grown later when build() marks a million of them done on a rerun.
     // (`reason` and `drift` are rare: declaring them would cost every item two slots.)
@@ -129,9 +143,11 @@ export class PlanBuilder {
       if (entry.body && !entry.communityId) this.#setBody(item, entry.body, state);
       this.#items.push(item);
       this.#states.push(state);
+      return item;
     } else {
-      // The key and the ledger's state under any spelling of this group (rule: item-key.ts).
-      const found = (this.#keys ??= new GroupKeys(this.ledger)).find(entry);
+      // The key and the ledger's state under any spelling of this group (rule: item-key.ts), or
+      // under the key it had before (`moved_from`).
+      const found = foundOrMoved((this.#keys ??= new GroupKeys(this.ledger)), entry);
       const item: PlanItem = {
         kind: 'group',
         key: found.key,
@@ -143,10 +159,14 @@ export class PlanBuilder {
         communityId: entry.parentHandle || entry.parentId === undefined ? undefined : detach(entry.parentId),
         done: undefined,
       };
+      const name = recordedName(entry);
+      if (name !== undefined) item.name = name;
+      if (found.movedFrom !== undefined) item.movedFrom = found.movedFrom;
       const state = found.state;
       this.#setBody(item, entry.body, state);
       this.#items.push(item);
       this.#states.push(state);
+      return item;
     }
   }
 
@@ -180,11 +200,12 @@ export class PlanBuilder {
     const waiting = new Map<string, PlanItem[]>();
     for (let i = 0; i < items.length; i++) if (items[i].kind === 'group') this.#decideGroup(items[i], states[i], byHandle, waiting);
 
-    const counts: PlanCounts = { create: { community: 0, group: 0 }, adopt: 0, skip: 0, blocked: 0, in_doubt: 0, drift: 0 };
+    const counts: PlanCounts = { create: { community: 0, group: 0 }, adopt: 0, skip: 0, blocked: 0, in_doubt: 0, drift: 0, moved: 0, dropped: 0 };
     for (const item of this.#items) {
       if (item.action === 'create') counts.create[item.kind]++;
       else counts[item.action]++;
       if (item.drift) counts.drift++;
+      if (item.movedFrom !== undefined) counts.moved++;
     }
     return { items: this.#items, waiting, counts };
   }

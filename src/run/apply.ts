@@ -6,6 +6,7 @@ import { proxyDisplay } from '../api/proxy.js';
 import { createTokenSource, type Credentials } from '../api/token-source.js';
 import { ConfigError, type ManifestFault } from '../errors.js';
 import { lockLostError } from '../ledger/lock.js';
+import { planMoveLines } from '../ledger/move.js';
 import { apiOrigin, checkOrigin, formatLines, SIMULATOR_ORIGIN } from '../ledger/origin.js';
 import { PROFILE_FORMAT } from '../ledger/event.js';
 import type { LedgerState } from '../ledger/replay.js';
@@ -105,6 +106,13 @@ export async function applyManifests(files: string[], config: RunConfig, hooks: 
       }
       await writer.append(held.record);
       ledger.applyMeta(held.record);
+    }
+    // Groups whose manifest entry says moved_from: their ledger items move first, durable before any send.
+    if (plan.counts.moved > 0) {
+      for (const line of planMoveLines(plan.items, ledger, runId, new Date())) {
+        await writer.append(line);
+        ledger.apply(line);
+      }
     }
     await lock.assertHeld();
     const client = new GenuinClient({ baseUrl: apiUrl, token: () => tokens.current(), timeoutMs: config.timeoutMs, maxSockets: config.concurrency, proxy: proxy?.url });

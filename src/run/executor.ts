@@ -538,7 +538,7 @@ export class Executor extends EventEmitter {
       if (mayLeave && !mayLeave()) return WITHHELD;
       // Durable before the request leaves: after a crash, this line is the evidence of a send,
       // and its chat_id the id a person (or the next run) can look for.
-      await this.#append(this.#line(item, 'attempt', { attempt, hash: request.hash, chat_id: request.chatId }));
+      await this.#append(this.#line(item, 'attempt', { attempt, hash: request.hash, chat_id: request.chatId, name: item.name }));
       this.#requests++;
       this.#lastRequestAt = this.#o.now();
       this.#firstRequestAt ??= this.#lastRequestAt;
@@ -599,7 +599,7 @@ export class Executor extends EventEmitter {
   #recordOutcome(item: PlanItem, outcome: Outcome, request: Request): Promise<void> {
     const event = OUTCOME_EVENT[outcome.type];
     // Settled by the proven "exists" answer: `by` says so (no group_id or share_url is known).
-    if (outcome.type === 'created') return this.#append(this.#line(item, event, { ...outcome.ids, hash: request.hash, by: outcome.via }));
+    if (outcome.type === 'created') return this.#append(this.#line(item, event, { ...outcome.ids, hash: request.hash, name: item.name, by: outcome.via }));
     const status = outcome.type === 'throttled' ? 429 : outcome.status;
     const code = 'code' in outcome ? outcome.code : undefined;
     // An in-doubt line names the chat_id sent: what a person looks for.

@@ -5,7 +5,7 @@ import type { Plan } from '../../plan/plan.js';
 import { profileWords } from '../../api/chat-id-profile.js';
 import { resolveRunConfig } from '../../config/run-config.js';
 import { planManifests } from '../../pipeline/plan.js';
-import { planCountsText, planDetailLines, planIssueLines, planJson } from '../render.js';
+import { droppedDetailLines, planCountsText, planDetailLines, planIssueLines, planJson } from '../render.js';
 import type { Environment } from '../environment.js';
 import { reportFaults } from '../faults.js';
 import { missingLedgerText } from '../ledger-notes.js';
@@ -39,6 +39,7 @@ export async function runPlan(files: string[], flags: PlanFlags, out: Output): P
     for (let i = 0; i < plan.items.length; i += CHUNK) {
       for (const line of planDetailLines(slice(plan, i))) out.info(line);
     }
+    for (const line of droppedDetailLines(plan)) out.info(line);
   }
   out.info(planCountsText(plan));
   // Whether lost answers resend themselves or wait for a person depends on it: say which.
@@ -74,5 +75,5 @@ async function writePlanJson(plan: Plan, ledger: string): Promise<void> {
     const text = items.map((item) => `    ${JSON.stringify(item, null, 2).replace(/\n/g, '\n    ')}`).join(',\n');
     await write(`${text}${i + CHUNK < n ? ',' : ''}\n`);
   }
-  await write('  ]\n}\n');
+  await write(`  ],\n  "dropped": ${JSON.stringify(plan.dropped ?? [], null, 2).replace(/\n/g, '\n  ')}\n}\n`);
 }

@@ -56,6 +56,18 @@ export class GroupKeys {
     return { ...pos, field: 'key', message };
   }
 
+  /** The community_id of a community these manifests adopt, by its handle (a scan: asked only when a chat_id is given). */
+  adoptedIdOf(handle: string): string | undefined {
+    for (const [id, h] of this.adoptedIds) if (h === handle) return id;
+    return undefined;
+  }
+
+  /** Every group claimed: its parent as named, its identity and its packed place. */
+  *groups(): Iterable<{ parent: ParentRef; identity: string; place: number }> {
+    for (const [handle, keys] of this.byHandle) for (const [identity, place] of keys) yield { parent: { handle }, identity, place };
+    for (const [id, keys] of this.byId) for (const [identity, place] of keys) yield { parent: { id }, identity, place };
+  }
+
   private keysOf(index: Map<string, Map<string, number>>, ref: string): Map<string, number> {
     let keys = index.get(ref);
     if (keys === undefined) {

@@ -33,7 +33,7 @@ export interface HeaderFault {
   message: string;
 }
 
-const META_COLUMNS: readonly string[] = ['kind', 'key', 'community_handle', 'community_id'];
+const META_COLUMNS: readonly string[] = ['kind', 'key', 'community_handle', 'community_id', 'moved_from', 'new_group'];
 
 export const fieldsOf = (kind: Kind): FieldMap => (kind === 'community' ? COMMUNITY_FIELDS : GROUP_FIELDS);
 

@@ -19,6 +19,13 @@ export interface RowEnv {
 
 const KIND_VALUES: Record<string, Kind> = { community: 'community', communities: 'community', group: 'group', groups: 'group' };
 
+/** A `new_group` cell: true or false in any letter case; other text is kept for the check to refuse. */
+function csvFlag(text: string | undefined): unknown {
+  if (text === undefined) return undefined;
+  const t = text.trim().toLowerCase();
+  return t === 'true' ? true : t === 'false' ? false : text;
+}
+
 export function isBlank(cell: string): boolean {
   return cell.length === 0 || (cell.charCodeAt(0) <= 32 && cell.trim() === '');
 }
@@ -97,6 +104,6 @@ export function readRow(h: Header, rec: readonly string[], line: number, env: Ro
   };
   const { body, meta } = cells;
   if (kind === 'community') communityItem(body, meta.community_id, ctx);
-  else groupItem(body, meta.key, topLevelParent(meta.community_handle, meta.community_id, ctx), ctx);
+  else groupItem(body, meta.key, topLevelParent(meta.community_handle, meta.community_id, ctx), ctx, { movedFrom: meta.moved_from, newGroup: csvFlag(meta.new_group) });
   return true;
 }

@@ -6,7 +6,7 @@ import type { PlainObject } from '../merge.js';
 import { CellFault, cellParser } from './cells.js';
 
 /** The manifest keys of a row: they steer the loader and are never sent. */
-export type Meta = { key?: string; community_handle?: string; community_id?: string };
+export type Meta = { key?: string; community_handle?: string; community_id?: string; moved_from?: string; new_group?: string };
 
 /** Writes one non-empty cell into the row's body or meta; returns why not, for a bad cell. */
 export type Setter = (text: string, body: PlainObject, meta: Meta) => string | undefined;

@@ -81,13 +81,13 @@ function eachItem(w: Walk, value: unknown, path: Path, what: 'community' | 'grou
 }
 
 function nestedGroup(w: Walk, g: PlainObject, path: Path, handle: string | undefined): void {
-  const { key, community_handle, community_id, ...own } = g;
+  const { key, community_handle, community_id, moved_from, new_group, ...own } = g;
   const ctx = itemCtx(w, path);
   for (const [name, v] of [['community_handle', community_handle], ['community_id', community_id]] as const) {
     if (v === undefined) continue;
     w.c.findings.fault(faultAtPath(w, [...path, name], true, name, 'a nested group belongs to the community it is listed under: remove this, or move the group to the top-level groups list'));
   }
-  groupItem(own, key, handle === undefined ? undefined : { handle }, ctx);
+  groupItem(own, key, handle === undefined ? undefined : { handle }, ctx, { movedFrom: moved_from, newGroup: new_group });
 }
 
 function community(w: Walk, obj: PlainObject, path: Path): void {
@@ -97,9 +97,9 @@ function community(w: Walk, obj: PlainObject, path: Path): void {
 }
 
 function topLevelGroup(w: Walk, g: PlainObject, path: Path): void {
-  const { key, community_handle, community_id, ...own } = g;
+  const { key, community_handle, community_id, moved_from, new_group, ...own } = g;
   const ctx = itemCtx(w, path);
-  groupItem(own, key, topLevelParent(community_handle, community_id, ctx), ctx);
+  groupItem(own, key, topLevelParent(community_handle, community_id, ctx), ctx, { movedFrom: moved_from, newGroup: new_group });
 }
 
 /** Every community (nested groups too) and top-level group of a parsed file, into the collector. */
