@@ -45,7 +45,15 @@ export interface SimulatorOptions {
    * second group with a held chat_id is refused 409 5230).
    */
   ignoreClientChatIds?: boolean;
+  /**
+   * Hand out community_id, group_id and the chat_ids it makes as JSON numbers, like a server whose ids
+   * are integers: `'safe'` below 2^53, `'big'` 19 digits (beyond 2^53, where a JS number loses digits).
+   * Requests may name them as text. Default `'off'` (UUID strings).
+   */
+  numericIds?: NumericIds;
 }
+
+export type NumericIds = 'off' | 'safe' | 'big';
 
 export type ResolvedOptions = { readonly [K in keyof SimulatorOptions]-?: Exclude<SimulatorOptions[K], undefined> };
 
@@ -64,6 +72,7 @@ export const DEFAULT_OPTIONS: ResolvedOptions = Object.freeze({
   hugeBodyBytes: 20 * 1024 * 1024,
   knownCategoryIds: Object.freeze(Array.from({ length: 50 }, (_, i) => i + 1)),
   ignoreClientChatIds: false,
+  numericIds: 'off',
 });
 
 /** Largest request body the API endpoints accept (413 beyond). */
@@ -131,6 +140,7 @@ const CHECKS: { [K in keyof ResolvedOptions]: (v: unknown) => ResolvedOptions[K]
   knownCategoryIds: (v) =>
     Array.isArray(v) && v.every((id) => Number.isInteger(id)) ? [...(v as number[])] : fail('knownCategoryIds must be an array of integers'),
   ignoreClientChatIds: (v) => (typeof v === 'boolean' ? v : fail('ignoreClientChatIds must be true or false')),
+  numericIds: (v) => (v === 'off' || v === 'safe' || v === 'big' ? v : fail("numericIds must be 'off', 'safe' or 'big'")),
 };
 
 /**
