@@ -55,6 +55,11 @@ export const OUTCOME_EVENT: Readonly<Record<OutcomeType, 'created' | 'exists' | 
 /** What `report --failed` lists from the ledger alone (with manifests, `exists` rows too). */
 export const REPORT_FAILED: ReadonlySet<Status> = new Set<Status>(['failed', 'in_doubt', 'in_flight', 'blocked', 'conflict']);
 
+/** `community_id X, chat_id Y`: the ids an answer (or a conflict line) carried, for reason texts. */
+export function carriedIds(s: { community_id?: string; chat_id?: string; group_id?: string }): string {
+  return (['community_id', 'chat_id', 'group_id'] as const).filter((f) => s[f]).map((f) => `${f} ${s[f]}`).join(', ') || 'ids';
+}
+
 /** The reason texts: what happened and the one thing to do, written once. */
 export const REASON = {
   existsCommunity: (handle: string): string =>

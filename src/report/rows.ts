@@ -1,7 +1,7 @@
 // Report rows: one flat row per ledger item (plus, given the plan, the items only the plan
 // knows about: blocked groups), the shape both exports (CSV, JSON) print. Columns defined once.
 import { stateKey } from '../ledger/event.js';
-import { REPORT_FAILED, type Status } from '../status.js';
+import { carriedIds, REASON, REPORT_FAILED, type Status } from '../status.js';
 import type { LedgerState } from '../ledger/replay.js';
 import type { Plan, PlanItem } from '../plan/plan.js';
 
@@ -51,7 +51,11 @@ export const UNRESOLVED_STATUSES: ReadonlySet<ReportStatus> = REPORT_FAILED;
  * Missing values are null (JSON) and empty cells (CSV).
  */
 export function* reportRows(state: LedgerState): Generator<ReportRow> {
+  const holders = conflictHolders(state);
   for (const s of state.items.values()) {
+    const other = holders.size > 0 ? holders.get(stateKey(s.kind, s.key)) : undefined;
+    // The other side of a conflict says so: a person looks at both.
+    const note = other !== undefined && s.error_message === undefined ? REASON.holdsConflictedId(carriedIds(s), other.join(', ')) : undefined;
     yield {
       kind: s.kind,
       key: s.key,
@@ -61,25 +65,44 @@ export function* reportRows(state: LedgerState): Generator<ReportRow> {
       group_id: s.group_id ?? null,
       share_url: s.share_url ?? null,
       error_code: s.error_code ?? null,
-      error_message: s.error_message ?? null,
+      error_message: s.error_message ?? note ?? null,
       attempts: s.attempts,
       updated_at: s.updated_at,
     };
   }
 }
 
+/**
+ * The items that hold an id a conflict carried (by `stateKey`), with the conflicted items
+ * (`kind key`) that carried it: the report lists both sides of every conflict.
+ */
+export function conflictHolders(state: LedgerState): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const s of state.items.values()) {
+    if (s.held_by === undefined) continue;
+    const space = s.held_by.indexOf(' ');
+    const kind = s.held_by.slice(0, space) === 'group' ? 'group' : 'community';
+    const k = stateKey(kind, s.held_by.slice(space + 1));
+    out.set(k, [...(out.get(k) ?? []), `${s.kind} ${s.key}`]);
+  }
+  return out;
+}
+
 export function isUnresolved(row: ReportRow): boolean {
   return UNRESOLVED_STATUSES.has(row.status);
 }
 
-/** The rows `--failed` prints: failed, in doubt, in flight (or blocked, in rows made with the plan). */
-export function* unresolvedRows(rows: Iterable<ReportRow>): Generator<ReportRow> {
-  for (const row of rows) if (isUnresolved(row)) yield row;
+/**
+ * The rows `--failed` prints: failed, in doubt, in flight, conflict (or blocked, in rows made with
+ * the plan), and the items that hold an id a conflict carried (`conflictHolders`): both sides.
+ */
+export function* unresolvedRows(rows: Iterable<ReportRow>, holders: ReadonlyMap<string, string[]> = new Map()): Generator<ReportRow> {
+  for (const row of rows) if (isUnresolved(row) || holders.has(stateKey(row.kind, row.key))) yield row;
 }
 
 /** A plan item that has a report row even without a ledger line, or that overrides its ledger row. */
-function planStatus(item: PlanItem): 'blocked' | 'abandoned' | undefined {
-  if (item.action === 'blocked') return 'blocked';
+function planStatus(item: PlanItem): 'blocked' | 'abandoned' | 'conflict' | undefined {
+  if (item.action === 'blocked') return item.done === 'conflict' ? 'conflict' : 'blocked';
   // A group skipped with its abandoned community has no line of its own.
   if (item.action === 'skip' && item.done === 'abandoned') return 'abandoned';
   return undefined;
