@@ -4,14 +4,14 @@
 import type { OutcomeType } from './api/outcome.js';
 
 /** Where an item stands after a run: the vocabulary the summary, the reports and the plan share. */
-export type Status = 'created' | 'adopted' | 'exists' | 'failed' | 'in_doubt' | 'in_flight' | 'blocked' | 'abandoned' | 'absent';
+export type Status = 'created' | 'adopted' | 'exists' | 'failed' | 'in_doubt' | 'in_flight' | 'blocked' | 'abandoned' | 'absent' | 'conflict';
 
 /** The summary's counts (`Tally` keys). */
-export type TallyKey = 'created' | 'exists' | 'adopted' | 'failed' | 'in_doubt' | 'blocked' | 'skipped' | 'not_started';
+export type TallyKey = 'created' | 'exists' | 'adopted' | 'failed' | 'in_doubt' | 'conflict' | 'blocked' | 'skipped' | 'not_started';
 
 interface StatusRow {
   /** The ledger event that records it; undefined when only the plan knows it (blocked). */
-  ledger?: 'created' | 'adopted' | 'exists' | 'failed' | 'in_doubt' | 'abandoned' | 'absent';
+  ledger?: 'created' | 'adopted' | 'exists' | 'failed' | 'in_doubt' | 'abandoned' | 'absent' | 'conflict';
   /** What a run that ends the item so adds to. */
   tally: TallyKey;
   /** Listed by `report --failed` and the summary's "needs a look". */
@@ -31,6 +31,9 @@ export const STATUS: Readonly<Record<Status, StatusRow>> = Object.freeze({
   abandoned: { ledger: 'abandoned', tally: 'skipped', needsPerson: false },
   // A person said an in-doubt group does not exist: the next run sends it.
   absent: { ledger: 'absent', tally: 'not_started', needsPerson: false },
+  // Its answer carried an id the ledger holds for another item: the ids are kept, nothing is
+  // created under them (its groups are blocked) until a person settles it (`ledger resolve`).
+  conflict: { ledger: 'conflict', tally: 'conflict', needsPerson: true },
 });
 
 /**
@@ -50,7 +53,12 @@ export const OUTCOME_EVENT: Readonly<Record<OutcomeType, 'created' | 'exists' | 
 });
 
 /** What `report --failed` lists from the ledger alone (with manifests, `exists` rows too). */
-export const REPORT_FAILED: ReadonlySet<Status> = new Set<Status>(['failed', 'in_doubt', 'in_flight', 'blocked']);
+export const REPORT_FAILED: ReadonlySet<Status> = new Set<Status>(['failed', 'in_doubt', 'in_flight', 'blocked', 'conflict']);
+
+/** `community_id X, chat_id Y`: the ids an answer (or a conflict line) carried, for reason texts. */
+export function carriedIds(s: { community_id?: string; chat_id?: string; group_id?: string }): string {
+  return (['community_id', 'chat_id', 'group_id'] as const).filter((f) => s[f]).map((f) => `${f} ${s[f]}`).join(', ') || 'ids';
+}
 
 /** The reason texts: what happened and the one thing to do, written once. */
 export const REASON = {
@@ -68,4 +76,13 @@ export const REASON = {
     `its answer was lost; the API is proven to refuse a repeated chat_id, so the next run sends it again with the same chat_id ${chatId} and the answer settles it. To settle it now: genuin-provision ledger resolve ${key} --created or --absent`,
   inFlightCommunity: 'sent, but the run stopped before the answer: re-applying is safe (the handle is unique)',
   waitsForParent: (handle: string): string => `waits for its community "${handle}" (in this file): it is created once the community is`,
+  /** An item whose answer carried `ids` (`community_id X`, …) that the ledger holds for `heldBy` (`<kind> <key>`). */
+  conflict: (kind: 'community' | 'group', key: string, ids: string, heldBy: string): string =>
+    `its answer carried ${ids}, which the ledger holds for ${heldBy} (a conflict): nothing is created under it. Look for both in Genuin, then genuin-provision ledger resolve ${key} ${
+      kind === 'community' ? '--community-id <its own id>' : '--created <its own chat_id>'
+    } (or --abandon)`,
+  /** The other side of a conflict: the item that holds the id. */
+  holdsConflictedId: (ids: string, other: string): string => `holds ${ids}, which an answer also gave ${other} (a conflict: see that item)`,
+  blockedByConflict: (handle: string, heldBy: string): string =>
+    `its community "${handle}" got an id the ledger holds for ${heldBy} (a conflict): nothing is created under it until a person settles it (see that community)`,
 } as const;

@@ -3,6 +3,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import got, { RequestError, TimeoutError, type Agents, type Got } from 'got';
+import { parseAnswerJson } from './answer-json.js';
 import { proxyAgents } from './proxy.js';
 import { ENDPOINTS, type ItemKind } from './schema.js';
 import type { RawResult } from './outcome.js';
@@ -127,7 +128,7 @@ export class GenuinClient {
 function parseJson(text: string): unknown {
   if (text.length === 0) return undefined;
   try {
-    return JSON.parse(text);
+    return parseAnswerJson(text);
   } catch {
     return undefined;
   }

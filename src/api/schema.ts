@@ -92,12 +92,19 @@ export const GroupBodySchema = GroupFieldsSchema.extend({
 });
 export type GroupBody = z.infer<typeof GroupBodySchema>;
 
+/**
+ * An id in an answer: text, or a number (a server whose ids are integers), kept as text either
+ * way: a number as JavaScript writes it, one beyond 2^53 as the digits sent (the client parses
+ * those as text: answer-json.ts). Nothing else counts as an id (an empty string, null, an object).
+ */
+export const AnswerIdSchema = z.union([z.string().min(1), z.number().transform(String)]);
+
 // Success responses: only what the runner relies on is required, and only that is read (other
 // keys are allowed and left out of the result: copying a group's whole answer cost a tenth of
 // a run's CPU).
 export const CommunityCreatedSchema = z.object({
   data: z.object({
-    community_id: z.string().min(1),
+    community_id: AnswerIdSchema,
     share_url: z.string().optional(),
   }),
 });
@@ -105,9 +112,9 @@ export type CommunityCreated = z.infer<typeof CommunityCreatedSchema>;
 
 export const GroupCreatedSchema = z.object({
   data: z.object({
-    chat_id: z.string().min(1),
+    chat_id: AnswerIdSchema,
     share_url: z.string().optional(),
-    group: z.object({ group_id: z.string().min(1).optional() }).optional(),
+    group: z.object({ group_id: AnswerIdSchema.optional() }).optional(),
   }),
 });
 export type GroupCreated = z.infer<typeof GroupCreatedSchema>;

@@ -41,7 +41,7 @@ function actionText(item: PlanItem): string {
       // An abandoned item says why (a person's words), so a rerun's plan explains the skip.
       return `skip: ${item.done === 'abandoned' && item.reason ? printable(item.reason) : item.done}${item.drift ? ` (${DRIFT_TEXT})` : ''}`;
     case 'blocked':
-      return `blocked: ${printable(item.reason ?? '')}`;
+      return `${item.done === 'conflict' ? 'conflict' : 'blocked'}: ${printable(item.reason ?? '')}`;
     case 'in_doubt':
       return `in doubt: ${printable(item.reason ?? '')}`;
   }
@@ -110,7 +110,7 @@ export function summaryText(summary: RunSummary): string {
   const t = summary.tally;
   const secs = summary.elapsedMs / 1000;
   const lines = [
-    `created ${t.created}, already done ${t.skipped}, adopted ${t.adopted}, exists ${t.exists}, failed ${t.failed}, in doubt ${t.in_doubt}, blocked ${t.blocked}${t.not_started ? `, not started ${t.not_started}` : ''}`,
+    `created ${t.created}, already done ${t.skipped}, adopted ${t.adopted}, exists ${t.exists}, failed ${t.failed}, in doubt ${t.in_doubt}${t.conflict ? `, conflict ${t.conflict}` : ''}, blocked ${t.blocked}${t.not_started ? `, not started ${t.not_started}` : ''}`,
     `${summary.requests} requests in ${secs.toFixed(1)} s (${summary.requestRate.toFixed(1)} req/s)  run ${summary.runId}`,
   ];
   // Held just under the server's limit (once a 429 showed it, the ledger keeps it for the next --rate auto run).
@@ -122,7 +122,7 @@ export function summaryText(summary: RunSummary): string {
     lines.push(...limitList(summary.unresolved.map(unresolvedLine)));
   }
   if (summary.conflicts.length) {
-    lines.push('ids the server handed out twice (recorded for both items; check them in Genuin):');
+    lines.push('answers that carried an id the ledger holds for another item (recorded as conflicts, nothing created under them; check both in Genuin):');
     lines.push(...limitList(summary.conflicts.map((c) => `  ${c.item.kind} ${printable(c.item.key)} (${where(c.item)}) got ${printable(c.id)}, which the ledger holds for ${printable(c.heldBy)}`)));
   }
   return lines.join('\n');

@@ -28,7 +28,9 @@ export interface CompactResult {
  * The lines that replay to `item`: one outcome line per item with a status; an item whose last
  * line was an attempt (in flight when a run died) keeps that attempt line after it, so the
  * evidence that a request may have reached the server survives. `attempts` carries the count,
- * and attempt lines the chat_id last sent.
+ * and attempt lines the chat_id last sent. Ids a later line replaced (two `created` answers that
+ * disagree) keep a line each, just before the latest: replay still ends on the latest, and no id
+ * the server handed out is lost.
  */
 export function compactLines(item: ItemState): LedgerEvent[] {
   const base = { at: item.updated_at, run: item.run ?? 'compacted', kind: item.kind, key: item.key };
@@ -40,6 +42,8 @@ export function compactLines(item: ItemState): LedgerEvent[] {
   const onOutcomeLine = item.attempts - onAttemptLine - sentLine;
   const out: LedgerEvent[] = [];
   if (sentLine) out.push({ ...base, event: 'attempt', chat_id: item.sent_chat_id, hash: item.hash });
+  // Right before the line that replaced them: each one's time is then the one replay recorded.
+  for (const e of item.earlier ?? []) out.push({ ...base, at: e.at, run: e.run ?? base.run, event: e.event, community_id: e.community_id, chat_id: e.chat_id, group_id: e.group_id, share_url: e.share_url, held_by: e.held_by });
   if (item.status !== undefined) {
     out.push({
       ...base,
@@ -54,6 +58,7 @@ export function compactLines(item: ItemState): LedgerEvent[] {
       status: item.status_code,
       code: item.error_code,
       message: item.error_message,
+      held_by: item.held_by,
     });
   }
   if (item.inFlight) {
@@ -69,7 +74,7 @@ function sentChatId(item: ItemState): string | undefined {
 
 const FIELDS = [
   'status', 'community_id', 'chat_id', 'group_id', 'share_url', 'name', 'hash', 'status_code', 'error_code',
-  'error_message', 'attempts', 'inFlight', 'updated_at',
+  'error_message', 'attempts', 'inFlight', 'updated_at', 'held_by',
 ] as const satisfies readonly (keyof ItemState)[];
 
 /** The first difference between two states, or undefined: a compaction must leave none. */
@@ -87,6 +92,10 @@ export function difference(a: LedgerState, b: LedgerState): string | undefined {
       if (x[f] !== y[f]) return `${x.kind} ${x.key}: ${f} ${String(x[f])} became ${String(y[f])}`;
     }
     if (sentChatId(x) !== sentChatId(y)) return `${x.kind} ${x.key}: chat_id sent ${String(sentChatId(x))} became ${String(sentChatId(y))}`;
+    // Ids a later line replaced: each must survive, in order (a dropped one is a lost id).
+    const was = JSON.stringify(x.earlier ?? []);
+    const is = JSON.stringify(y.earlier ?? []);
+    if (was !== is) return `${x.kind} ${x.key}: ids it held earlier ${was} became ${is}`;
   }
   return undefined;
 }

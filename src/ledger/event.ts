@@ -4,7 +4,9 @@ import { z } from 'zod';
 
 // `absent` and `abandoned` are written only by `ledger resolve` (a person's word): absent = an
 // in-doubt group does not exist (the next run sends it); abandoned = runs skip the item for good.
-export const LEDGER_EVENTS = ['attempt', 'created', 'exists', 'failed', 'in_doubt', 'adopted', 'absent', 'abandoned'] as const;
+// `conflict`: an answer gave this item an id the ledger holds for another item (`held_by`); the
+// line keeps the ids it carried, and nothing is created under them until a person settles it.
+export const LEDGER_EVENTS = ['attempt', 'created', 'exists', 'failed', 'in_doubt', 'adopted', 'absent', 'abandoned', 'conflict'] as const;
 export type LedgerEventName = (typeof LEDGER_EVENTS)[number];
 
 export const LedgerEventSchema = z.object({
@@ -41,6 +43,11 @@ export const LedgerEventSchema = z.object({
   message: z.string().optional(),
   /** On lines a person's command wrote (`ledger resolve`): which command. Abandon's reason is in `message`. */
   by: z.string().optional(),
+  /**
+   * On `conflict` lines (and lines `compact` writes for such an item): `<kind> <key>` of the item
+   * the ledger holds this line's ids for. Its ids are the answer's, kept, never used.
+   */
+  held_by: z.string().optional(),
 });
 export type LedgerEvent = z.infer<typeof LedgerEventSchema>;
 
@@ -122,6 +129,29 @@ export interface ItemState {
   updated_at: string;
   /** Run id of the item's latest line (compaction writes it back). */
   run?: string;
+  /**
+   * `<kind> <key>` of the item that holds this item's ids: set by a `conflict` line (or a
+   * community's `created` line carrying an id another community holds), cleared by a later line
+   * that gives the item ids of its own. Its ids are kept, never used as its own.
+   */
+  held_by?: string;
+  /**
+   * Ids the item held before a later line replaced them (two `created` answers for one key, say),
+   * oldest first: never dropped, and written back by compaction before the item's latest line.
+   */
+  earlier?: EarlierIds[];
+}
+
+/** The ids an item held until a later line replaced them, with the state that held them. */
+export interface EarlierIds {
+  event: ItemStatus;
+  at: string;
+  run?: string;
+  community_id?: string;
+  chat_id?: string;
+  group_id?: string;
+  share_url?: string;
+  held_by?: string;
 }
 
 /** Map key for an item: kinds have separate key spaces. */

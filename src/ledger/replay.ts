@@ -7,6 +7,7 @@ import {
   LEDGER_FORMAT,
   stateKey,
   TORN_MARKER_EVENT,
+  type EarlierIds,
   type ItemState,
   type LedgerEvent,
   type LedgerMeta,
@@ -157,10 +158,31 @@ class State implements LedgerState {
   handleOf(communityId: string): string | undefined {
     if (this.byId?.lines !== this.lines) {
       const map = new Map<string, string>();
-      for (const c of this.communities.values()) if (c.community_id !== undefined) map.set(c.community_id, c.key);
+      // A conflicted community's id is another's: never a name for it.
+      for (const c of this.communities.values()) if (c.community_id !== undefined && c.held_by === undefined) map.set(c.community_id, c.key);
       this.byId = { lines: this.lines, map };
     }
     return this.byId.map.get(communityId);
+  }
+
+  /** Which created or adopted community holds each community_id, first holder first. */
+  readonly #communityIds = new Map<string, ItemState>();
+
+  /**
+   * A community's `created` line with an id another community already holds is a conflict, even
+   * without the `conflict` line the run writes after it (a run killed between the two): its groups
+   * must never be created under the other's id.
+   */
+  #holdCommunityId(s: ItemState, event: LedgerEvent['event']): void {
+    if (s.held_by !== undefined || (event !== 'created' && event !== 'adopted')) return;
+    const id = s.community_id!;
+    const holder = this.#communityIds.get(id);
+    if (holder === undefined || holder === s || (holder.status !== 'created' && holder.status !== 'adopted')) {
+      this.#communityIds.set(id, s);
+    } else if (event === 'created') {
+      s.status = 'conflict';
+      s.held_by = `community ${holder.key}`;
+    }
   }
 
   apply(e: LedgerEvent): ItemState {
@@ -196,6 +218,8 @@ class State implements LedgerState {
         hash: undefined,
         updated_at: e.at,
         run,
+        held_by: undefined,
+        earlier: undefined,
       };
       map.set(e.key, s);
       this.order.push(s);
@@ -206,6 +230,9 @@ class State implements LedgerState {
       s.inFlight = true;
       if (e.chat_id != null) s.sent_chat_id = e.chat_id;
     } else {
+      // An id this line replaces is kept (compaction writes it back): no id is ever dropped.
+      if (replacesIds(s, e)) (s.earlier ??= []).push(earlierIds(s));
+      const carriesIds = e.community_id != null || e.chat_id != null || e.group_id != null;
       s.status = e.event;
       s.inFlight = false;
       if (e.attempts != null) s.attempts += e.attempts;
@@ -214,6 +241,9 @@ class State implements LedgerState {
       if (e.chat_id != null) s.chat_id = e.chat_id;
       if (e.group_id != null) s.group_id = e.group_id;
       if (e.share_url != null) s.share_url = e.share_url;
+      if (e.held_by != null) s.held_by = e.held_by;
+      else if (carriesIds) s.held_by = undefined;
+      if (kind === 'community' && s.community_id !== undefined) this.#holdCommunityId(s, e.event);
       // Error fields describe the latest outcome only: a `created` after a `failed` clears them.
       s.status_code = e.status ?? undefined;
       s.error_code = e.code ?? undefined;
@@ -225,6 +255,25 @@ class State implements LedgerState {
     s.run = run;
     return s;
   }
+}
+
+/** True when `e` gives the item an id other than one it holds. */
+function replacesIds(s: ItemState, e: LedgerEvent): boolean {
+  return (
+    (e.community_id != null && s.community_id !== undefined && e.community_id !== s.community_id) ||
+    (e.chat_id != null && s.chat_id !== undefined && e.chat_id !== s.chat_id) ||
+    (e.group_id != null && s.group_id !== undefined && e.group_id !== s.group_id)
+  );
+}
+
+function earlierIds(s: ItemState): EarlierIds {
+  const out: EarlierIds = { event: s.status!, at: s.updated_at, run: s.run };
+  if (s.community_id !== undefined) out.community_id = s.community_id;
+  if (s.chat_id !== undefined) out.chat_id = s.chat_id;
+  if (s.group_id !== undefined) out.group_id = s.group_id;
+  if (s.share_url !== undefined) out.share_url = s.share_url;
+  if (s.held_by !== undefined) out.held_by = s.held_by;
+  return out;
 }
 
 /** A fresh, empty state (a ledger that does not exist yet). */
@@ -265,6 +314,7 @@ function shapeProblem(o: any): string | undefined {
     case 'adopted':
     case 'absent':
     case 'abandoned':
+    case 'conflict':
       break;
     default:
       return `unknown event ${JSON.stringify(o.event)}`;
@@ -277,6 +327,7 @@ function shapeProblem(o: any): string | undefined {
   if (o.chat_id != null && typeof o.chat_id !== 'string') return '"chat_id" is not a string';
   if (o.group_id != null && typeof o.group_id !== 'string') return '"group_id" is not a string';
   if (o.share_url != null && typeof o.share_url !== 'string') return '"share_url" is not a string';
+  if (o.held_by != null && typeof o.held_by !== 'string') return '"held_by" is not a string';
   if (o.hash != null && typeof o.hash !== 'string') return '"hash" is not a string';
   if (o.name != null && typeof o.name !== 'string') return '"name" is not a string';
   if (o.code != null && typeof o.code !== 'string') return '"code" is not a string';

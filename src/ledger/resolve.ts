@@ -28,6 +28,11 @@ export const RESOLVE_BY = 'ledger resolve';
 /** The kind each action applies to; undefined: either. */
 const ACTION_KIND: Record<Resolution['action'], Kind | undefined> = { created: 'group', absent: 'group', adopt: 'community', abandon: undefined };
 
+/** An item whose answer carried another item's id (`held_by`), not yet settled by a person. */
+export function isConflict(s: ItemState | undefined): boolean {
+  return s !== undefined && s.status === 'conflict' && !s.inFlight;
+}
+
 /** A group whose send may have created it: answered in doubt, or in flight when a run died. */
 export function isInDoubt(s: ItemState | undefined): boolean {
   return s !== undefined && s.kind === 'group' && (s.status === 'in_doubt' || s.inFlight || s.status === undefined);
@@ -43,10 +48,21 @@ export function refusal(kind: Kind, key: string, s: ItemState | undefined, resol
     case 'created':
     case 'absent':
       if (kind !== 'group') return `${what}: --${resolution.action} is for groups in doubt (a community is never in doubt: re-sending it is safe, its handle is unique)`;
+      // A conflicted group exists (its answer was a 200): a person gives the chat_id it really has.
+      if (isConflict(s)) {
+        if (resolution.action === 'absent') return `${what}: it was created (its answer carried another group's ids): give its own chat_id with --created <chat_id>, or --abandon`;
+        if (resolution.chatId === undefined) return `${what}: give the chat_id it has in Genuin: --created <chat_id>`;
+        if (resolution.chatId === s!.chat_id) return `${what}: chat_id ${resolution.chatId} is the one ${s!.held_by} holds: give this group's own`;
+        return undefined;
+      }
       if (!isInDoubt(s)) return `${what}, not in doubt: nothing to resolve`;
       return undefined;
     case 'adopt':
       if (kind !== 'community') return `${what}: --community-id is for a community whose handle exists with an unknown id`;
+      if (isConflict(s)) {
+        if (resolution.communityId === s!.community_id) return `${what}: community_id ${resolution.communityId} is the one ${s!.held_by} holds: give this community's own`;
+        return undefined;
+      }
       if (s?.status !== 'exists' || s.inFlight) return `${what}, not "exists": --community-id adopts a community whose handle exists with an unknown id`;
       return undefined;
     case 'abandon':
@@ -112,6 +128,11 @@ export async function resolveIn(store: LedgerStore, key: string, resolution: Res
     const item = state.get(kind, key);
     const refused = refusal(kind, key, item, resolution);
     if (refused !== undefined) throw new ConfigError(refused);
+    // Settling a conflict with an id another community holds would only make another conflict.
+    if (resolution.action === 'adopt' && isConflict(item)) {
+      const holder = state.handleOf(resolution.communityId);
+      if (holder !== undefined && holder !== key) throw new ConfigError(`community ${key}: community_id ${resolution.communityId} is the one the ledger holds for community ${holder}: give this community's own`);
+    }
 
     let chatId = resolution.action === 'created' ? resolution.chatId : undefined;
     if (resolution.action === 'created') {

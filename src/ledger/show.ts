@@ -82,6 +82,7 @@ export function historyLine(e: LedgerEvent): string {
     if (s) parts.push(s);
   }
   parts.push(...ids(e));
+  if (e.held_by) parts.push(`held by ${e.held_by}`);
   if (e.attempts != null && e.attempts > 1) parts.push(`(stands for ${e.attempts} attempts)`);
   parts.push(`run ${e.run}`);
   if (e.by) parts.push(`by ${e.by}`);
@@ -115,5 +116,7 @@ export function stateWords(s: ItemState | undefined): string {
       return 'marked absent by a person (the next run sends it)';
     case 'abandoned':
       return s.error_message ? `abandoned by a person (${s.error_message})` : 'abandoned by a person';
+    case 'conflict':
+      return `a conflict: its answer carried ${idText || 'ids'} the ledger holds for ${s.held_by ?? 'another item'}`;
   }
 }

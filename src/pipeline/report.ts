@@ -9,7 +9,7 @@ import { makePlan } from '../plan/make-plan.js';
 import type { Plan } from '../plan/plan.js';
 import { failedItems, type FailedItem } from '../report/failed-items.js';
 import { manifestRow, type ManifestRow } from '../report/manifest-csv.js';
-import { reportRows, reportRowsWithPlan, unresolvedRows, type ReportRow } from '../report/rows.js';
+import { conflictHolders, reportRows, reportRowsWithPlan, unresolvedRows, type ReportRow } from '../report/rows.js';
 import { communitySummaries, type CommunitySummary } from '../report/by-community.js';
 import type { Observers } from './observers.js';
 
@@ -45,7 +45,7 @@ export async function reportLedger(files: string[], config: ReportConfig, option
     return { ledgerPath: config.ledgerPath, rows: reportRowsWithPlan(state, plan) };
   }
   const rows = reportRows(state);
-  return { ledgerPath: config.ledgerPath, rows: options.failed ? unresolvedRows(rows) : rows };
+  return { ledgerPath: config.ledgerPath, rows: options.failed ? unresolvedRows(rows, conflictHolders(state)) : rows };
 }
 
 /**

@@ -4,7 +4,7 @@ import type { ItemKind } from '../api/schema.js';
 import type { ManifestEntry } from '../manifest/entry.js';
 import type { ItemState } from '../ledger/event.js';
 import { detach } from '../detach.js';
-import { REASON } from '../status.js';
+import { carriedIds, REASON } from '../status.js';
 import { bodyHash } from './body-hash.js';
 import { foundOrMoved, recordedName, type DroppedItem } from './identity-check.js';
 import { GroupKeys } from './item-key.js';
@@ -40,7 +40,7 @@ export interface PlanItem {
   communityId?: string;
   /** Why the item is skipped, blocked or in doubt, in words for a person. */
   reason?: string;
-  /** The ledger status behind a skip (`created`, `exists`, `adopted`). */
+  /** The ledger status behind a skip (`created`, `exists`, `adopted`), or behind a block (`conflict`). */
   done?: string;
   /** Set when the entry changed after the item was created. */
   drift?: boolean;
@@ -238,6 +238,11 @@ export class PlanBuilder {
       else c.action = 'adopt';
       return;
     }
+    // Its answer carried another community's id: nothing goes under it until a person settles it.
+    if (state?.status === 'conflict') {
+      conflicted(c, state);
+      return;
+    }
     if (state?.status === 'created') {
       c.communityId = state.community_id;
       skip(c, 'created'); // drift was checked in add()
@@ -264,6 +269,10 @@ export class PlanBuilder {
       abandoned(g, state);
       return;
     }
+    if (state?.status === 'conflict') {
+      conflicted(g, state);
+      return;
+    }
     if (state?.sent_chat_id !== undefined) g.sentChatId = state.sent_chat_id;
     // A send that crashed mid-flight is as doubtful as one that lost its answer.
     if (state && (state.status === 'in_doubt' || state.inFlight)) {
@@ -286,6 +295,10 @@ export class PlanBuilder {
       // and its groups go with it (docs/recovery.md), not under that id.
       if (parent.done === 'abandoned') {
         parentAbandoned(g, handle);
+        return;
+      }
+      if (parent.done === 'conflict') {
+        parentConflicted(g, handle, this.ledger.get('community', handle));
         return;
       }
       if (parent.communityId && (parent.action === 'skip' || parent.action === 'adopt')) {
@@ -311,6 +324,10 @@ export class PlanBuilder {
       parentAbandoned(g, handle);
       return;
     }
+    if (known?.status === 'conflict') {
+      parentConflicted(g, handle, known);
+      return;
+    }
     block(g, handle);
   }
 
@@ -331,6 +348,18 @@ function abandoned(item: PlanItem, state: ItemState): void {
 function parentAbandoned(g: PlanItem, handle: string): void {
   skip(g, 'abandoned');
   g.reason = REASON.parentAbandoned(handle);
+}
+
+/** An item whose answer carried another item's id (a `conflict`): blocked until a person settles it. */
+function conflicted(item: PlanItem, state: ItemState): void {
+  item.action = 'blocked';
+  item.done = 'conflict';
+  item.reason = REASON.conflict(item.kind, item.key, carriedIds(state), state.held_by ?? 'another item');
+}
+
+function parentConflicted(g: PlanItem, handle: string, parent: ItemState | undefined): void {
+  g.action = 'blocked';
+  g.reason = REASON.blockedByConflict(handle, parent?.held_by ?? 'another item');
 }
 
 function block(g: PlanItem, handle: string): void {

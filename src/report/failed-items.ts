@@ -1,11 +1,13 @@
 // The manifest items that need a person after a run, joined from the plan (which knows each
 // item's manifest entry) and the ledger (which knows what happened): the rows of the "error
 // file" that `report --failed <manifests>` writes for fixing and re-applying.
+import { stateKey } from '../ledger/event.js';
 import type { LedgerState } from '../ledger/replay.js';
-import { REASON, type Status } from '../status.js';
+import { conflictHolders } from './rows.js';
+import { carriedIds, REASON, type Status } from '../status.js';
 import type { Plan, PlanItem } from '../plan/plan.js';
 
-export type FailedStatus = Extract<Status, 'failed' | 'in_doubt' | 'in_flight' | 'exists' | 'blocked'>;
+export type FailedStatus = Extract<Status, 'failed' | 'in_doubt' | 'in_flight' | 'exists' | 'blocked' | 'conflict'>;
 
 export interface FailedItem {
   item: PlanItem;
@@ -36,11 +38,21 @@ function serverSaid(state: { status_code?: number; error_code?: string; error_me
 export function failedItems(plan: Plan, ledger: LedgerState): FailedItem[] {
   const picked = new Map<PlanItem, FailedItem>();
   const parents = new Set<string>();
+  // Both sides of a conflict: the item that carried another's id (blocked, done `conflict`) and the item holding it.
+  const holders = conflictHolders(ledger);
+  for (const item of plan.items) {
+    const other = holders.size > 0 ? holders.get(stateKey(item.kind, item.key)) : undefined;
+    if (other !== undefined && item.action !== 'blocked') {
+      picked.set(item, { item, status: 'conflict', reason: REASON.holdsConflictedId(carriedIds(ledger.get(item.kind, item.key) ?? {}), other.join(', ')) });
+    }
+  }
   for (const item of plan.items) {
     if (item.kind !== 'community') continue;
     const state = ledger.get('community', item.key);
     let found: FailedItem | undefined;
-    if (item.action === 'skip' && item.done === 'exists') {
+    if (item.action === 'blocked' && item.done === 'conflict') {
+      found = { item, status: 'conflict', reason: item.reason! };
+    } else if (item.action === 'skip' && item.done === 'exists') {
       found = { item, status: 'exists', reason: item.reason ?? REASON.existsCommunity(item.key) };
     } else if (item.action === 'create' && state?.inFlight) {
       found = { item, status: 'in_flight', reason: REASON.inFlightCommunity };
@@ -62,7 +74,7 @@ export function failedItems(plan: Plan, ledger: LedgerState): FailedItem[] {
       // Still in doubt: the next run resends it with the same chat_id, which a person may also settle first.
       picked.set(item, { item, status: state?.inFlight ? 'in_flight' : 'in_doubt', reason: REASON.resendWithChatId(item.key, item.sentChatId!) });
     } else if (item.action === 'blocked') {
-      picked.set(item, { item, status: 'blocked', reason: item.reason! });
+      picked.set(item, { item, status: item.done === 'conflict' ? 'conflict' : 'blocked', reason: item.reason! });
     } else if (item.action === 'create' && state?.status === 'failed') {
       picked.set(item, { item, status: 'failed', reason: serverSaid(state) });
     } else if (item.action === 'create' && !item.communityId && item.handle !== undefined && parents.has(item.handle)) {

@@ -2,7 +2,7 @@
 // knows about: blocked groups), the shape both exports (CSV, JSON) print. Columns defined once.
 import { stateKey } from '../ledger/event.js';
 import { parseGroupKey } from '../plan/item-key.js';
-import { REASON, REPORT_FAILED, type Status } from '../status.js';
+import { carriedIds, REASON, REPORT_FAILED, type Status } from '../status.js';
 import type { LedgerState } from '../ledger/replay.js';
 import type { Plan, PlanItem } from '../plan/plan.js';
 
@@ -53,7 +53,11 @@ export const UNRESOLVED_STATUSES: ReadonlySet<ReportStatus> = REPORT_FAILED;
  * Missing values are null (JSON) and empty cells (CSV).
  */
 export function* reportRows(state: LedgerState): Generator<ReportRow> {
+  const holders = conflictHolders(state);
   for (const s of state.items.values()) {
+    const other = holders.size > 0 ? holders.get(stateKey(s.kind, s.key)) : undefined;
+    // The other side of a conflict says so: a person looks at both.
+    const note = other !== undefined && s.error_message === undefined ? REASON.holdsConflictedId(carriedIds(s), other.join(', ')) : undefined;
     yield {
       kind: s.kind,
       key: s.key,
@@ -63,7 +67,7 @@ export function* reportRows(state: LedgerState): Generator<ReportRow> {
       group_id: s.group_id ?? null,
       share_url: s.share_url ?? null,
       error_code: s.error_code ?? null,
-      error_message: s.error_message ?? null,
+      error_message: s.error_message ?? note ?? null,
       attempts: s.attempts,
       updated_at: s.updated_at,
     };
@@ -82,23 +86,43 @@ function parentId(state: LedgerState, key: string): string | undefined {
   return community ? community.community_id : parent;
 }
 
+/**
+ * The items that hold an id a conflict carried (by `stateKey`), with the conflicted items
+ * (`kind key`) that carried it: the report lists both sides of every conflict.
+ */
+export function conflictHolders(state: LedgerState): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const s of state.items.values()) {
+    if (s.held_by === undefined) continue;
+    const space = s.held_by.indexOf(' ');
+    const kind = s.held_by.slice(0, space) === 'group' ? 'group' : 'community';
+    const k = stateKey(kind, s.held_by.slice(space + 1));
+    out.set(k, [...(out.get(k) ?? []), `${s.kind} ${s.key}`]);
+  }
+  return out;
+}
+
 export function isUnresolved(row: ReportRow): boolean {
   return UNRESOLVED_STATUSES.has(row.status);
 }
 
-/** The rows `--failed` prints: failed, in doubt, in flight (or blocked, in rows made with the plan). */
-export function* unresolvedRows(rows: Iterable<ReportRow>): Generator<ReportRow> {
-  for (const row of rows) if (isUnresolved(row)) yield row;
+/**
+ * The rows `--failed` prints: failed, in doubt, in flight, conflict (or blocked, in rows made with
+ * the plan), and the items that hold an id a conflict carried (`conflictHolders`): both sides.
+ */
+export function* unresolvedRows(rows: Iterable<ReportRow>, holders: ReadonlyMap<string, string[]> = new Map()): Generator<ReportRow> {
+  for (const row of rows) if (isUnresolved(row) || holders.has(stateKey(row.kind, row.key))) yield row;
 }
 
 /**
  * A plan item that has a report row even without a ledger line, or that overrides its ledger row:
- * a group the plan blocks (its parent's id is unknown); a group that waits for a parent this run
- * would create again, because the ledger has that parent failed or in flight (the run that wrote
- * it counted the group as blocked, and wrote nothing for it); a group skipped with its abandoned community.
+ * a group the plan blocks (its parent's id is unknown), or a conflicted item the plan keeps
+ * blocked; a group that waits for a parent this run would create again, because the ledger has
+ * that parent failed or in flight (the run that wrote it counted the group as blocked, and wrote
+ * nothing for it); a group skipped with its abandoned community.
  */
-function planRow(item: PlanItem, state: LedgerState): { status: 'blocked' | 'abandoned'; reason?: string } | undefined {
-  if (item.action === 'blocked') return { status: 'blocked', reason: item.reason };
+function planRow(item: PlanItem, state: LedgerState): { status: 'blocked' | 'abandoned' | 'conflict'; reason?: string } | undefined {
+  if (item.action === 'blocked') return { status: item.done === 'conflict' ? 'conflict' : 'blocked', reason: item.reason };
   // A group skipped with its abandoned community has no line of its own.
   if (item.action === 'skip' && item.done === 'abandoned') return { status: 'abandoned', reason: item.reason };
   if (item.kind === 'group' && item.action === 'create' && item.communityId === undefined && item.handle !== undefined) {
@@ -117,7 +141,7 @@ function planRow(item: PlanItem, state: LedgerState): { status: 'blocked' | 'aba
  * rows in manifest order.
  */
 export function* reportRowsWithPlan(state: LedgerState, plan: Plan): Generator<ReportRow> {
-  const fromPlan = new Map<string, { item: PlanItem; status: 'blocked' | 'abandoned'; reason?: string }>();
+  const fromPlan = new Map<string, { item: PlanItem; status: 'blocked' | 'abandoned' | 'conflict'; reason?: string }>();
   for (const item of plan.items) {
     const row = planRow(item, state);
     if (row !== undefined) fromPlan.set(stateKey(item.kind, item.key), { item, ...row });

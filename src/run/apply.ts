@@ -15,7 +15,7 @@ import { makePlan } from '../plan/make-plan.js';
 import type { Plan } from '../plan/plan.js';
 import type { RunConfig } from '../config/run-config.js';
 import { checkApiUrl, suggestApiBase } from '../config/api-target.js';
-import { Executor } from './executor.js';
+import { Executor, type IdField } from './executor.js';
 import { holdProfile } from './chat-id-trust.js';
 import type { RunSummary } from './summary.js';
 
@@ -164,17 +164,22 @@ function apiOf(config: RunConfig, target: ApiTarget | undefined): ApiTarget {
  * Which item the ledger holds each id for, built on the first question: a rerun that creates
  * nothing never pays for it.
  */
-function idIndex(ledger: LedgerState): (id: string) => string | undefined {
+function idIndex(ledger: LedgerState): (field: IdField, id: string) => string | undefined {
   let index: Map<string, string> | undefined;
-  return (id) => {
+  return (field, id) => {
     if (!index) {
       index = new Map();
+      const hold = (ids: Partial<Record<IdField, string>>, owner: string) => {
+        for (const f of ['community_id', 'chat_id', 'group_id'] as const) if (ids[f] && !index!.has(`${f}\t${ids[f]}`)) index!.set(`${f}\t${ids[f]}`, owner);
+      };
       for (const s of ledger.items.values()) {
-        if (s.status !== 'created' && s.status !== 'adopted') continue;
+        // A conflicted item's ids are another's; ids an item held before a later answer replaced them are still its.
+        if (s.held_by !== undefined) continue;
         const owner = `${s.kind} ${s.key}`;
-        for (const held of [s.community_id, s.chat_id, s.group_id]) if (held) index.set(held, owner);
+        for (const e of s.earlier ?? []) if (e.held_by === undefined) hold(e, owner);
+        if (s.status === 'created' || s.status === 'adopted') hold(s, owner);
       }
     }
-    return index.get(id);
+    return index.get(`${field}\t${id}`);
   };
 }

@@ -15,7 +15,7 @@ import { deriveChatId } from '../plan/chat-id.js';
 import { parseGroupKey } from '../plan/item-key.js';
 import type { Plan, PlanItem } from '../plan/plan.js';
 import { GenuinError, LedgerError } from '../errors.js';
-import { OUTCOME_EVENT, REASON } from '../status.js';
+import { carriedIds, OUTCOME_EVENT, REASON } from '../status.js';
 import { gaveUp, nextStep, recordedBeforeResend, type RetryOutcome, type SendState } from './next-step.js';
 import { fatalError, SetupCheck } from './setup-check.js';
 import { TokenGate } from './token-gate.js';
@@ -83,8 +83,11 @@ export interface ExecutorOptions {
   deriveChatIds?: boolean;
   /** Resend groups after 5xx answers that do not prove nothing was created (`--retry-group-5xx`). */
   retryGroup5xx?: boolean;
-  /** The item (`kind key`) the ledger already holds an id for, if any. */
-  idOwner?: (id: string) => string | undefined;
+  /**
+   * The item (`kind key`) the ledger already holds an id for, if any. Asked per field: a server
+   * may number communities and groups apart, so community_id 5 and group_id 5 are not one id.
+   */
+  idOwner?: (field: IdField, id: string) => string | undefined;
   /**
    * Gets a new token into the client (GENUIN_API_KEY/SECRET, GENUIN_ACCESS_TOKEN_COMMAND). A
    * request refused with 401 is then resent once with it; without this a 401 stops the run.
@@ -182,7 +185,7 @@ export class Executor extends EventEmitter {
   #throttled = 0;
   readonly #unresolved: UnresolvedItem[] = [];
   readonly #conflicts: IdConflict[] = [];
-  /** Ids created in this run, by the item that got them. */
+  /** Ids created in this run (`field\tid`), by the item that got them. */
   readonly #idsThisRun = new Map<string, string>();
   #walk?: Walk;
   #chatIdsHonoured: boolean | undefined;
@@ -337,8 +340,9 @@ export class Executor extends EventEmitter {
           if (item.done === 'exists') this.#unresolved.push({ item, status: 'exists', reason: item.reason! });
           break;
         case 'blocked':
-          this.#count(item, 'blocked');
-          this.#unresolved.push({ item, status: 'blocked', reason: item.reason! });
+          // A conflict an earlier run recorded is still one: counted as such until a person settles it.
+          this.#count(item, item.done === 'conflict' ? 'conflict' : 'blocked');
+          this.#unresolved.push({ item, status: item.done === 'conflict' ? 'conflict' : 'blocked', reason: item.reason! });
           break;
         case 'in_doubt':
           this.#count(item, 'in_doubt');
@@ -479,15 +483,17 @@ export class Executor extends EventEmitter {
     return this.#settle(item, outcome, attempt, gaveUpRetries);
   }
 
-  #settle(item: PlanItem, outcome: Outcome, attempts: number, gaveUpRetries: boolean): void {
+  async #settle(item: PlanItem, outcome: Outcome, attempts: number, gaveUpRetries: boolean): Promise<void> {
     this.#walk!.settle(item);
     this.emit('settled', { item, outcome, attempts, gaveUp: gaveUpRetries } satisfies SettledEvent);
     switch (outcome.type) {
-      case 'created':
+      case 'created': {
+        const conflict = this.#checkIds(item, outcome.ids);
+        if (conflict) return this.#conflict(item, outcome.ids, conflict);
         this.#count(item, 'created');
-        this.#checkIds(item, outcome.ids);
         if (item.kind === 'community') this.#release(item, outcome.ids.community_id!);
         return;
+      }
       case 'exists':
         this.#count(item, 'exists');
         this.#unresolvedParent(item, 'exists', REASON.existsCommunity(item.key));
@@ -630,20 +636,46 @@ export class Executor extends EventEmitter {
     }
   }
 
-  /** An id the server handed out that the ledger already holds for another item is reported. */
-  #checkIds(item: PlanItem, ids: CreatedIds): void {
+  /**
+   * The first id of an answer that the ledger (or this run) already holds for another item, if
+   * any; every such id is reported. The ids of an answer that has one are not the item's own, so
+   * none of them is taken as held by it.
+   */
+  #checkIds(item: PlanItem, ids: CreatedIds): IdConflict | undefined {
     const me = `${item.kind} ${item.key}`;
-    for (const id of [ids.community_id, ids.chat_id, ids.group_id]) {
+    let first: IdConflict | undefined;
+    for (const field of ID_FIELDS) {
+      const id = ids[field];
       if (!id) continue;
-      const owner = this.#o.idOwner?.(id) ?? this.#idsThisRun.get(id);
-      if (owner !== undefined && owner !== me) {
-        const conflict: IdConflict = { item, id, heldBy: owner };
-        this.#conflicts.push(conflict);
-        this.emit('conflict', conflict);
-      } else {
-        this.#idsThisRun.set(id, me);
-      }
+      const owner = this.#o.idOwner?.(field, id) ?? this.#idsThisRun.get(`${field}\t${id}`);
+      if (owner === undefined || owner === me) continue;
+      const conflict: IdConflict = { item, id, heldBy: owner };
+      first ??= conflict;
+      this.#conflicts.push(conflict);
+      this.emit('conflict', conflict);
     }
+    if (!first) for (const field of ID_FIELDS) if (ids[field]) this.#idsThisRun.set(`${field}\t${ids[field]}`, me);
+    return first;
+  }
+
+  /**
+   * An answer that carried another item's id: recorded as a `conflict` line with every id it
+   * carried (never dropped) and the item that holds them; nothing is created under it (a
+   * community's groups are blocked, naming both), and it waits for a person (`ledger resolve`).
+   */
+  async #conflict(item: PlanItem, ids: CreatedIds, conflict: IdConflict): Promise<void> {
+    const carried = carriedIds(ids);
+    const reason = REASON.conflict(item.kind, item.key, carried, conflict.heldBy);
+    this.#count(item, 'conflict');
+    this.#unresolved.push({ item, status: 'conflict', reason });
+    const why = item.kind === 'community' ? REASON.blockedByConflict(item.key, conflict.heldBy) : undefined;
+    for (const child of item.kind === 'community' ? this.#walk!.release(item) : []) {
+      this.#walk!.settle(child);
+      this.#count(child, 'blocked');
+      this.#unresolved.push({ item: child, status: 'blocked', reason: why! });
+      this.emit('blocked', child, why!);
+    }
+    await this.#append(this.#line(item, 'conflict', { ...ids, held_by: conflict.heldBy, message: `its answer carried ${carried}, which the ledger holds for ${conflict.heldBy}` }));
   }
 
   /** One more item of `item`'s kind ends as `key`: the run's tally and its kind's. */
@@ -672,6 +704,10 @@ export class Executor extends EventEmitter {
     }
   }
 }
+
+/** The ids an answer may carry, each compared only with ids of the same field. */
+export type IdField = 'community_id' | 'chat_id' | 'group_id';
+const ID_FIELDS: readonly IdField[] = ['community_id', 'chat_id', 'group_id'];
 
 /** The chat_id a group's manifest gives, read from its serialised body. */
 function manifestChatId(body: string): string | undefined {

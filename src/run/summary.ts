@@ -10,12 +10,12 @@ import type { PlanItem } from '../plan/plan.js';
 export type Tally = Record<TallyKey, number>;
 
 export function emptyTally(): Tally {
-  return { created: 0, exists: 0, adopted: 0, failed: 0, in_doubt: 0, blocked: 0, skipped: 0, not_started: 0 };
+  return { created: 0, exists: 0, adopted: 0, failed: 0, in_doubt: 0, conflict: 0, blocked: 0, skipped: 0, not_started: 0 };
 }
 
 export interface UnresolvedItem {
   item: PlanItem;
-  status: 'exists' | 'failed' | 'in_doubt' | 'blocked';
+  status: 'exists' | 'failed' | 'in_doubt' | 'blocked' | 'conflict';
   /** What happened and what to do, in words for a person. */
   reason: string;
 }
@@ -61,5 +61,5 @@ export interface RunSummary {
  */
 export function isComplete(summary: RunSummary): boolean {
   const t = summary.tally;
-  return t.failed === 0 && t.in_doubt === 0 && t.blocked === 0 && t.not_started === 0 && summary.conflicts.length === 0 && !summary.stopped;
+  return t.failed === 0 && t.in_doubt === 0 && t.conflict === 0 && t.blocked === 0 && t.not_started === 0 && summary.conflicts.length === 0 && !summary.stopped;
 }

@@ -3,6 +3,7 @@
 import type { Endpoint } from './faults.js';
 import { ANSWERS, communityCreated, groupCreated, type Answer } from './responses.js';
 import type { ChatIdMode } from './options.js';
+import type { CommunityRecord, GroupRecord } from './state.js';
 import type { State } from './state.js';
 
 /**
@@ -19,12 +20,30 @@ export const TRIGGERS = {
 export interface EndpointContext {
   state: State;
   newId: () => string;
+  /** Makes the ids of created items (community_id, group_id, a chat_id the simulator makes). */
+  newItemId: () => string;
+  /** Those ids go out as JSON numbers (`numericIds`). */
+  numericIds: boolean;
   knownCategories: ReadonlySet<number>;
   /** What a client's chat_id does: kept and unique (`refuse`), kept only (`echo`), or replaced (`ignore`). */
   chatIds: ChatIdMode;
 }
 
-export type CreateOutcome = { created: true; response: unknown } | { created: false; answer: Answer };
+export type CreateOutcome =
+  | {
+      created: true;
+      response: unknown;
+      /** The answer with the ids of the latest other item of its kind (`duplicate-id`), or the plain one when there is none. */
+      withHeldIds: () => unknown;
+    }
+  | { created: false; answer: Answer };
+
+/** The latest value of `items` other than `self`. */
+function latestOther<T>(items: Iterable<T>, self: T): T | undefined {
+  let found: T | undefined;
+  for (const item of items) if (item !== self) found = item;
+  return found;
+}
 
 type Body = Record<string, unknown>;
 
@@ -76,9 +95,13 @@ export function createCommunity(b: Body, ctx: EndpointContext): CreateOutcome {
   if (existing?.some((id) => !ctx.knownCategories.has(id))) return refused(ANSWERS.categoryMissing);
   // Exact, case-sensitive match: the reference does not say handles are case-folded, so we do not guess.
   if (ctx.state.communityByHandle(handle)) return refused(ANSWERS.handleExists);
-  const record = { community_id: ctx.newId(), handle, body: b, created_at: new Date().toISOString() };
+  const record: CommunityRecord = { community_id: ctx.newItemId(), handle, body: b, created_at: new Date().toISOString() };
   ctx.state.addCommunity(record);
-  return { created: true, response: communityCreated(record) };
+  const withHeldIds = () => {
+    const other = latestOther(ctx.state.communities.values(), record);
+    return communityCreated(other ? { ...record, community_id: other.community_id } : record, ctx.numericIds);
+  };
+  return { created: true, response: communityCreated(record, ctx.numericIds), withHeldIds };
 }
 
 export function createGroup(b: Body, ctx: EndpointContext): CreateOutcome {
@@ -98,15 +121,19 @@ export function createGroup(b: Body, ctx: EndpointContext): CreateOutcome {
   // it); `echo` and `ignore` create again, and `duplicates()` shows the group created twice.
   const clientChatId = ctx.chatIds !== 'ignore' && isText(b.chat_id) ? b.chat_id : undefined;
   if (ctx.chatIds === 'refuse' && clientChatId !== undefined && ctx.state.groupByChatId(clientChatId)) return refused(ANSWERS.groupExists);
-  const record = {
-    chat_id: clientChatId ?? ctx.newId(),
-    group_id: ctx.newId(),
+  const record: GroupRecord = {
+    chat_id: clientChatId ?? ctx.newItemId(),
+    group_id: ctx.newItemId(),
     community_id: community.community_id,
     body: b,
     created_at: new Date().toISOString(),
   };
   ctx.state.addGroup(record);
-  return { created: true, response: groupCreated(record, community, ctx.newId) };
+  const withHeldIds = () => {
+    const other = latestOther(ctx.state.groups.values(), record);
+    return groupCreated(other ? { ...record, chat_id: other.chat_id, group_id: other.group_id } : record, community, ctx.newId, ctx.numericIds);
+  };
+  return { created: true, response: groupCreated(record, community, ctx.newId, ctx.numericIds), withHeldIds };
 }
 
 /** What the fault log calls a request: the community handle, or the group name (its chat_id when nameless). */

@@ -48,6 +48,12 @@ export const FAULTS = {
   '500-html-after': { phase: 'post', creates: true },
   /** Created, then the API's own 500 `{"code":"9999",...}`: even a JSON error does not prove nothing happened. */
   '500-json-after': { phase: 'post', creates: true },
+  /**
+   * Created, answered 200 with the ids of the latest other item of its kind (a community's
+   * community_id, a group's chat_id and group_id): an id the client already holds for another item.
+   * The first item of a kind has no other to borrow from and gets its own.
+   */
+  'duplicate-id': { phase: 'post', creates: true },
 } as const satisfies Record<string, { phase: 'pre' | 'post'; creates: boolean }>;
 
 export type FaultKind = keyof typeof FAULTS;

@@ -2,7 +2,7 @@
 // Everything else in this folder is an implementation detail.
 export { Simulator, startSimulator } from './server.js';
 export { DEFAULT_OPTIONS, MAX_BODY_BYTES, SimulatorOptionsError, resolveOptions } from './options.js';
-export type { RateLimit, ResolvedOptions, SimulatorOptions } from './options.js';
+export type { NumericIds, RateLimit, ResolvedOptions, SimulatorOptions } from './options.js';
 export { BURST_FOLLOWERS, FAULT_KINDS, FAULTS, isFaultKind } from './faults.js';
 export type { Endpoint, FaultKind, FaultProbabilities } from './faults.js';
 export { TRIGGERS } from './endpoints.js';

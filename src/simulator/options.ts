@@ -46,10 +46,17 @@ export interface SimulatorOptions {
    * chat_id for every group. `configure` can change it mid-run. Default `refuse`.
    */
   chatIds?: ChatIdMode;
+  /**
+   * Hand out community_id, group_id and the chat_ids it makes as JSON numbers, like a server whose ids
+   * are integers: `'safe'` below 2^53, `'big'` 19 digits (beyond 2^53, where a JS number loses digits).
+   * Requests may name them as text. Default `'off'` (UUID strings).
+   */
+  numericIds?: NumericIds;
 }
 
 export const CHAT_ID_MODES = ['refuse', 'echo', 'ignore'] as const;
 export type ChatIdMode = (typeof CHAT_ID_MODES)[number];
+export type NumericIds = 'off' | 'safe' | 'big';
 
 export type ResolvedOptions = { readonly [K in keyof SimulatorOptions]-?: Exclude<SimulatorOptions[K], undefined> };
 
@@ -68,6 +75,7 @@ export const DEFAULT_OPTIONS: ResolvedOptions = Object.freeze({
   hugeBodyBytes: 20 * 1024 * 1024,
   knownCategoryIds: Object.freeze(Array.from({ length: 50 }, (_, i) => i + 1)),
   chatIds: 'refuse',
+  numericIds: 'off',
 });
 
 /** Largest request body the API endpoints accept (413 beyond). */
@@ -135,6 +143,7 @@ const CHECKS: { [K in keyof ResolvedOptions]: (v: unknown) => ResolvedOptions[K]
   knownCategoryIds: (v) =>
     Array.isArray(v) && v.every((id) => Number.isInteger(id)) ? [...(v as number[])] : fail('knownCategoryIds must be an array of integers'),
   chatIds: (v) => ((CHAT_ID_MODES as readonly unknown[]).includes(v) ? (v as ChatIdMode) : fail(`chatIds must be one of ${CHAT_ID_MODES.join(', ')}`)),
+  numericIds: (v) => (v === 'off' || v === 'safe' || v === 'big' ? v : fail("numericIds must be 'off', 'safe' or 'big'")),
 };
 
 /**

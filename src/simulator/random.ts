@@ -31,6 +31,17 @@ function word(random: Random): string {
 }
 
 /** A lowercase uuid with the v4 version and RFC 4122 variant bits set, as the real API's ids look. */
+/** A positive integer below 2^53, as decimal text (two draws: a single one has only 2^32 values). */
+export function safeIntegerId(random: Random): string {
+  return String(Math.floor(random() * 2 ** 21) * 2 ** 32 + Math.floor(random() * 2 ** 32) + 1);
+}
+
+/** A 19-digit integer (1e18 up to 2e18, beyond 2^53 and within a signed 64-bit integer), as decimal text. */
+export function bigIntegerId(random: Random): string {
+  const nine = () => String(Math.floor(random() * 1e9)).padStart(9, '0');
+  return `1${nine()}${nine()}`;
+}
+
 export function uuidV4(random: Random): string {
   const hex = word(random) + word(random) + word(random) + word(random);
   const variant = ((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16);

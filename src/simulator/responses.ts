@@ -93,12 +93,29 @@ function communityDp(c: CommunityRecord): string {
   return `${MEDIA}/profile_images/community/${str(c.body.dp) ?? `${c.community_id}.png`}`;
 }
 
-export function communityCreated(c: CommunityRecord): unknown {
+/**
+ * An id that `answerBytes` writes as a JSON number (a server whose ids are integers): JSON.stringify
+ * cannot write digits beyond 2^53 as a number, so the id travels as marked text until then.
+ */
+const NUMBER_MARK = '\u0001number:';
+const MARKED = /"\\u0001number:([^"]*)"/g;
+const INTEGER = /^-?[1-9][0-9]*$/;
+
+/** How the ids the simulator made appear in an answer: text (UUIDs), or numbers (`numericIds`). */
+export const idOut = (id: string, numeric: boolean): string => (numeric ? NUMBER_MARK + id : id);
+
+/** A success body's bytes: marked ids become JSON numbers (kept as text if they are not integers). */
+export function answerBytes(response: unknown): Buffer {
+  const text = JSON.stringify(response);
+  return Buffer.from(text.includes('u0001number:') ? text.replace(MARKED, (_, id: string) => (INTEGER.test(id) ? id : `"${id}"`)) : text);
+}
+
+export function communityCreated(c: CommunityRecord, numeric = false): unknown {
   return {
     code: 200,
     message: 'XXXX-[Community has been created successfully.]',
     data: {
-      community_id: c.community_id,
+      community_id: idOut(c.community_id, numeric),
       share_url: `${APP}/community/${encodeURIComponent(c.handle)}`,
       dp: communityDp(c),
       banner: `${MEDIA}/community/banner/${str(c.body.banner) ?? `${c.community_id}.png`}`,
@@ -109,8 +126,11 @@ export function communityCreated(c: CommunityRecord): unknown {
   };
 }
 
-/** @param newId makes ids for parts the request did not name (members by phone, the first message). */
-export function groupCreated(g: GroupRecord, c: CommunityRecord, newId: () => string): unknown {
+/**
+ * @param newId makes ids for parts the request did not name (members by phone, the first message).
+ * @param numeric the ids the simulator made (not a chat_id the client sent) are numbers.
+ */
+export function groupCreated(g: GroupRecord, c: CommunityRecord, newId: () => string, numeric = false): unknown {
   const group = obj(g.body.group);
   const name = str(group.name) ?? 'Untitled group';
   const dp = `${MEDIA}/profile_images/group/${str(group.dp) ?? `${g.group_id}.png`}`;
@@ -138,13 +158,13 @@ export function groupCreated(g: GroupRecord, c: CommunityRecord, newId: () => st
     code: 200,
     message: 'Group has been created successfully.',
     data: {
-      chat_id: g.chat_id,
+      chat_id: g.chat_id === g.body.chat_id ? g.chat_id : idOut(g.chat_id, numeric),
       type: g.body.type,
       settings: { discoverable: true, ...obj(g.body.settings) },
       share_url: shareUrl,
       is_welcome_loop: false,
       group: {
-        group_id: g.group_id,
+        group_id: idOut(g.group_id, numeric),
         group_name: name,
         group_description: str(group.description) ?? '',
         color_code: COLOR,
@@ -175,7 +195,7 @@ export function groupCreated(g: GroupRecord, c: CommunityRecord, newId: () => st
         : [],
       brand_id: null,
       community: {
-        community_id: c.community_id,
+        community_id: idOut(c.community_id, numeric),
         handle: c.handle,
         name: str(c.body.name) ?? c.handle,
         description: str(c.body.description) ?? '',

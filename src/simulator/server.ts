@@ -5,9 +5,9 @@ import type { AddressInfo, Socket } from 'node:net';
 import { AUTH_PATH, TOKEN_HEADER, TokenIssuer, checkCredentials } from './auth.js';
 import { createCommunity, createGroup, refOf, type EndpointContext } from './endpoints.js';
 import { FaultInjector, isFaultKind, type Endpoint, type FaultKind } from './faults.js';
-import { MAX_BODY_BYTES, SimulatorOptionsError, resolveOptions, type ResolvedOptions, type SimulatorOptions } from './options.js';
-import { deriveSeed, mulberry32, uuidV4, type Random } from './random.js';
-import { ANSWERS, JSON_TYPE, type Answer } from './responses.js';
+import { MAX_BODY_BYTES, SimulatorOptionsError, resolveOptions, type NumericIds, type ResolvedOptions, type SimulatorOptions } from './options.js';
+import { bigIntegerId, deriveSeed, mulberry32, safeIntegerId, uuidV4, type Random } from './random.js';
+import { ANSWERS, answerBytes, JSON_TYPE, type Answer } from './responses.js';
 import { State } from './state.js';
 import { TokenBucket, retryAfterSeconds } from './token-bucket.js';
 
@@ -93,6 +93,13 @@ function drained(res: ServerResponse): Promise<boolean> {
 }
 
 const ok200 = (body: Buffer): Answer => ({ status: 200, body, contentType: JSON_TYPE });
+
+/** How the ids of created items are made, per `numericIds` (each from the seeded id stream). */
+const ITEM_IDS: Record<NumericIds, (random: Random) => () => string> = {
+  off: (random) => () => uuidV4(random),
+  safe: (random) => () => safeIntegerId(random),
+  big: (random) => () => bigIntegerId(random),
+};
 
 export class Simulator {
   /** What the server holds: the truth tests assert on. */
@@ -231,6 +238,8 @@ export class Simulator {
     return {
       state: this.state,
       newId: () => uuidV4(this.idRandom),
+      newItemId: ITEM_IDS[this.opts.numericIds](() => this.idRandom()),
+      numericIds: this.opts.numericIds !== 'off',
       knownCategories: new Set(this.opts.knownCategoryIds),
       chatIds: this.opts.chatIds,
     };
@@ -262,8 +271,11 @@ export class Simulator {
     const outcome = endpoint === 'community' ? createCommunity(body, this.ctx) : createGroup(body, this.ctx);
     if (!outcome.created) return this.answer(res, outcome.answer);
     const post = this.faults.after(endpoint, decision);
-    if (post !== null) return this.postFault(req, res, endpoint, post, outcome.response, refOf(endpoint, body));
-    return this.answer(res, ok200(Buffer.from(JSON.stringify(outcome.response))));
+    if (post !== null) {
+      const response = post === 'duplicate-id' ? outcome.withHeldIds() : outcome.response;
+      return this.postFault(req, res, endpoint, post, response, refOf(endpoint, body));
+    }
+    return this.answer(res, ok200(answerBytes(outcome.response)));
   }
 
   /**
@@ -349,7 +361,7 @@ export class Simulator {
     ref: string | null,
   ): Promise<void> {
     this.logFault(kind, endpoint, true, ref);
-    const full = Buffer.from(JSON.stringify(response));
+    const full = answerBytes(response);
     switch (kind) {
       case 'reset-after':
         return reset(req.socket);
@@ -376,6 +388,8 @@ export class Simulator {
         return this.answer(res, ANSWERS.internalHtml);
       case '500-json-after':
         return this.answer(res, ANSWERS.unexpected);
+      case 'duplicate-id':
+        return this.answer(res, ok200(full)); // `response` already carries the other item's ids
       default:
         throw new Error(`not a post-processing fault: ${kind}`);
     }

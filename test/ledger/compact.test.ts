@@ -2,7 +2,7 @@ import { lstat, readdir, readFile, readlink, stat, symlink, writeFile } from 'no
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LedgerError } from '../../src/errors.js';
-import { compactLedger } from '../../src/ledger/compact.js';
+import { compactLedger, difference } from '../../src/ledger/compact.js';
 import { acquireLock } from '../../src/ledger/lock.js';
 import { readLedger, type LedgerState } from '../../src/ledger/replay.js';
 import { LedgerWriter } from '../../src/ledger/writer.js';
@@ -127,5 +127,64 @@ describe('compactLedger', () => {
     await compactLedger(path, { onWarning: (m) => warnings.push(m) });
     expect(warnings).toEqual([`removed ${path}.compact-999999-deadbeef.tmp, left by an interrupted compaction of this ledger`]);
     expect(await readdir(dirname(path))).toEqual(['ledger.jsonl']);
+  });
+});
+
+describe('compactLedger: ids that disagree (no id is ever dropped)', () => {
+  /** Two `created` answers for one key with different ids (a conflict a run reported), and a community answered twice. */
+  const disagreeing = () =>
+    lines(
+      ev({ key: 'a', event: 'created', community_id: 'A1' }),
+      ev({ kind: 'group', key: 'a/g', event: 'attempt' }),
+      ev({ kind: 'group', key: 'a/g', event: 'created', chat_id: 'K1', group_id: 'G1', share_url: 'https://s/g1' }),
+      ev({ kind: 'group', key: 'a/g', event: 'attempt', run: 'run-2' }),
+      ev({ kind: 'group', key: 'a/g', event: 'created', run: 'run-2', chat_id: 'K2', group_id: 'G2' }),
+      ev({ kind: 'group', key: 'a/g', event: 'created', run: 'run-3', chat_id: 'K3', group_id: 'G3' }),
+      ev({ key: 'b', event: 'created', community_id: 'B1' }),
+      ev({ key: 'b', event: 'created', run: 'run-2', community_id: 'B2' }),
+      // Another item's id on c's answer: recorded as a conflict, its id kept.
+      ev({ key: 'c', event: 'created', community_id: 'A1' }),
+      ev({ key: 'c', event: 'conflict', community_id: 'A1', held_by: 'community a', message: 'held by community a' }),
+    );
+
+  it('keeps a line for every created answer that disagrees with a later one; replay still ends on the latest', async () => {
+    const path = await tempLedger();
+    await writeFile(path, disagreeing());
+    const before = await readLedger(path);
+    const result = await compactLedger(path);
+    const text = await readFile(path, 'utf8');
+    for (const id of ['G1', 'G2', 'G3', 'K1', 'K2', 'K3', 'B1', 'B2', 'https://s/g1']) expect(text).toContain(`"${id}"`);
+    const after = await readLedger(path);
+    expect(snapshot(after)).toEqual(snapshot(before));
+    expect(after.get('group', 'a/g')).toMatchObject({ status: 'created', chat_id: 'K3', group_id: 'G3' });
+    expect(after.get('group', 'a/g')!.earlier!.map((e) => e.group_id)).toEqual(['G1', 'G2']);
+    expect(after.get('community', 'b')).toMatchObject({ status: 'created', community_id: 'B2' });
+    expect(after.get('community', 'c')).toMatchObject({ status: 'conflict', community_id: 'A1', held_by: 'community a' });
+    // The id c carried is a's, never a name for c.
+    expect(after.handleOf('A1')).toBe('a');
+    expect(result).toMatchObject({ linesBefore: 10, items: 4 });
+    // Compacting again changes nothing.
+    const again = await compactLedger(path);
+    expect(again.linesAfter).toBe(result.linesAfter);
+    expect(await readFile(path, 'utf8')).toBe(text);
+  });
+
+  it("the self-check sees a dropped id: one line per item (today's compaction) would change the state", async () => {
+    const path = await tempLedger();
+    await writeFile(path, disagreeing());
+    const before = await readLedger(path);
+    const onePerItem = await tempLedger();
+    await writeFile(onePerItem, lines(...[...before.items.values()].map((s) => ev({ at: s.updated_at, run: s.run, attempts: s.attempts || undefined, kind: s.kind, key: s.key, event: s.status!, share_url: s.share_url, community_id: s.community_id, chat_id: s.chat_id, group_id: s.group_id, held_by: s.held_by }))));
+    expect(difference(before, await readLedger(onePerItem))).toMatch(/ids it held earlier/);
+  });
+
+  it('a community created with an id another community holds replays as a conflict even without its conflict line (a run killed between the two)', async () => {
+    const path = await tempLedger();
+    await writeFile(path, lines(ev({ key: 'a', event: 'created', community_id: 'A1' }), ev({ key: 'c', event: 'created', community_id: 'A1' })));
+    const state = await readLedger(path);
+    expect(state.get('community', 'c')).toMatchObject({ status: 'conflict', community_id: 'A1', held_by: 'community a' });
+    expect(state.handleOf('A1')).toBe('a');
+    await compactLedger(path);
+    expect(snapshot(await readLedger(path))).toEqual(snapshot(state));
   });
 });

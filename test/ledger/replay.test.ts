@@ -136,11 +136,45 @@ describe('readLedger', () => {
     ['a bad kind', { kind: 'user' }],
     ['a non-string id', { community_id: 42 }],
     ['a missing key', { key: undefined }],
+    ['a held_by that is not text', { event: 'conflict', held_by: 7 }],
   ])('refuses valid JSON of the wrong shape: %s, even on the last line', async (_, patch) => {
     const bad = { ...ev({ key: 'a', event: 'created' }), ...patch };
     const path = await tempLedger();
     await writeFile(path, lines(ev({ key: 'z', event: 'attempt' })) + JSON.stringify(bad) + '\n');
     await expect(readLedger(path)).rejects.toThrow(`ledger ${path}:2: corrupt line`);
+  });
+
+  // [lines, the item's state after them]: conflicts, and ids a later line replaced, are kept.
+  it.each([
+    [
+      'a conflict line: status conflict, the ids it carried, who holds them',
+      [ev({ key: 'a', event: 'created', community_id: 'A' }), ev({ key: 'b', event: 'conflict', community_id: 'A', held_by: 'community a' })],
+      { status: 'conflict', community_id: 'A', held_by: 'community a', earlier: undefined },
+    ],
+    [
+      'a conflict settled by a person: adopted with its own id; the id it carried kept as earlier',
+      [ev({ key: 'b', event: 'conflict', community_id: 'A', held_by: 'community a' }), ev({ key: 'b', event: 'adopted', community_id: 'B', by: 'ledger resolve' })],
+      { status: 'adopted', community_id: 'B', held_by: undefined, earlier: [expect.objectContaining({ event: 'conflict', community_id: 'A', held_by: 'community a' })] },
+    ],
+    [
+      'a conflict abandoned: still held by the other, ids kept',
+      [ev({ key: 'b', event: 'conflict', community_id: 'A', held_by: 'community a' }), ev({ key: 'b', event: 'abandoned', message: 'not ours' })],
+      { status: 'abandoned', community_id: 'A', held_by: 'community a' },
+    ],
+    [
+      'two created lines that disagree: the latest wins, the first kept as earlier',
+      [ev({ kind: 'group', key: 'a/g', event: 'created', chat_id: 'K1', group_id: 'G1' }), ev({ kind: 'group', key: 'a/g', event: 'created', chat_id: 'K2', group_id: 'G2' })],
+      { status: 'created', chat_id: 'K2', group_id: 'G2', earlier: [expect.objectContaining({ event: 'created', chat_id: 'K1', group_id: 'G1' })] },
+    ],
+    [
+      'a later line without ids (a rerun\'s exists) replaces nothing',
+      [ev({ key: 'b', event: 'created', community_id: 'B' }), ev({ key: 'b', event: 'exists', status: 500, code: '5216' })],
+      { status: 'exists', community_id: 'B', earlier: undefined },
+    ],
+  ])('%s', async (_, events, expected) => {
+    const { state } = await replay(lines(...events));
+    const last = events[events.length - 1]!;
+    expect(state.get(last.kind, last.key)).toMatchObject(expected);
   });
 
   it('state.apply folds a new event the same way', async () => {

@@ -24,8 +24,8 @@ const code = fc.oneof(
   fc.integer({ min: -1, max: 100_000 }),
   fc.string({ maxLength: 8 }),
 );
-/** Something in the place of an id: usually right, sometimes empty, a number, null or absent. */
-const idish = fc.oneof(uuid, fc.constantFrom('', null, 0, true), fc.string({ maxLength: 5 }), fc.constant(undefined));
+/** Something in the place of an id: usually right, sometimes empty, a number (an id, kept as text), null or absent. */
+const idish = fc.oneof(uuid, fc.constantFrom('', null, 0, true), fc.integer(), fc.string({ maxLength: 5 }), fc.constant(undefined));
 /** Bodies shaped like the API's (success and error), mutated, plus arbitrary JSON and no body at all. */
 const body = fc.oneof(
   fc.record({ code: fc.constant(200), message: fc.string(), data: fc.record({ community_id: idish, share_url: fc.option(fc.webUrl(), { nil: undefined }) }, { requiredKeys: [] }) }),
@@ -55,7 +55,7 @@ function checkOutcome(k: ItemKind, raw: RawResult, outcome: Outcome): void {
     expect(message.length).toBeLessThan(1000);
   }
   if (outcome.type === 'created') {
-    // Only a 2xx with the ids in the documented place, non-empty text, and exactly those ids.
+    // Only a 2xx with the ids in the documented place, non-empty text or a number, and exactly those ids (as text).
     expect(raw.type).toBe('response');
     const r = raw as Extract<RawResult, { type: 'response' }>;
     expect(r.status).toBeGreaterThanOrEqual(200);
@@ -64,11 +64,11 @@ function checkOutcome(k: ItemKind, raw: RawResult, outcome: Outcome): void {
     if (k === 'community') {
       expect(typeof outcome.ids.community_id).toBe('string');
       expect(outcome.ids.community_id!.length).toBeGreaterThan(0);
-      expect(outcome.ids.community_id).toBe(data.community_id);
+      expect(outcome.ids.community_id).toBe(String(data.community_id));
     } else {
       expect(typeof outcome.ids.chat_id).toBe('string');
       expect(outcome.ids.chat_id!.length).toBeGreaterThan(0);
-      expect(outcome.ids.chat_id).toBe(data.chat_id);
+      expect(outcome.ids.chat_id).toBe(String(data.chat_id));
     }
   }
   // A group is never "exists" (the API has no such answer for groups), and only a community's is.
@@ -109,7 +109,7 @@ describe('classify, property-based', () => {
     const noIds = fc.oneof(
       fc.constant(undefined),
       fc.constant({}),
-      fc.record({ data: fc.oneof(fc.constant({}), fc.constant(null), fc.record({ community_id: fc.constantFrom('', null, 7) }), fc.record({ chat_id: fc.constantFrom('', null, 7) })) }),
+      fc.record({ data: fc.oneof(fc.constant({}), fc.constant(null), fc.record({ community_id: fc.constantFrom('', null, true, [7]) }), fc.record({ chat_id: fc.constantFrom('', null, false, { id: 7 }) })) }),
       fc.jsonValue({ maxDepth: 2 }).filter((v) => v === null || typeof v !== 'object' || !('data' in v)),
     );
     fc.assert(

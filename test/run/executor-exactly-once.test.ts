@@ -152,9 +152,9 @@ describe('the ledger fails mid-run', () => {
 
 describe('an id the ledger already holds for another item', () => {
   it('is recorded and reported, and the run is not complete', async () => {
-    const ex = executor(new FakeServer(), new MemoryLedger(), { idOwner: (id) => (id === 'c-1' ? 'community old-handle' : undefined) });
+    const ex = executor(new FakeServer(), new MemoryLedger(), { idOwner: (field, id) => (field === 'community_id' && id === 'c-1' ? 'community old-handle' : undefined) });
     const summary = await ex.run(plan(2, 0, false));
-    expect(summary.tally.created).toBe(2);
+    expect(summary.tally).toMatchObject({ created: 1, conflict: 1 });
     expect(summary.conflicts).toEqual([expect.objectContaining({ id: 'c-1', heldBy: 'community old-handle' })]);
     expect(isComplete(summary)).toBe(false);
   });

@@ -49,6 +49,14 @@ function nextSteps(item: ItemState, chatId: string | undefined): string[] {
       `or keep it out of the runs: genuin-provision ledger resolve ${k} --kind community --abandon --reason "…"`,
     ];
   }
+  if (item.status === 'conflict' && !item.inFlight) {
+    const own = item.kind === 'community' ? '--community-id <its own id>' : '--created <its own chat_id>';
+    return [
+      `its answer carried ids ${item.held_by ?? 'another item'} holds: look both up in Genuin, then:`,
+      `    genuin-provision ledger resolve ${k} --kind ${item.kind} ${own}`,
+      `or keep it out of the runs: genuin-provision ledger resolve ${k} --kind ${item.kind} --abandon --reason "…"`,
+    ];
+  }
   if (item.status === 'failed' && !item.inFlight) {
     return [`fix its manifest entry and apply again, or keep it out of the runs: genuin-provision ledger resolve ${k} --kind ${item.kind} --abandon --reason "…"`];
   }

@@ -194,6 +194,34 @@ describe.skipIf(pgSkipReason)('PostgreSQL ledger store', () => {
     expect(await cluster.query(db, 'SELECT count(*)::int AS n FROM genuin_provision.ledger_lines')).toEqual([{ n: exported.length }]);
   });
 
+  it('compact keeps every created line that disagrees with a later one (no id dropped), as the file compaction does', async () => {
+    const url = await cluster.createDatabase();
+    const store = ledgerStore(url);
+    const path = await tempLedger();
+    const texts = [
+      ev({ key: 'a', event: 'created', community_id: 'A1' }),
+      ev({ kind: 'group', key: 'a/g', event: 'created', chat_id: 'K1', group_id: 'G1' }),
+      ev({ kind: 'group', key: 'a/g', event: 'created', run: 'run-2', chat_id: 'K2', group_id: 'G2' }),
+      ev({ key: 'c', event: 'conflict', community_id: 'A1', held_by: 'community a' }),
+    ].map((l) => JSON.stringify(l));
+    await writeFile(path, texts.join('\n') + '\n');
+    const held = await store.lock();
+    await held.appendText(texts);
+    await held.release();
+    const before = snapshot(await store.read());
+    const now = () => new Date('2026-11-02T00:00:00.000Z');
+    const result = await compactPgLedger(url, { now });
+    expect(result).toEqual(await compactLedger(path, { now }));
+    const exported: string[] = [];
+    for await (const line of store.lines()) exported.push(line);
+    expect(exported.join('\n') + '\n').toBe(await readFile(path, 'utf8'));
+    for (const id of ['G1', 'G2', 'K1', 'K2']) expect(exported.join('\n')).toContain(`"${id}"`);
+    const after = await store.read();
+    expect(snapshot(after)).toEqual({ ...before, lines: result.linesAfter });
+    expect(after.get('group', 'a/g')).toMatchObject({ chat_id: 'K2', group_id: 'G2' });
+    expect(after.get('community', 'c')).toMatchObject({ status: 'conflict', held_by: 'community a' });
+  });
+
   it('refuses tables written by a newer version, before reading or locking', async () => {
     const url = await cluster.createDatabase();
     const store = ledgerStore(url);
