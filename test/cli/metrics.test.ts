@@ -44,7 +44,7 @@ describe('apply --metrics-file', () => {
     expect(r.code, r.stderr).toBe(0);
     const m = read(file);
     expect(m.get('genuin_provision_items')!.type).toBe('GAUGE');
-    expect(m.get('genuin_provision_items')!.samples).toHaveLength(16); // 2 kinds × 8 outcomes, zeros included
+    expect(m.get('genuin_provision_items')!.samples).toHaveLength(18); // 2 kinds × 8 outcomes, zeros included
     expect(value(m, 'items', { kind: 'community', outcome: 'created' })).toBe(2);
     expect(value(m, 'items', { kind: 'group', outcome: 'created' })).toBe(2);
     expect(value(m, 'items', { kind: 'group', outcome: 'failed' })).toBe(0);

@@ -76,8 +76,8 @@ export async function rehearse(o: RehearsalOptions): Promise<Rehearsal> {
     const groupsInDoubt = count('group', 'in_doubt');
     const communitiesExists = count('community', 'exists');
     const failed = [...state.items.values()].filter((s) => s.status === 'failed').length;
-    const summary = JSON.parse(night.stdout || '{}') as { tally?: { blocked?: number } };
-    const nightFigures = { exit: night.code, groupsInDoubt, communitiesExists, failed, blocked: summary.tally?.blocked ?? 0 };
+    const summary = JSON.parse(night.stdout || '{}') as { blocked?: number };
+    const nightFigures = { exit: night.code, groupsInDoubt, communitiesExists, failed, blocked: summary.blocked ?? 0 };
     log.push(`night -> exit ${night.code}: ${JSON.stringify(nightFigures)}`);
     // What needs a look-up in Genuin: a group in doubt, a community that exists with its id unknown.
     const decisions = groupsInDoubt + communitiesExists;
