@@ -1,7 +1,7 @@
 // The place a too-deep flow nesting is reported at: counted by the lexer, so it does not move with
 // the stack the parser happened to have.
 import { describe, expect, it } from 'vitest';
-import { flowDeeperThan } from '../../src/manifest/yaml/flow-depth.js';
+import { flowDeeperThan } from '../../src/manifest/yaml/parse.js';
 
 describe('flowDeeperThan', () => {
   it('finds the first opener past the bound, counting [ and { alike', () => {

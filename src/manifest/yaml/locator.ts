@@ -3,7 +3,7 @@
 import { type Document, type LineCounter, type Node, isAlias, isMap, isScalar, isSeq } from 'yaml';
 
 import type { Locator } from '../issues.js';
-import { type Place, placeOf } from './document.js';
+import { type Place, placeOf } from './parse.js';
 
 function keyOf(node: unknown): string | undefined {
   return isScalar(node) ? String(node.value) : undefined;
