@@ -1,6 +1,7 @@
 // Many verdicts in one command (`ledger resolve --from | --all-in-doubt | --adopt`): each one
 // checked against the ledger's state under its lock by the rules of resolve.ts, then all of
 // them appended through the writer in one durable write, or, if any is refused, none.
+import type { ItemKind } from '../api/schema.js';
 import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { ConfigError, LedgerError } from '../errors.js';
@@ -10,12 +11,10 @@ import type { LedgerState } from './replay.js';
 import { pickKind, refusal, resolutionEvent, type Resolution } from './resolve.js';
 import type { LedgerStore } from './store.js';
 
-type Kind = 'community' | 'group';
-
 /** One verdict a person gave, and where it was given. */
 export interface Decision {
   /** Undefined: the kind that holds the key (as the single-key form picks it). */
-  kind?: Kind;
+  kind?: ItemKind;
   key: string;
   resolution: Resolution;
   /** Where it was given, for a refusal: `fix.csv:7`. Undefined for a filter's decisions. */
@@ -24,7 +23,7 @@ export interface Decision {
 
 /** One line to append, with what it changes. */
 export interface Change {
-  kind: Kind;
+  kind: ItemKind;
   key: string;
   /** The item's state before, in a word or two: `in doubt`, `exists`, `failed`. */
   before: string;
@@ -55,7 +54,7 @@ export class RefusedDecisions extends ConfigError {
 }
 
 /** The kind each action applies to, for a decision without one (as resolve.ts picks it). */
-const ACTION_KIND: Record<Resolution['action'], Kind | undefined> = { created: 'group', absent: 'group', adopt: 'community', abandon: undefined };
+const ACTION_KIND: Record<Resolution['action'], ItemKind | undefined> = { created: 'group', absent: 'group', adopt: 'community', abandon: undefined };
 
 /** `in doubt`, `exists`, `failed`: the state an item leaves, for the preview. */
 export function shortState(s: ItemState | undefined): string {
@@ -90,7 +89,7 @@ export function checkDecisions(state: LedgerState, decisions: readonly Decision[
   const also = (place: string | undefined) => (place !== undefined ? ` at ${place}` : '');
 
   for (const d of decisions) {
-    let kind: Kind;
+    let kind: ItemKind;
     try {
       kind = pickKind(state, d.key, d.kind ?? ACTION_KIND[d.resolution.action], d.kind !== undefined, options.path, options.suggest);
     } catch (error) {
@@ -149,7 +148,7 @@ function idTaken(
   id: string,
   d: Decision,
   holder: string | undefined,
-  kind: Kind,
+  kind: ItemKind,
   claimed: Map<string, { key: string; place?: string }>,
 ): string | undefined {
   if (holder !== undefined) return `${kind} ${d.key}: ${name} ${id} is held by ${kind} ${holder} in the ledger; one id, one item`;

@@ -1,6 +1,7 @@
 // Replay: folds the ledger's lines into the latest state of every item. Streams the file in big
 // chunks and checks each line's shape by hand (no zod per line): a million lines replay in about
 // the time it takes to read and JSON.parse them.
+import type { ItemKind } from '../api/schema.js';
 import { open, type FileHandle } from 'node:fs/promises';
 import { LedgerError } from '../errors.js';
 import {
@@ -14,8 +15,6 @@ import {
   type LedgerOrigin,
   type Observed,
 } from './event.js';
-
-type Kind = 'community' | 'group';
 
 /** A line left half-written by an interrupted run: ignored by replay, kept in the file. */
 export interface TornLine {
@@ -50,7 +49,7 @@ export interface LedgerState {
   readonly rateFound?: number;
   /** That `observed` line itself (compaction writes it back). */
   readonly rateObserved?: Observed;
-  get(kind: Kind, key: string): ItemState | undefined;
+  get(kind: ItemKind, key: string): ItemState | undefined;
   /** Handles of communities that exist on the server (status created, exists or adopted). */
   handles(): string[];
   isKnownHandle(handle: string): boolean;
@@ -131,7 +130,7 @@ class State implements LedgerState {
     return this.order.length;
   }
 
-  get(kind: Kind, key: string): ItemState | undefined {
+  get(kind: ItemKind, key: string): ItemState | undefined {
     return (kind === 'community' ? this.communities : this.groups).get(key);
   }
 

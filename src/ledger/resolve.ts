@@ -1,5 +1,6 @@
 // `ledger resolve`: a person's verdict on an item that needs one, appended as one ledger line
 // through the writer, under the lock. The rules of which state can be resolved how live here.
+import type { ItemKind } from '../api/schema.js';
 import { randomUUID } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { ConfigError, LedgerError } from '../errors.js';
@@ -8,8 +9,6 @@ import type { ItemState, LedgerEvent } from './event.js';
 import { fileLedgerStore } from './file-store.js';
 import { lastSentChatId, stateWords } from './show.js';
 import type { LedgerStore } from './store.js';
-
-type Kind = 'community' | 'group';
 
 /** What a person found out about the item. */
 export type Resolution =
@@ -26,7 +25,7 @@ export type Resolution =
 export const RESOLVE_BY = 'ledger resolve';
 
 /** The kind each action applies to; undefined: either. */
-const ACTION_KIND: Record<Resolution['action'], Kind | undefined> = { created: 'group', absent: 'group', adopt: 'community', abandon: undefined };
+const ACTION_KIND: Record<Resolution['action'], ItemKind | undefined> = { created: 'group', absent: 'group', adopt: 'community', abandon: undefined };
 
 /** An item whose answer carried another item's id (`held_by`), not yet settled by a person. */
 export function isConflict(s: ItemState | undefined): boolean {
@@ -42,7 +41,7 @@ export function isInDoubt(s: ItemState | undefined): boolean {
  * Why `resolution` does not apply to an item in state `s`, as one line naming the state it is
  * in; undefined when it applies.
  */
-export function refusal(kind: Kind, key: string, s: ItemState | undefined, resolution: Resolution): string | undefined {
+export function refusal(kind: ItemKind, key: string, s: ItemState | undefined, resolution: Resolution): string | undefined {
   const what = `${kind} ${key} is ${stateWords(s)}`;
   switch (resolution.action) {
     case 'created':
@@ -74,7 +73,7 @@ export function refusal(kind: Kind, key: string, s: ItemState | undefined, resol
 }
 
 /** The line that records the verdict. */
-export function resolutionEvent(kind: Kind, key: string, resolution: Resolution & { chatId?: string }, run: string, at: Date): LedgerEvent {
+export function resolutionEvent(kind: ItemKind, key: string, resolution: Resolution & { chatId?: string }, run: string, at: Date): LedgerEvent {
   const base = { at: at.toISOString(), run, kind, key, by: RESOLVE_BY };
   switch (resolution.action) {
     case 'created':
@@ -90,7 +89,7 @@ export function resolutionEvent(kind: Kind, key: string, resolution: Resolution 
 
 export interface ResolveOptions {
   /** `--kind`; otherwise the kind that holds the key (or the one the action applies to). */
-  kind?: Kind;
+  kind?: ItemKind;
   onWarning?: (message: string) => void;
   now?: () => Date;
   /** Near keys for an unknown key's message ("did you mean …?"); the caller's choice of matching. */
@@ -98,7 +97,7 @@ export interface ResolveOptions {
 }
 
 export interface Resolved {
-  kind: Kind;
+  kind: ItemKind;
   key: string;
   /** The item's state before the verdict, in words. */
   before: string;
@@ -182,13 +181,13 @@ async function mustExist(path: string): Promise<void> {
  * kind the action applies to. An unknown key is a ConfigError, with a near key when one is cheap.
  */
 export function pickKind(
-  state: { get(kind: Kind, key: string): ItemState | undefined; items: Map<string, ItemState> },
+  state: { get(kind: ItemKind, key: string): ItemState | undefined; items: Map<string, ItemState> },
   key: string,
-  preferred: Kind | undefined,
+  preferred: ItemKind | undefined,
   explicit: boolean,
   path: string,
   suggest?: (key: string, known: Iterable<string>) => string | undefined,
-): Kind {
+): ItemKind {
   const held = (['community', 'group'] as const).filter((k) => state.get(k, key) !== undefined);
   if (explicit && preferred) {
     if (held.includes(preferred)) return preferred;

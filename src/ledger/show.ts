@@ -1,18 +1,17 @@
 // One item's whole history in the ledger (every line written for it, in order), and the words
 // `ledger show` prints for each line: what a person reads before resolving an item by command.
+import type { ItemKind } from '../api/schema.js';
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { LedgerError } from '../errors.js';
 import type { ItemState, LedgerEvent } from './event.js';
-
-type Kind = 'community' | 'group';
 
 /**
  * The lines of the ledger at `path` written for `key` (of `kind`, or of either kind when
  * undefined), in file order. Lines that are not JSON (a torn write) are passed over: replay
  * reports them. A missing file has no history.
  */
-export async function itemHistory(path: string, key: string, kind?: Kind): Promise<LedgerEvent[]> {
+export async function itemHistory(path: string, key: string, kind?: ItemKind): Promise<LedgerEvent[]> {
   // Our writer spells the key as JSON.stringify does: lines without that text are not parsed.
   const needle = JSON.stringify(key).slice(1, -1);
   const out: LedgerEvent[] = [];

@@ -1,5 +1,6 @@
 // The one interface of a results ledger, whichever store keeps it: the JSON Lines file (a path, the
 // default) or a PostgreSQL database (a postgres:// URL). Runs, plans, reports and ledger verbs use only this.
+import type { ItemKind } from '../api/schema.js';
 import type { LedgerEvent, LedgerLine } from './event.js';
 import { fileLedgerStore } from './file-store.js';
 import { pgLedgerStore } from './pg/store.js';
@@ -7,8 +8,6 @@ import { isPostgresUrl } from './pg/url.js';
 import type { LedgerState, ReadLedgerOptions } from './replay.js';
 
 export { isPostgresUrl } from './pg/url.js';
-
-type Kind = 'community' | 'group';
 
 /** Appends lines durably; concurrent appends share one durable write (an fsync, or one commit). */
 export interface LedgerAppender {
@@ -41,7 +40,7 @@ export interface HeldLedger {
   readonly name: string;
   read(options?: ReadLedgerOptions): Promise<LedgerState>;
   /** Every line written for `key` (of `kind`, or either), in ledger order. */
-  history(key: string, kind?: Kind): Promise<LedgerEvent[]>;
+  history(key: string, kind?: ItemKind): Promise<LedgerEvent[]>;
   /** The appender of this holder: only it may write while the lock is held. */
   openWriter(options?: { now?: () => Date }): Promise<LedgerAppender>;
   /** Appends lines exactly as given (texts without newline), all or none, durable on return: `ledger import`. */
@@ -62,7 +61,7 @@ export interface LedgerStore {
   exists(): Promise<boolean>;
   /** Replays the ledger without its lock (a consistent snapshot): plan, report, show. */
   read(options?: ReadLedgerOptions): Promise<LedgerState>;
-  history(key: string, kind?: Kind): Promise<LedgerEvent[]>;
+  history(key: string, kind?: ItemKind): Promise<LedgerEvent[]>;
   /** Every line as stored, in ledger order, without newlines: `ledger export`. */
   lines(): AsyncIterable<string>;
   /** Takes the ledger's exclusive lock, or throws LockHeldError (exit 3; `--skip-if-locked` exit 4) naming the holder. */

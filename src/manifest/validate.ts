@@ -2,6 +2,7 @@
 // checked against the API schema, manifest-only keys (key, community_handle, community_id)
 // checked, and the item's handle or group key registered with the collector's indexes.
 // Each check returns its faults; the item's entry is sent on only when it has none.
+import type { ItemKind } from '../api/schema.js';
 import type { z } from 'zod';
 
 import { CommunityBodySchema, type GroupFields, GroupFieldsSchema } from '../api/schema.js';
@@ -41,8 +42,6 @@ export interface ItemContext {
   requiredHint?: (kind: 'community' | 'group', path: readonly PropertyKey[]) => string;
 }
 
-type Kind = 'community' | 'group';
-
 /** A check's verdict on one item: its faults, and its entry when it has none. */
 interface Checked<E> {
   faults: ManifestFault[];
@@ -67,7 +66,7 @@ function nonEmptyString(value: unknown): value is string {
   return typeof value === 'string' && value.length > 0;
 }
 
-function issueCtx(ctx: ItemContext, kind: Kind, absentFrom: unknown): IssueContext {
+function issueCtx(ctx: ItemContext, kind: ItemKind, absentFrom: unknown): IssueContext {
   const hint = ctx.requiredHint;
   return {
     file: ctx.pos.file,

@@ -1,6 +1,7 @@
 // The ledger verbs as calls: compact, resolve (a person's verdict on an item, or many at once),
 // show (an item's history), append (lines a run printed because it could not write them) and
 // unlock (a person's word that a lock's holder is gone), on the ledger of a run configuration.
+import type { ItemKind } from '../api/schema.js';
 import { ConfigError } from '../errors.js';
 import type { RunConfig } from '../config/run-config.js';
 import type { ItemState, LedgerEvent } from '../ledger/event.js';
@@ -25,8 +26,6 @@ export type { AppendResult } from '../ledger/append.js';
 export type { CompactResult } from '../ledger/compact.js';
 export type { ExportResult, ImportResult } from '../ledger/transfer.js';
 
-type Kind = 'community' | 'group';
-
 /** All a ledger verb needs of the run configuration. */
 export type LedgerConfig = Pick<RunConfig, 'ledgerPath'>;
 
@@ -40,7 +39,7 @@ export async function compactLedgerOf(config: LedgerConfig, observers: Observers
  * Records a person's verdict on `key` (appended under the lock, durable). A verdict that does
  * not fit the item's state, or an unknown key (with a near one suggested), is a ConfigError.
  */
-export async function resolveLedgerItem(key: string, resolution: Resolution, config: LedgerConfig, options: Observers & { kind?: Kind } = {}): Promise<Resolved> {
+export async function resolveLedgerItem(key: string, resolution: Resolution, config: LedgerConfig, options: Observers & { kind?: ItemKind } = {}): Promise<Resolved> {
   const resolveOptions = { kind: options.kind, onWarning: options.onWarning, suggest: didYouMean };
   if (!isPostgresUrl(config.ledgerPath)) return resolveItem(config.ledgerPath, key, resolution, resolveOptions);
   return withLedgerStore(config.ledgerPath, async (store) => {
@@ -96,7 +95,7 @@ function byLine(refusals: string[]): string[] {
 }
 
 export interface ShownItem {
-  kind: Kind;
+  kind: ItemKind;
   /** Its state now. */
   state: ItemState;
   /** Every ledger line written for it, in file order. */
@@ -106,7 +105,7 @@ export interface ShownItem {
 }
 
 /** The items of `key` (of `kind`, or of both kinds that hold it). An unknown key is a ConfigError. */
-export async function showLedgerItem(key: string, config: LedgerConfig, options: Observers & { kind?: Kind } = {}): Promise<ShownItem[]> {
+export async function showLedgerItem(key: string, config: LedgerConfig, options: Observers & { kind?: ItemKind } = {}): Promise<ShownItem[]> {
   const path = config.ledgerPath;
   // The file, or PostgreSQL for a postgres:// ledger.
   const { state, history } = await withLedgerStore(path, async (store) => ({ state: await store.read({ onWarning: options.onWarning }), history: await store.history(key) }));

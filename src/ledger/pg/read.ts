@@ -1,12 +1,11 @@
 // Reading a PostgreSQL ledger: replay through the file's own line folder (the same rules, the same
 // state), an item's history by its key, and every line in order for export; all in pages.
+import type { ItemKind } from '../../api/schema.js';
 import type pg from 'pg';
 import type { LedgerEvent } from '../event.js';
 import { ledgerFolder, type LedgerState, type ReadLedgerOptions } from '../replay.js';
 import { pgError, type PgTarget } from './connect.js';
 import { LINES } from './schema.js';
-
-type Kind = 'community' | 'group';
 
 /** Lines per round trip: big enough that a million-line replay is a few dozen queries. */
 const PAGE = 50_000;
@@ -46,7 +45,7 @@ export async function replayLines(client: pg.Client, target: PgTarget, options: 
 }
 
 /** The lines written for `key` (of `kind`, or either), in ledger order; text that is not JSON is passed over. */
-export async function historyOf(client: pg.Client, target: PgTarget, key: string, kind?: Kind): Promise<LedgerEvent[]> {
+export async function historyOf(client: pg.Client, target: PgTarget, key: string, kind?: ItemKind): Promise<LedgerEvent[]> {
   let rows: { line: string }[];
   try {
     ({ rows } = await client.query<{ line: string }>(`SELECT line FROM ${LINES} WHERE key = $1 ORDER BY seq`, [key]));

@@ -1,5 +1,6 @@
 // A CSV header compiled once per file: what each column sets for a community row and for a
 // group row, which kind of rows the file holds, and the faults of its column names.
+import type { ItemKind } from '../../api/schema.js';
 import type { z } from 'zod';
 
 import { CommunityBodySchema, GroupFieldsSchema } from '../../api/schema.js';
@@ -9,17 +10,15 @@ import { didYouMean, unknownMessage } from '../suggest.js';
 import { headerSchema } from './schema.js';
 import { type Meta, type Setter, fieldSetter, metaSetter, refuse } from './setters.js';
 
-export type Kind = 'community' | 'group';
-
 export interface Header {
   names: string[];
   /** Per kind, a setter per column (undefined: the column is `kind`, `_`-named, or faulty). */
-  setters: Record<Kind, (Setter | undefined)[]>;
+  setters: Record<ItemKind, (Setter | undefined)[]>;
   /** Set when the file has no `kind` column. */
-  fileKind: Kind | undefined;
+  fileKind: ItemKind | undefined;
   kindCol: number;
   /** Per kind, the body schema narrowed to the fields these columns set (schema.ts). */
-  schemas: Record<Kind, z.ZodObject>;
+  schemas: Record<ItemKind, z.ZodObject>;
   /** Dotted field or meta name → column index (0-based). */
   columnOf: Map<string, number>;
   /** The header had faults: rows are still read, but absent-field faults would only echo them. */
@@ -35,9 +34,9 @@ export interface HeaderFault {
 
 const META_COLUMNS: readonly string[] = ['kind', 'key', 'community_handle', 'community_id', 'moved_from', 'new_group'];
 
-export const fieldsOf = (kind: Kind): FieldMap => (kind === 'community' ? COMMUNITY_FIELDS : GROUP_FIELDS);
+export const fieldsOf = (kind: ItemKind): FieldMap => (kind === 'community' ? COMMUNITY_FIELDS : GROUP_FIELDS);
 
-const metaOf = (kind: Kind, name: string): keyof Meta | undefined =>
+const metaOf = (kind: ItemKind, name: string): keyof Meta | undefined =>
   (MANIFEST_KEYS[kind] as readonly string[]).includes(name) && name !== 'groups' ? (name as keyof Meta) : undefined;
 
 /**
@@ -60,14 +59,14 @@ export function wrongDelimiter(headerText: string): string | undefined {
 }
 
 /** Without a `kind` column: `handle` means communities, `community_handle`/`community_id` groups. */
-function kindOfFile(names: readonly string[]): Kind | undefined {
+function kindOfFile(names: readonly string[]): ItemKind | undefined {
   if (names.includes('handle')) return 'community';
   if (names.includes('community_handle') || names.includes('community_id')) return 'group';
   return undefined;
 }
 
 /** Every name a column of this file could have, for "did you mean". */
-function candidatesFor(kinds: readonly Kind[], fileKind: Kind | undefined): Set<string> {
+function candidatesFor(kinds: readonly ItemKind[], fileKind: ItemKind | undefined): Set<string> {
   const out = new Set<string>();
   for (const k of kinds) {
     for (const n of fieldsOf(k).fields.keys()) out.add(n);
@@ -77,7 +76,7 @@ function candidatesFor(kinds: readonly Kind[], fileKind: Kind | undefined): Set<
   return out;
 }
 
-function unknownColumnMessage(name: string, fileKind: Kind | undefined, candidates: Set<string>): string {
+function unknownColumnMessage(name: string, fileKind: ItemKind | undefined, candidates: Set<string>): string {
   const otherKind = META_COLUMNS.includes(name) || COMMUNITY_FIELDS.fields.has(name) || GROUP_FIELDS.fields.has(name);
   if (!otherKind) return unknownMessage('column', name, candidates);
   const guess = didYouMean(name, candidates);
@@ -88,14 +87,14 @@ function unknownColumnMessage(name: string, fileKind: Kind | undefined, candidat
 /** The header being compiled, column by column. */
 interface Draft {
   names: string[];
-  kinds: Kind[];
-  fileKind: Kind | undefined;
+  kinds: ItemKind[];
+  fileKind: ItemKind | undefined;
   candidates: Set<string>;
   limits: ManifestLimits;
   setters: Header['setters'];
   columnOf: Map<string, number>;
   /** Per kind, the body-field columns, for the overlap check. */
-  fieldCols: Record<Kind, { name: string; col: number }[]>;
+  fieldCols: Record<ItemKind, { name: string; col: number }[]>;
   faults: HeaderFault[];
 }
 
@@ -153,7 +152,7 @@ function refuseOverlaps(d: Draft): void {
 }
 
 /** The kind's body schema narrowed to the fields of the columns that kept their setter. */
-function schemaFor(d: Draft, kind: Kind): z.ZodObject {
+function schemaFor(d: Draft, kind: ItemKind): z.ZodObject {
   const names = d.fieldCols[kind].filter(({ col }) => d.setters[kind][col] !== undefined).map(({ name }) => name);
   return headerSchema(kind === 'community' ? CommunityBodySchema : GroupFieldsSchema, names);
 }
@@ -170,7 +169,7 @@ export function compileHeader(rec: readonly string[], limits: ManifestLimits): {
       'cannot tell communities from groups: add a "kind" column (community or group), or a "handle" column (communities) or "community_handle"/"community_id" (groups)';
     return { faults: [{ field: 'csv', message }] };
   }
-  const kinds: Kind[] = fileKind ? [fileKind] : ['community', 'group'];
+  const kinds: ItemKind[] = fileKind ? [fileKind] : ['community', 'group'];
   const d: Draft = {
     names,
     kinds,

@@ -3,7 +3,8 @@
 import type { LeafKind } from '../fields.js';
 import { formatPath } from '../issues.js';
 import type { Locator } from '../issues.js';
-import { type Header, type Kind, fieldsOf } from './header.js';
+import type { ItemKind } from '../../api/schema.js';
+import { type Header, fieldsOf } from './header.js';
 
 const LIST_KINDS: readonly LeafKind[] = ['list-of-int', 'list-of-string', 'actions', 'users', 'members'];
 
@@ -29,7 +30,7 @@ export function rowLocator(h: Header, line: number): Locator {
 }
 
 /** Appended to "required" for a field path of a CSV row. */
-export function requiredHint(h: Header): (kind: Kind, path: readonly PropertyKey[]) => string {
+export function requiredHint(h: Header): (kind: ItemKind, path: readonly PropertyKey[]) => string {
   return (kind, path) => {
     const name = formatPath(path);
     if (!h.columnOf.has(name)) {

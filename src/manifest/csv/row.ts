@@ -5,7 +5,8 @@ import { limitHint, type ManifestLimits } from '../limits.js';
 import type { PlainObject } from '../merge.js';
 import { unknownMessage } from '../suggest.js';
 import { type Defaults, type ItemContext, communityItem, groupItem, topLevelParent } from '../validate.js';
-import type { Header, Kind } from './header.js';
+import type { ItemKind } from '../../api/schema.js';
+import type { Header } from './header.js';
 import { requiredHint, rowLocator } from './place.js';
 import type { Meta } from './setters.js';
 
@@ -17,7 +18,7 @@ export interface RowEnv {
   limits: ManifestLimits;
 }
 
-const KIND_VALUES: Record<string, Kind> = { community: 'community', communities: 'community', group: 'group', groups: 'group' };
+const KIND_VALUES: Record<string, ItemKind> = { community: 'community', communities: 'community', group: 'group', groups: 'group' };
 
 /** A `new_group` cell: true or false in any letter case; other text is kept for the check to refuse. */
 function csvFlag(text: string | undefined): unknown {
@@ -40,7 +41,7 @@ function fault(env: RowEnv, line: number, column: number | undefined, field: str
 }
 
 /** The row's kind, from its `kind` cell or the file's; null for a blank row; undefined after a fault. */
-function rowKind(h: Header, rec: readonly string[], line: number, env: RowEnv): Kind | null | undefined {
+function rowKind(h: Header, rec: readonly string[], line: number, env: RowEnv): ItemKind | null | undefined {
   if (h.kindCol < 0) return h.fileKind;
   const cell = rec[h.kindCol];
   if (Object.hasOwn(KIND_VALUES, cell)) return KIND_VALUES[cell]; // as written, without trim and lowercase
@@ -61,7 +62,7 @@ interface Cells {
 }
 
 /** The row's non-blank cells written into a body and meta, in column order. */
-function readCells(h: Header, kind: Kind, rec: readonly string[], line: number, env: RowEnv): Cells {
+function readCells(h: Header, kind: ItemKind, rec: readonly string[], line: number, env: RowEnv): Cells {
   const setters = h.setters[kind];
   const out: Cells = { body: {}, meta: {}, any: false, faulty: false };
   const max = env.limits.maxCellBytes;
