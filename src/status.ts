@@ -6,8 +6,9 @@ import type { OutcomeType } from './api/outcome.js';
 /** Where an item stands after a run: the vocabulary the summary, the reports and the plan share. */
 export type Status = 'created' | 'adopted' | 'exists' | 'failed' | 'in_doubt' | 'in_flight' | 'blocked' | 'abandoned' | 'absent' | 'conflict';
 
-/** The summary's counts (`Tally` keys). */
-export type TallyKey = 'created' | 'exists' | 'adopted' | 'failed' | 'in_doubt' | 'conflict' | 'blocked' | 'skipped' | 'not_started';
+/** The summary's counts (`Tally` keys), in the order the summary, `--json` and the metrics give them. */
+export const TALLY_KEYS = ['created', 'exists', 'adopted', 'failed', 'in_doubt', 'conflict', 'blocked', 'skipped', 'not_started'] as const;
+export type TallyKey = (typeof TALLY_KEYS)[number];
 
 interface StatusRow {
   /** The ledger event that records it; undefined when only the plan knows it (blocked). */
@@ -52,8 +53,11 @@ export const OUTCOME_EVENT: Readonly<Record<OutcomeType, 'created' | 'exists' | 
   fatal: 'failed',
 });
 
-/** What `report --failed` lists from the ledger alone (with manifests, `exists` rows too). */
-export const REPORT_FAILED: ReadonlySet<Status> = new Set<Status>(['failed', 'in_doubt', 'in_flight', 'blocked', 'conflict']);
+/**
+ * What `report --failed` lists from the ledger alone: every status that needs a person, but
+ * `exists` (adopting it needs its manifest row: with manifests, `exists` rows are listed too).
+ */
+export const REPORT_FAILED: ReadonlySet<Status> = new Set((Object.keys(STATUS) as Status[]).filter((s) => STATUS[s].needsPerson && s !== 'exists'));
 
 /** `community_id X, chat_id Y`: the ids an answer (or a conflict line) carried, for reason texts. */
 export function carriedIds(s: { community_id?: string; chat_id?: string; group_id?: string }): string {

@@ -3,7 +3,7 @@
 // is a new process each time, so these are gauges, not counters that grow across runs.
 import { Gauge, Registry } from 'prom-client';
 import type { RunSummary } from '../run/summary.js';
-import type { TallyKey } from '../status.js';
+import { TALLY_KEYS, type TallyKey } from '../status.js';
 
 /** The metrics' common prefix. */
 export const METRIC_PREFIX = 'genuin_provision_';
@@ -11,7 +11,7 @@ export const METRIC_PREFIX = 'genuin_provision_';
 /** The gauge an alert on "no successful run for N hours" reads; carried over from the last file when this run is not clean. */
 export const LAST_SUCCESS = `${METRIC_PREFIX}last_success_timestamp_seconds`;
 
-const OUTCOMES: readonly TallyKey[] = ['created', 'exists', 'adopted', 'failed', 'in_doubt', 'conflict', 'blocked', 'skipped', 'not_started'];
+const OUTCOMES: readonly TallyKey[] = TALLY_KEYS;
 
 export interface RunMetrics {
   /** The exit code the run ends with. */

@@ -1,6 +1,6 @@
 // What a run reports when it ends: counts per outcome, pace, and every item that needs a
 // person, with the one thing to do about it.
-import type { TallyKey } from '../status.js';
+import { TALLY_KEYS, type TallyKey } from '../status.js';
 import type { PlanItem } from '../plan/plan.js';
 
 /**
@@ -10,7 +10,7 @@ import type { PlanItem } from '../plan/plan.js';
 export type Tally = Record<TallyKey, number>;
 
 export function emptyTally(): Tally {
-  return { created: 0, exists: 0, adopted: 0, failed: 0, in_doubt: 0, conflict: 0, blocked: 0, skipped: 0, not_started: 0 };
+  return Object.fromEntries(TALLY_KEYS.map((k) => [k, 0])) as Tally;
 }
 
 export interface UnresolvedItem {
