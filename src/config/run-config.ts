@@ -200,11 +200,7 @@ function deepFreeze<T>(value: T): T {
  * `resolveRunConfig({ flags: { rate: '5/s' }, env: process.env })`. Throws a ConfigError
  * (exit 2) naming what is missing or malformed.
  */
-export function resolveRunConfig(options?: RunConfigOptions): RunConfig;
-/** @deprecated positional form: use `resolveRunConfig({ flags, env, requireApi })`. */
-export function resolveRunConfig(flags: RunFlags, env: Record<string, string | undefined>, needApi: boolean): RunConfig;
-export function resolveRunConfig(...args: [RunConfigOptions?] | [RunFlags, Record<string, string | undefined>, boolean]): RunConfig {
-  const options: RunConfigOptions = args.length > 1 ? { flags: args[0] as RunFlags, env: args[1], requireApi: args[2] } : ((args[0] as RunConfigOptions | undefined) ?? {});
+export function resolveRunConfig(options: RunConfigOptions = {}): RunConfig {
   const flags = options.flags ?? {};
   const given = options.env ?? process.env;
   let env = given;

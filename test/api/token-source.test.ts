@@ -82,10 +82,10 @@ describe('credentialsFromEnv: one source, chosen by the environment', () => {
   });
 
   it('resolveRunConfig carries the credentials; no flag can give any of them', () => {
-    const config = resolveRunConfig({}, { GENUIN_API_URL: 'https://api.example.com', GENUIN_API_KEY: KEY, GENUIN_API_SECRET: SECRET }, true);
+    const config = resolveRunConfig({ env: { GENUIN_API_URL: 'https://api.example.com', GENUIN_API_KEY: KEY, GENUIN_API_SECRET: SECRET } });
     expect(config.credentials).toEqual({ source: 'api-key', apiKey: KEY, apiSecret: SECRET });
     expect(config.token).toBeUndefined();
-    expect(resolveRunConfig({ simulate: true }, { GENUIN_API_KEY: KEY }, true).credentials).toBeUndefined();
+    expect(resolveRunConfig({ flags: { simulate: true }, env: { GENUIN_API_KEY: KEY } }).credentials).toBeUndefined();
   });
 });
 

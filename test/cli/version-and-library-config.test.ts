@@ -28,8 +28,6 @@ describe('resolveRunConfig with named options', () => {
     expect(config).toMatchObject({ apiUrl: 'https://api.example.com', token: 'lib-token', rate: 5, ledgerPath: join(process.cwd(), 'rel', 'genuin.jsonl') });
     expect(() => resolveRunConfig({ env: {} })).toThrow(ConfigError);
     expect(resolveRunConfig({ env: {}, requireApi: false }).apiUrl).toBeUndefined();
-    // The old positional form gives the same configuration.
-    expect(resolveRunConfig({ rate: '5/s', ledger: 'rel/genuin.jsonl' }, env, true)).toEqual(config);
   });
 
   it('reads a .env only when `dotenv` names one; the given env wins over it', () => {

@@ -34,7 +34,7 @@ describe('the token comes from the environment or .env only', () => {
   });
 
   it('without GENUIN_ACCESS_TOKEN, apply refuses to start and says where to put it', () => {
-    expect(() => resolveRunConfig({}, { GENUIN_API_URL: 'https://api.example.com' }, true)).toThrow(
+    expect(() => resolveRunConfig({ env: { GENUIN_API_URL: 'https://api.example.com' } })).toThrow(
       /GENUIN_ACCESS_TOKEN is not set: put the gn-access-token in the environment or in \.env \(never on the command line\)/,
     );
   });
@@ -47,7 +47,7 @@ describe('the token comes from the environment or .env only', () => {
     const { values, warnings } = readDotenv(path);
     expect(warnings).toEqual([]);
     expect(values).toEqual({ GENUIN_ACCESS_TOKEN: TOKEN, GENUIN_API_URL: 'https://api.example.com' });
-    const config = resolveRunConfig({}, { ...values, GENUIN_ACCESS_TOKEN: 'from-env' }, true);
+    const config = resolveRunConfig({ env: { ...values, GENUIN_ACCESS_TOKEN: 'from-env' } });
     expect(config.token).toBe('from-env');
     expect(Object.isFrozen(config)).toBe(true);
   });
