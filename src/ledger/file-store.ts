@@ -7,7 +7,8 @@ import { LedgerError } from '../errors.js';
 import { acquireLock } from './lock.js';
 import { readLedger } from './replay.js';
 import { itemHistory } from './show.js';
-import type { HeldLedger, LedgerStore, StoreLockOptions } from './store.js';
+import { compactLedger } from './compact.js';
+import type { HeldLedger, LedgerStore, StoreLockOptions, UnlockOptions } from './store.js';
 import { LedgerWriter } from './writer.js';
 
 export interface FileStoreOptions {
@@ -28,6 +29,8 @@ export function fileLedgerStore(path: string, options: FileStoreOptions = {}): L
     history: (key, kind) => itemHistory(path, key, kind),
     lines: () => fileLines(path),
     lock: (lockOptions) => lockFile(path, options.via ?? 'given', lockOptions),
+    compact: (o) => compactLedger(path, o),
+    unlock: (o) => unlockFile(path, o),
     close: async () => undefined,
   };
 }
@@ -48,6 +51,20 @@ async function lockFile(path: string, via: 'given' | 'real', options: StoreLockO
     },
     release: () => lock.release(),
   };
+}
+
+/** Takes over a lock whose holder cannot be proven gone once its heartbeat stood still, and lets it go at once. */
+async function unlockFile(path: string, options: UnlockOptions = {}): Promise<{ tookOver?: string }> {
+  let tookOver: string | undefined;
+  const lock = await acquireLock(path, {
+    takeStale: true,
+    staleAfterMs: options.staleAfterMs,
+    onWaiting: options.onWaiting,
+    onWarning: options.onWarning,
+    onTakeover: (m) => (tookOver = m),
+  });
+  await lock.release();
+  return { tookOver };
 }
 
 /** Every line of the file as it is (a last line without its newline included); a missing file has none. */

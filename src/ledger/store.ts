@@ -1,13 +1,19 @@
 // The one interface of a results ledger, whichever store keeps it: the JSON Lines file (a path, the
-// default) or a PostgreSQL database (a postgres:// URL). Runs, plans, reports and ledger verbs use only this.
+// default) or a PostgreSQL database (a postgres:// URL). Runs, plans, reports and ledger verbs use
+// only this; open.ts picks the store. How the two differ, in one place:
+//
+// | | file (`file-store.ts`) | PostgreSQL (`pg/store.ts`) |
+// | --- | --- | --- |
+// | lines | JSON Lines, one per line, mode 0600 | rows of `genuin_ledger_lines` (the same JSON text, plus kind and key columns for `history`) |
+// | durable | fsync (fdatasync), batched across concurrent appends (`writer.ts`) | one COMMIT per batch (`pg/writer.ts`) |
+// | one run at a time | `<real path>.lock`, O_EXCL, holder proven alive by pid in its own PID namespace or by a heartbeat (`lock*.ts`); `unlock` is a person's word | an advisory lock held by the run's session; it ends with the session (`pg/lock.ts`); nothing to unlock |
+// | torn write | a cut last line is kept and marked (`writer.ts`), replay skips it | cannot happen (a transaction) |
+// | compact | a temp file renamed over the real one, checked to replay the same (`compact.ts`) | DELETE + INSERT in one transaction, the same check (`pg/compact.ts`) |
+// | reads without the lock | the file as it is | a REPEATABLE READ snapshot |
 import type { ItemKind } from '../api/schema.js';
+import type { CompactOptions, CompactResult } from './compact.js';
 import type { LedgerEvent, LedgerLine } from './event.js';
-import { fileLedgerStore } from './file-store.js';
-import { pgLedgerStore } from './pg/store.js';
-import { isPostgresUrl } from './pg/url.js';
 import type { LedgerState, ReadLedgerOptions } from './replay.js';
-
-export { isPostgresUrl } from './pg/url.js';
 
 /** Appends lines durably; concurrent appends share one durable write (an fsync, or one commit). */
 export interface LedgerAppender {
@@ -53,6 +59,14 @@ export interface HeldLedger {
   release(): Promise<void>;
 }
 
+export interface UnlockOptions {
+  /** How long the holder's heartbeat must be seen standing still (at least 3 of its own intervals). Default 30 s. */
+  staleAfterMs?: number;
+  /** Told when the holder's heartbeat is being watched (this takes up to `staleAfterMs`). */
+  onWaiting?: (message: string) => void;
+  onWarning?: (message: string) => void;
+}
+
 export interface LedgerStore {
   readonly kind: 'file' | 'postgres';
   /** What messages call the ledger: its path, or its URL without a password. */
@@ -66,31 +80,14 @@ export interface LedgerStore {
   lines(): AsyncIterable<string>;
   /** Takes the ledger's exclusive lock, or throws LockHeldError (exit 3; `--skip-if-locked` exit 4) naming the holder. */
   lock(options?: StoreLockOptions): Promise<HeldLedger>;
+  /** Rewrites the ledger as one line per item (`ledger compact`), under its lock, checked to replay the same; refused while a run holds it. */
+  compact(options?: CompactOptions): Promise<CompactResult>;
+  /**
+   * A person's word that the run holding the lock is gone (`ledger unlock`): a holder that cannot
+   * be proven gone is taken over once its heartbeat stood still; a live one is a LockHeldError.
+   * A PostgreSQL ledger has nothing to unlock (ConfigError).
+   */
+  unlock(options?: UnlockOptions): Promise<{ tookOver?: string }>;
   /** Lets go of connections (a file store holds none). */
   close(): Promise<void>;
-}
-
-/** The store a ledger location names: a `postgres://` or `postgresql://` URL, else a file path. */
-export function ledgerStore(location: string): LedgerStore {
-  return isPostgresUrl(location) ? pgLedgerStore(location) : fileLedgerStore(location);
-}
-
-/** Opens the store of `location`, runs `use`, and closes the store whatever happens. */
-export async function withLedgerStore<T>(location: string, use: (store: LedgerStore) => Promise<T>): Promise<T> {
-  const store = ledgerStore(location);
-  try {
-    return await use(store);
-  } finally {
-    await store.close();
-  }
-}
-
-/** The ledger at `location` replayed (no lock): what plan, validate and report read. */
-export function readLedgerAt(location: string, options: ReadLedgerOptions = {}): Promise<LedgerState> {
-  return withLedgerStore(location, (store) => store.read(options));
-}
-
-/** Whether the ledger at `location` is there yet. */
-export function ledgerExistsAt(location: string): Promise<boolean> {
-  return withLedgerStore(location, (store) => store.exists());
 }

@@ -5,16 +5,13 @@ import type { ItemKind } from '../api/schema.js';
 import { ConfigError } from '../errors.js';
 import type { RunConfig } from '../config/run-config.js';
 import type { ItemState, LedgerEvent } from '../ledger/event.js';
-import { appendLines, appendLinesIn, type AppendResult } from '../ledger/append.js';
-import { compactLedger, type CompactResult } from '../ledger/compact.js';
-import { acquireLock } from '../ledger/lock.js';
-import { compactPgLedger } from '../ledger/pg/compact.js';
+import { appendLinesIn, type AppendResult } from '../ledger/append.js';
+import type { CompactResult } from '../ledger/compact.js';
 import { RefusedDecisions, settleDecisions, type DecisionSource, type Settled, type SettleOptions } from '../ledger/bulk-resolve.js';
-import { fileLedgerStore } from '../ledger/file-store.js';
-import { resolveIn, resolveItem, unknownKey, type Resolution, type Resolved } from '../ledger/resolve.js';
+import { resolveIn, unknownKey, type Resolution, type Resolved } from '../ledger/resolve.js';
 import { lastSentChatId } from '../ledger/show.js';
-import { redactPgUrl } from '../ledger/pg/url.js';
-import { isPostgresUrl, ledgerStore, withLedgerStore } from '../ledger/store.js';
+import { ledgerStore, withLedgerStore } from '../ledger/open.js';
+import type { LedgerStore, UnlockOptions } from '../ledger/store.js';
 import { exportLedger, importLedger, type ExportResult, type ImportResult } from '../ledger/transfer.js';
 import { didYouMean } from '../manifest/suggest.js';
 import type { Observers } from './observers.js';
@@ -31,8 +28,7 @@ export type LedgerConfig = Pick<RunConfig, 'ledgerPath'>;
 
 /** Rewrites the ledger as one line per item, atomically, under the lock (refused while a run holds it). */
 export async function compactLedgerOf(config: LedgerConfig, observers: Observers = {}): Promise<CompactResult> {
-  if (isPostgresUrl(config.ledgerPath)) return compactPgLedger(config.ledgerPath, { onWarning: observers.onWarning });
-  return compactLedger(config.ledgerPath, { onWarning: observers.onWarning });
+  return withLedgerStore(config.ledgerPath, (store) => store.compact({ onWarning: observers.onWarning }));
 }
 
 /**
@@ -41,13 +37,22 @@ export async function compactLedgerOf(config: LedgerConfig, observers: Observers
  */
 export async function resolveLedgerItem(key: string, resolution: Resolution, config: LedgerConfig, options: Observers & { kind?: ItemKind } = {}): Promise<Resolved> {
   const resolveOptions = { kind: options.kind, onWarning: options.onWarning, suggest: didYouMean };
-  if (!isPostgresUrl(config.ledgerPath)) return resolveItem(config.ledgerPath, key, resolution, resolveOptions);
-  return withLedgerStore(config.ledgerPath, async (store) => {
-    if (!(await store.exists())) {
-      throw new ConfigError(`ledger ${store.name} holds nothing yet: nothing to resolve (is --ledger or GENUIN_LEDGER the one the runs used?)`);
-    }
-    return resolveIn(store, key, resolution, resolveOptions);
-  });
+  // A file ledger is read and written through the real file its lock names (a symlink resolved).
+  return withLedgerStore(
+    config.ledgerPath,
+    async (store) => {
+      await mustHoldSomething(store);
+      return resolveIn(store, key, resolution, resolveOptions);
+    },
+    { via: 'real' },
+  );
+}
+
+/** A verdict on a ledger that is not there (or holds nothing yet) is a ConfigError: probably the wrong ledger. */
+async function mustHoldSomething(store: LedgerStore): Promise<void> {
+  if (!(await store.exists())) {
+    throw new ConfigError(`ledger ${store.name} does not exist or holds nothing yet: nothing to resolve (is --ledger or GENUIN_LEDGER the one the runs used?)`);
+  }
 }
 
 export interface SettleLedgerOptions extends Observers, Pick<SettleOptions, 'write' | 'expect' | 'onPreview' | 'now'> {
@@ -63,12 +68,10 @@ export interface SettleLedgerOptions extends Observers, Pick<SettleOptions, 'wri
  */
 export async function settleLedgerItems(source: DecisionSource, config: LedgerConfig, options: SettleLedgerOptions): Promise<Settled> {
   const location = config.ledgerPath;
-  // A file ledger is read and written through the real file its lock names (as resolveItem does).
-  const store = isPostgresUrl(location) ? ledgerStore(location) : fileLedgerStore(location, { via: 'real' });
+  // A file ledger is read and written through the real file its lock names (a symlink resolved).
+  const store = ledgerStore(location, { via: 'real' });
   try {
-    if (!(await store.exists())) {
-      throw new ConfigError(`ledger ${store.name} does not exist or holds nothing yet: nothing to resolve (is --ledger or GENUIN_LEDGER the one the runs used?)`);
-    }
+    await mustHoldSomething(store);
     const settle = { suggest: didYouMean, onWarning: options.onWarning, now: options.now };
     const early = options.refused ?? [];
     if (early.length > 0) {
@@ -123,7 +126,6 @@ export async function showLedgerItem(key: string, config: LedgerConfig, options:
 
 /** Appends the ledger lines in `file` (other lines skipped), checked, under the lock, durable; a bad line appends nothing. */
 export async function appendLedgerLines(file: string, config: LedgerConfig, observers: Observers = {}): Promise<AppendResult> {
-  if (!isPostgresUrl(config.ledgerPath)) return appendLines(config.ledgerPath, file, { onWarning: observers.onWarning });
   return withLedgerStore(config.ledgerPath, (store) => appendLinesIn(store, file, { onWarning: observers.onWarning }));
 }
 
@@ -137,33 +139,14 @@ export async function importLedgerInto(file: string, config: LedgerConfig, optio
   return withLedgerStore(config.ledgerPath, (store) => importLedger(store, file, options));
 }
 
-export interface UnlockOptions extends Observers {
-  /** How long the holder's heartbeat must be seen standing still (at least 3 of its own intervals). Default 30 s. */
-  staleAfterMs?: number;
-  /** Told when the holder's heartbeat is being watched (this takes up to `staleAfterMs`). */
-  onWaiting?: (message: string) => void;
-}
+export type { UnlockOptions } from '../ledger/store.js';
 
 /**
- * A person's word that the run holding the file ledger's lock is gone: a holder this process
- * cannot prove gone by its pid (another PID namespace, boot or host) is taken over once its
- * heartbeat has stood still for `staleAfterMs`, and the lock is released at once. A heartbeat
- * that moves is a LockHeldError: that run is alive. Returns what was taken over, if anything.
+ * A person's word that the run holding the ledger's lock is gone: a holder this process cannot
+ * prove gone by its pid (another PID namespace, boot or host) is taken over once its heartbeat
+ * has stood still for `staleAfterMs`, and the lock is released at once. A heartbeat that moves is
+ * a LockHeldError: that run is alive. Returns what was taken over, if anything.
  */
 export async function unlockLedger(config: LedgerConfig, options: UnlockOptions = {}): Promise<{ tookOver?: string }> {
-  if (isPostgresUrl(config.ledgerPath)) {
-    throw new ConfigError(
-      `ledger ${redactPgUrl(config.ledgerPath)} is a PostgreSQL ledger: its lock is an advisory lock that ends with the session holding it, so there is nothing to unlock (see docs/recovery.md)`,
-    );
-  }
-  let tookOver: string | undefined;
-  const lock = await acquireLock(config.ledgerPath, {
-    takeStale: true,
-    staleAfterMs: options.staleAfterMs,
-    onWaiting: options.onWaiting,
-    onWarning: options.onWarning,
-    onTakeover: (m) => (tookOver = m),
-  });
-  await lock.release();
-  return { tookOver };
+  return withLedgerStore(config.ledgerPath, (store) => store.unlock(options));
 }

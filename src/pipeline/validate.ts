@@ -2,7 +2,7 @@
 // name a community an earlier run created), every fault at once; nothing is sent.
 import { formatFault, type ManifestFault } from '../errors.js';
 import type { RunConfig } from '../config/run-config.js';
-import { readLedgerAt } from '../ledger/store.js';
+import { readLedgerAt } from '../ledger/open.js';
 import { loadManifests } from '../manifest/load.js';
 import type { Observers } from './observers.js';
 

@@ -224,7 +224,7 @@ describe('ledger resolve and show: unknown keys and usage', () => {
     expect(show.stderr).toMatch(/did you mean "alpha"\?/);
     const missing = await cli(['ledger', 'resolve', 'alpha', '--abandon', '--reason', 'x'], join(ws.dir, 'nope.jsonl'));
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toMatch(/nope\.jsonl does not exist: nothing to resolve/);
+    expect(missing.stderr).toMatch(/nope\.jsonl does not exist or holds nothing yet: nothing to resolve/);
   });
 
   it('ledger show prints the whole history, one readable line per event, and the commands that apply', async () => {

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LedgerState } from '../../src/ledger/replay.js';
-import { ledgerStore } from '../../src/ledger/store.js';
+import { ledgerStore } from '../../src/ledger/open.js';
 import { isFaultKind, startSimulator, type Simulator, type SimulatorOptions, type StateSnapshot } from '../../src/simulator/index.js';
 import type { ChatIdMode } from '../../src/simulator/options.js';
 import { runCliScenario, runLine, type CliRun } from './cli-run.js';

@@ -2,7 +2,9 @@
 // a run's reads and writes on the one session that holds the advisory lock.
 import type pg from 'pg';
 import { emptyLedgerState, type ReadLedgerOptions } from '../replay.js';
+import { ConfigError } from '../../errors.js';
 import type { HeldLedger, LedgerStore, StoreLockOptions } from '../store.js';
+import { compactPgLedger } from './compact.js';
 import { connect, disconnect, pgError, pgTarget, type PgTarget } from './connect.js';
 import { acquirePgLock } from './lock.js';
 import { allLines, columnsOf, historyOf, insertLines, replayLines } from './read.js';
@@ -48,6 +50,12 @@ export function pgLedgerStore(location: string): LedgerStore {
     history: (key, kind) => reading(() => [], (client) => historyOf(client, target, key, kind)),
     lines: () => exportLines(target),
     lock: (options) => lockPg(target, options),
+    compact: (options) => compactPgLedger(location, options),
+    unlock: async () => {
+      throw new ConfigError(
+        `ledger ${target.name} is a PostgreSQL ledger: its lock is an advisory lock that ends with the session holding it, so there is nothing to unlock (see docs/recovery.md)`,
+      );
+    },
     close: async () => undefined,
   };
 }

@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ledgerStore } from '../../../src/ledger/store.js';
+import { ledgerStore } from '../../../src/ledger/open.js';
 import { startSimulator, type Simulator } from '../../../src/simulator/index.js';
 import { runCli, tempDir, type CliResult } from '../../helpers/cli.js';
 import { PG_PASSWORD, pgSkipReason, startPgCluster, type PgCluster } from '../../helpers/pg-cluster.js';

@@ -11,7 +11,7 @@ import { LockHeldError } from '../../../src/ledger/lock.js';
 import { rememberPgUrl } from '../../../src/ledger/pg/url.js';
 import { acquirePgLock } from '../../../src/ledger/pg/lock.js';
 import type { LedgerState } from '../../../src/ledger/replay.js';
-import { ledgerStore } from '../../../src/ledger/store.js';
+import { ledgerStore } from '../../../src/ledger/open.js';
 import { ev, tempLedger } from '../helpers.js';
 import { PG_PASSWORD, pgSkipReason, startPgCluster, TEST_CA, type PgCluster } from '../../helpers/pg-cluster.js';
 
