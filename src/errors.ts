@@ -64,6 +64,20 @@ export class LedgerError extends GenuinError {
   override name = 'LedgerError';
 }
 
+/** The ledger is locked by another run that is alive (or mid-write): `apply --skip-if-locked` exits 4 on it. */
+export class LockHeldError extends LedgerError {
+  override name = 'LockHeldError';
+}
+
+/**
+ * The ledger is locked by a run that cannot be proven gone, whose heartbeat has stood still:
+ * only a person may say it is gone (`ledger unlock`). Not a LockHeldError, so `--skip-if-locked`
+ * never hides it: left alone, it would stop every later run.
+ */
+export class StaleLockError extends LedgerError {
+  override name = 'StaleLockError';
+}
+
 /** The API cannot be reached as configured: TLS not trusted, a URL that is not the API (exit 3). */
 export class ConnectionError extends GenuinError {
   readonly exitCode = EXIT.aborted;

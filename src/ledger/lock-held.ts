@@ -7,8 +7,8 @@ import { beatDigits, beatOffset, parseHolder } from './lock-holder.js';
 /** Releases the lock; removes the lock file only if it is still ours. Safe to call twice. */
 export type ReleaseLock = () => Promise<void>;
 
-/** A held lock. Calling it releases it (as `release` does). */
-export interface LedgerLock extends ReleaseLock {
+/** A held lock. */
+export interface LedgerLock {
   readonly release: ReleaseLock;
   /** The lock file: `<real path of the ledger>.lock`. */
   readonly file: string;
@@ -74,9 +74,15 @@ export function held(h: Held, options: HeldOptions): LedgerLock {
   const lock = new HeldLock(h, options);
   const release = () => lock.release();
   const assertHeld = () => lock.assertHeld();
-  return Object.defineProperties(Object.assign(() => release(), { release, assertHeld, file: h.file, ledger: h.real }), {
-    lost: { get: () => lock.lost, enumerable: true },
-  }) as LedgerLock;
+  return {
+    release,
+    assertHeld,
+    file: h.file,
+    ledger: h.real,
+    get lost() {
+      return lock.lost;
+    },
+  };
 }
 
 class HeldLock {

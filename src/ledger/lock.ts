@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { open, readFile, stat, unlink } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { LedgerError } from '../errors.js';
+import { LedgerError, LockHeldError, StaleLockError } from '../errors.js';
 import { removeCompactLeftovers } from './leftovers.js';
 import { realClock, snapshot, watchHeartbeat, type LockClock, type Snapshot } from './lock-heartbeat.js';
 import { held, type FileId, type LedgerLock } from './lock-held.js';
@@ -50,19 +50,7 @@ export interface LockOptions {
   clock?: LockClock;
 }
 
-/** The ledger is locked by another run that is alive (or mid-write): `apply --skip-if-locked` exits 4 on it. */
-export class LockHeldError extends LedgerError {
-  override name = 'LockHeldError';
-}
-
-/**
- * The ledger is locked by a run that cannot be proven gone, whose heartbeat has stood still:
- * only a person may say it is gone (`ledger unlock`). Not a LockHeldError, so `--skip-if-locked`
- * never hides it: left alone, it would stop every later run.
- */
-export class StaleLockError extends LedgerError {
-  override name = 'StaleLockError';
-}
+export { LockHeldError, StaleLockError } from '../errors.js';
 
 /** A lock file that is not JSON is being written right now, or was left garbled: stale after this. */
 const GARBLED_STALE_MS = 10_000;

@@ -86,7 +86,7 @@ describe('compactLedger', () => {
     const release = await acquireLock(path);
     await expect(compactLedger(path)).rejects.toThrow(LedgerError);
     expect(await readFile(path, 'utf8')).toBe(text);
-    await release();
+    await release.release();
   });
 
   it('refuses a corrupt ledger, leaving it untouched', async () => {

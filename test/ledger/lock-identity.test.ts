@@ -32,9 +32,9 @@ describe('acquireLock: one lock per real ledger file', () => {
       new RegExp(`^ledger ${real} is in use by pid ${process.pid} on ${hostname()} since \\S+ \\(lock file ${real}\\.lock\\)`),
     );
     await expect(acquireLock(alias)).rejects.toThrow(/is in use by pid/);
-    await lock();
+    await lock.release();
     expect(await exists(`${alias}.lock`)).toBe(false);
-    await (await acquireLock(real))();
+    await (await acquireLock(real)).release();
   });
 
   it('a symlink in another directory, and one that dangles (the ledger not created yet)', async () => {
@@ -46,7 +46,7 @@ describe('acquireLock: one lock per real ledger file', () => {
     expect(lock.file).toBe(`${real}.lock`);
     await expect(acquireLock(real)).rejects.toThrow(LedgerError);
     expect(await readdir(elsewhere)).toEqual(['ledger.jsonl']);
-    await lock();
+    await lock.release();
   });
 
   // The kernel already resolved these for a lock named `${path}.lock`; kept so naming the lock
@@ -60,7 +60,7 @@ describe('acquireLock: one lock per real ledger file', () => {
     for (const spelling of [`${dir}/sub/../ledger.jsonl`, `${dir}/same/ledger.jsonl`, `${dir}/same/sub/../ledger.jsonl`]) {
       await expect(acquireLock(spelling)).rejects.toThrow(/is in use by pid/);
     }
-    await lock();
+    await lock.release();
   });
 
   it('a ledger with a second name (hard link) is refused under every name, also when linked while another run holds it', async () => {
@@ -75,10 +75,10 @@ describe('acquireLock: one lock per real ledger file', () => {
       `ledger ${other} has 2 names (hard links), and a lock covers one name: two runs could share it; keep one name (make the others symlinks, or copy the file) and run again`,
     );
     expect(await exists(`${other}.lock`)).toBe(false); // the refused run leaves no lock behind
-    await lock();
+    await lock.release();
     await expect(acquireLock(real)).rejects.toThrow(/has 2 names \(hard links\)/);
     await unlink(other);
-    await (await acquireLock(real))();
+    await (await acquireLock(real)).release();
   });
 
   it('removes the temporary files of an interrupted compaction, and nothing else', async () => {
@@ -92,7 +92,7 @@ describe('acquireLock: one lock per real ledger file', () => {
     const warnings: string[] = [];
     const lock = await acquireLock(real, { onWarning: (m) => warnings.push(m) });
     expect(warnings.sort()).toEqual(leftovers.map((f) => `removed ${f}, left by an interrupted compaction of this ledger`).sort());
-    await lock();
+    await lock.release();
     expect((await readdir(dir)).sort()).toEqual(['ledger.jsonl', 'ledger.jsonl.compact-notes.txt', 'ledger.jsonlx.compact-1-ab.tmp']);
   });
 });
@@ -111,7 +111,7 @@ describe('acquireLock: a holder learns at once that its lock was lost', () => {
     await expect(lock.assertHeld()).rejects.toThrow(
       new LedgerError(`lock file ${path}.lock was removed while this run held it; another process may be using this ledger`),
     );
-    await lock();
+    await lock.release();
     expect(warnings).toEqual([]);
   });
 
@@ -128,7 +128,7 @@ describe('acquireLock: a holder learns at once that its lock was lost', () => {
       const lock = await acquireLock(path, watch.options);
       await replace(lock.file);
       expect(await watch.lost).toBe(`lock file ${path}.lock was replaced while this run held it`);
-      await lock();
+      await lock.release();
       expect(await exists(lock.file)).toBe(true); // not ours to remove
     }
   });
@@ -140,7 +140,7 @@ describe('acquireLock: a holder learns at once that its lock was lost', () => {
     const lock = await acquireLock(path, watch.options);
     await rename(path, `${path}.moved`);
     expect(await watch.lost).toBe(`ledger ${path} was moved or removed while this run held its lock`);
-    await lock();
+    await lock.release();
 
     await writeFile(path, '');
     const again = lossWatch();
@@ -148,7 +148,7 @@ describe('acquireLock: a holder learns at once that its lock was lost', () => {
     await writeFile(`${path}.new`, '');
     await rename(`${path}.new`, path);
     expect(await again.lost).toBe(`ledger ${path} was replaced by another file while this run held its lock`);
-    await lock2();
+    await lock2.release();
   });
 
   it('a lock left alone is never reported lost, and the check stops with release', async () => {
@@ -157,7 +157,7 @@ describe('acquireLock: a holder learns at once that its lock was lost', () => {
     const lock = await acquireLock(path, { onLost: () => reports++, watchIntervalMs: 5 });
     await writeFile(path, ''); // the ledger created after the lock (a new ledger) is fine
     for (let i = 0; i < 5; i++) await lock.assertHeld();
-    await lock();
+    await lock.release();
     expect(reports).toBe(0);
     expect(lock.lost).toBeUndefined();
   });

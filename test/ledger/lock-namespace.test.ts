@@ -62,7 +62,7 @@ describe('a holder in another PID namespace of this host', () => {
     expect(clock.now()).toBe(45_000);
     expect(warnings).toEqual([expect.stringMatching(new RegExp(`^taking over lock ${file} of pid ${pid} on .*, a run in another PID namespace .*: its heartbeat stood still for 45 s, and a person said it is gone$`))]);
     expect(JSON.parse(await readFile(file, 'utf8'))).toMatchObject({ pid: process.pid, pid_ns: ownPlace().pidns });
-    await lock();
+    await lock.release();
     expect(await readdir(dirname(path))).toEqual([]);
   });
 
@@ -78,7 +78,7 @@ describe('a holder in another PID namespace of this host', () => {
     const clock = steppingClock((at) => (at === 1_000 ? unlink(file) : undefined));
     const lock = await acquireLock(path, { clock });
     expect(JSON.parse(await readFile(file, 'utf8')).pid).toBe(process.pid);
-    await lock();
+    await lock.release();
   });
 });
 
@@ -104,7 +104,7 @@ describe('other places a pid means nothing', () => {
     const lock = await acquireLock(path, { clock, onWarning: (m) => warnings.push(m) });
     expect(clock.sleeps).toBe(0);
     expect(warnings).toEqual([`taking over stale lock ${path}.lock left by pid ${pid} (started 2026-11-01T00:00:00.000Z)`]);
-    await lock();
+    await lock.release();
   });
 
   it('the same namespace, a pid that is taken (this process): refused at once; a person\'s word watches its heartbeat first', async () => {
@@ -115,7 +115,7 @@ describe('other places a pid means nothing', () => {
     const lock = await acquireLock(path, { clock, takeStale: true });
     expect(clock.now()).toBe(30_000);
     expect(await readFile(file, 'utf8')).not.toBe(text);
-    await lock();
+    await lock.release();
   });
 });
 
@@ -135,6 +135,6 @@ describe('the holder keeps a heartbeat', () => {
     expect({ ...JSON.parse(now), beat: undefined }).toEqual({ ...JSON.parse(first), beat: undefined });
     expect(Number(JSON.parse(now).beat)).toBeGreaterThan(Number(JSON.parse(first).beat));
     await lock.assertHeld(); // a beat is not a replacement
-    await lock();
+    await lock.release();
   });
 });

@@ -86,7 +86,7 @@ describe.skipIf(!allowed)('a holder in a PID namespace of its own, on this host'
     expect(await readFile(file, 'utf8')).toBe(left);
     const lock = await acquireLock(ledger, { clock: steppingClock(), takeStale: true });
     expect(parseHolder(await readFile(file, 'utf8'))!.pid).toBe(process.pid);
-    await lock();
+    await lock.release();
   });
 
   it('releases its lock when it ends, and this process then takes the ledger at once', async () => {
@@ -98,6 +98,6 @@ describe.skipIf(!allowed)('a holder in a PID namespace of its own, on this host'
     const clock = steppingClock();
     const lock = await acquireLock(ledger, { clock });
     expect(clock.sleeps).toBe(0);
-    await lock();
+    await lock.release();
   });
 });

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LedgerError } from '../../src/errors.js';
-import { acquireLock, LockHeldError, StaleLockError } from '../../src/ledger/lock.js';
+import { acquireLock, LockHeldError, StaleLockError, type LedgerLock } from '../../src/ledger/lock.js';
 import { tempLedger } from './helpers.js';
 import { deadPid, holderText, steppingClock } from './lock-helpers.js';
 
@@ -16,9 +16,9 @@ describe('acquireLock', () => {
     const file = `${path}.lock`;
     expect((await stat(file)).mode & 0o777).toBe(0o600);
     expect(JSON.parse(await readFile(file, 'utf8'))).toMatchObject({ pid: process.pid, host: hostname() });
-    await release();
+    await release.release();
     expect(await exists(file)).toBe(false);
-    await release(); // twice is harmless
+    await release.release(); // twice is harmless
   });
 
   it('refuses a second holder with a LedgerError naming pid and host', async () => {
@@ -29,8 +29,8 @@ describe('acquireLock', () => {
     expect((error as Error).message).toMatch(
       new RegExp(`^ledger ${path} is in use by pid ${process.pid} on ${hostname()} since \\S+ \\(lock file ${path}\\.lock\\); wait for that run \\(if it is gone: genuin-provision ledger unlock --ledger ${path}\\)$`),
     );
-    await release();
-    await (await acquireLock(path))(); // free again
+    await release.release();
+    await (await acquireLock(path)).release(); // free again
   });
 
   it('does not treat a lock held on another host as stale: it needs a person once its heartbeat stands still', async () => {
@@ -53,7 +53,7 @@ describe('acquireLock', () => {
     const release = await acquireLock(path, { onWarning: (m) => warnings.push(m) });
     expect(warnings).toEqual([`taking over stale lock ${path}.lock left by pid ${pid} (started ${started})`]);
     expect(JSON.parse(await readFile(`${path}.lock`, 'utf8')).pid).toBe(process.pid);
-    await release();
+    await release.release();
     expect(await readdir(dirname(path))).toEqual([]); // no .break or other leftovers
   });
 
@@ -64,7 +64,7 @@ describe('acquireLock', () => {
     const won = results.filter((r) => r.status === 'fulfilled');
     expect(won).toHaveLength(1);
     for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(LedgerError);
-    await (won[0] as PromiseFulfilledResult<() => Promise<void>>).value();
+    await (won[0] as PromiseFulfilledResult<LedgerLock>).value.release();
     expect(await readdir(dirname(path))).toEqual([]);
   });
 
@@ -78,7 +78,7 @@ describe('acquireLock', () => {
     const warnings: string[] = [];
     const release = await acquireLock(path, { onWarning: (m) => warnings.push(m) });
     expect(warnings).toEqual([`taking over stale lock ${file} that is garbled and older than 10 s`]);
-    await release();
+    await release.release();
   });
 
   it('release leaves a lock that is no longer ours', async () => {
@@ -87,7 +87,7 @@ describe('acquireLock', () => {
     const release = await acquireLock(path, { onWarning: (m) => warnings.push(m) });
     const theirs = JSON.stringify({ pid: 1, host: 'other', started: 'y' });
     await writeFile(`${path}.lock`, theirs);
-    await release();
+    await release.release();
     expect(await readFile(`${path}.lock`, 'utf8')).toBe(theirs);
     expect(warnings).toEqual([`lock file ${path}.lock was replaced by another process while this run held it; leaving it`]);
   });
