@@ -5,7 +5,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { LedgerError } from '../errors.js';
 import { TORN_MARKER_EVENT, type LedgerLine } from './event.js';
-import { deferred, type Deferred } from './deferred.js';
+import { GroupCommit, type CommitStats } from './group-commit.js';
 
 /** The three file operations the writer needs; a `FileHandle` is one. Tests wrap it to inject faults. */
 export interface LedgerSink {
@@ -23,23 +23,8 @@ export interface LedgerWriterOptions {
   now?: () => Date;
 }
 
-export interface LedgerWriterStats {
-  /** Lines made durable by `append` (the open-time repair is not counted). */
-  lines: number;
-  /** Durable writes made for those lines (fdatasync calls, or O_DSYNC writes). `lines / fsyncs` is the group-commit factor. */
-  fsyncs: number;
-  bytes: number;
-}
-
-/** Lines appended while a write+fsync is in flight: they go to disk together, and share one promise. */
-interface Batch extends Deferred {
-  text: string;
-  lines: number;
-}
-
-function newBatch(): Batch {
-  return { text: '', lines: 0, ...deferred() };
-}
+/** Lines made durable by `append` (the open-time repair is not counted), and the durable writes that carried them. */
+export type LedgerWriterStats = CommitStats;
 
 function reason(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -49,18 +34,26 @@ function reason(error: unknown): string {
 const MAX_TAIL = 1 << 20;
 
 export class LedgerWriter {
-  /** Lines waiting for the write in progress to finish; undefined when none. */
-  private next: Batch | undefined;
-  /** The drain loop, while one runs. */
-  private draining: Promise<void> | undefined;
-  private failure: LedgerError | undefined;
+  /** One write (and fdatasync) per batch of lines appended while the previous one was in flight. */
+  private readonly commits: GroupCommit<{ text: string; lines: number }>;
   private closed = false;
-  private readonly counters: LedgerWriterStats = { lines: 0, fsyncs: 0, bytes: 0 };
 
   private constructor(
     readonly path: string,
     private readonly sink: LedgerSink,
-  ) {}
+  ) {
+    this.commits = new GroupCommit({
+      name: path,
+      empty: () => ({ text: '', lines: 0 }),
+      commit: async (batch) => {
+        const bytes = Buffer.from(batch.text, 'utf8');
+        await writeAll(this.sink, bytes);
+        if (!this.sink.writesAreDurable) await this.sink.datasync();
+        return { lines: batch.lines, bytes: bytes.length };
+      },
+      reason,
+    });
+  }
 
   /**
    * Opens (creating with mode 0600) the ledger for appending. If the file's last line is torn
@@ -110,23 +103,18 @@ export class LedgerWriter {
    * never papered over.
    */
   append(event: LedgerLine): Promise<void> {
-    if (this.failure) return Promise.reject(this.failure);
-    if (this.closed) return Promise.reject(new LedgerError(`cannot write ledger ${this.path}: it is closed`));
     const line = JSON.stringify(event);
-    let batch = this.next;
-    if (!batch) batch = this.next = newBatch();
-    batch.text += line + '\n';
-    batch.lines++;
-    // Start the drain on the next microtask, so appends made in the same tick share the first write.
-    this.draining ??= this.drain();
-    return batch.promise;
+    return this.commits.add((batch) => {
+      batch.text += line + '\n';
+      batch.lines++;
+    });
   }
 
   /** Waits for every line appended so far to be durable, then closes the file. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    while (this.draining) await this.draining;
+    await this.commits.close();
     try {
       await this.sink.close();
     } catch (error) {
@@ -135,35 +123,7 @@ export class LedgerWriter {
   }
 
   get stats(): Readonly<LedgerWriterStats> {
-    return { ...this.counters };
-  }
-
-  private async drain(): Promise<void> {
-    await undefined;
-    try {
-      let batch: Batch | undefined;
-      while ((batch = this.next) !== undefined) {
-        this.next = undefined;
-        if (this.failure) {
-          batch.reject(this.failure);
-          continue;
-        }
-        try {
-          const bytes = Buffer.from(batch.text, 'utf8');
-          await writeAll(this.sink, bytes);
-          if (!this.sink.writesAreDurable) await this.sink.datasync();
-          this.counters.lines += batch.lines;
-          this.counters.fsyncs++;
-          this.counters.bytes += bytes.length;
-          batch.resolve();
-        } catch (error) {
-          this.failure = new LedgerError(`cannot write ledger ${this.path}: ${reason(error)}`);
-          batch.reject(this.failure);
-        }
-      }
-    } finally {
-      this.draining = undefined;
-    }
+    return this.commits.stats;
   }
 }
 
