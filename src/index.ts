@@ -14,7 +14,7 @@ export * from './errors.js';
 export type { CommunityEntry, GroupEntry, ManifestEntry, SourcePos } from './manifest/entry.js';
 export { loadManifests, type LoadOptions, type LoadResult, type ManifestLimits } from './manifest/load.js';
 export { PlanBuilder, type Plan, type PlanItem, type PlanAction, type PlanCounts } from './plan/plan.js';
-export { makePlan, type MakePlanOptions, type MadePlan } from './plan/make-plan.js';
+export { makePlan, type MakePlanOptions, type MadePlan } from './pipeline/make-plan.js';
 export { bodyHash } from './plan/body-hash.js';
 export * from './ledger/event.js';
 export { readLedger, type LedgerState } from './ledger/replay.js';

@@ -1,6 +1,6 @@
 // The in-process simulator that `apply --simulate` and `demo` run against: the CLI starts it and
 // hands it to the pipeline as the run's target, so the library never starts a server on its own.
-import type { ApiTarget } from '../run/apply.js';
+import type { ApiTarget } from '../pipeline/apply.js';
 
 /** The fake token of the in-process simulator. */
 const SIMULATOR_TOKEN = 'sim-token';

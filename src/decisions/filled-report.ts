@@ -6,7 +6,7 @@ import { LineCounter, parseDocument, isSeq, isMap } from 'yaml';
 import { ConfigError } from '../errors.js';
 import type { Decision } from '../ledger/bulk-resolve.js';
 import type { Resolution } from '../ledger/resolve.js';
-import { groupKey } from '../plan/item-key.js';
+import { groupKey } from '../item-key.js';
 import { isBlankRow, readCsvRows } from './csv-rows.js';
 import { parseVerdict } from './verdict-cell.js';
 

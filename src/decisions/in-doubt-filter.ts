@@ -5,7 +5,7 @@ import type { Decision } from '../ledger/bulk-resolve.js';
 import type { LedgerState } from '../ledger/replay.js';
 import { isInDoubt, type Resolution } from '../ledger/resolve.js';
 import { didYouMean } from '../manifest/suggest.js';
-import { parseGroupKey } from '../plan/item-key.js';
+import { parseGroupKey } from '../item-key.js';
 
 export interface InDoubtFilter {
   /** A community's handle or id: its groups, under whichever name the ledger keys them. */

@@ -15,7 +15,7 @@ export const LedgerEventSchema = z.object({
   /** Run id: one per `apply` invocation. */
   run: z.string(),
   kind: z.enum(['community', 'group']),
-  /** Ledger key: the handle for a community, `<parent>/<group key>` for a group (the rule: plan/item-key.ts). */
+  /** Ledger key: the handle for a community, `<parent>/<group key>` for a group (the rule: item-key.ts). */
   key: z.string(),
   event: z.enum(LEDGER_EVENTS),
   /** Attempt number (1-based) on `attempt` lines. */

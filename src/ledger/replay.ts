@@ -55,7 +55,7 @@ export interface LedgerState {
   isKnownHandle(handle: string): boolean;
   /** The community id the ledger holds for a handle, whatever the item's latest status. */
   communityId(handle: string): string | undefined;
-  /** The handle of the community the ledger holds this id for (plan/item-key.ts: a group's parent by either name). */
+  /** The handle of the community the ledger holds this id for (plan/group-lookup.ts: a group's parent by either name). */
   handleOf(communityId: string): string | undefined;
   /** Folds one more event (e.g. the one just appended) into this state. */
   apply(event: LedgerEvent): ItemState;

@@ -7,7 +7,7 @@ import type { z } from 'zod';
 
 import { CommunityBodySchema, type GroupFields, GroupFieldsSchema } from '../api/schema.js';
 import type { ManifestFault } from '../errors.js';
-import { groupIdentity } from '../plan/item-key.js';
+import { groupIdentity } from '../item-key.js';
 import { faultAt } from './check/fault.js';
 import type { ParentRef as Parent } from './check/group-keys.js';
 import type { Collector } from './collector.js';
@@ -163,7 +163,7 @@ function identityFault(own: PlainObject, group: unknown, key: unknown, identity:
     return key === undefined && !misspelt && !ctx.quietAbsent ? faultOf(ctx, [], false, 'key', 'a group needs key or group.name') : undefined;
   }
   if (groupIdentity(identity) !== '') return undefined;
-  // Keys are compared without surrounding spaces (plan/item-key.ts): nothing would be left.
+  // Keys are compared without surrounding spaces (item-key.ts): nothing would be left.
   const onKey = nonEmptyString(key);
   return faultOf(ctx, onKey ? ['key'] : ['group', 'name'], false, onKey ? 'key' : 'group.name', 'must have text other than spaces (it names the group in the ledger)');
 }

@@ -1,7 +1,7 @@
 // The one entry point of the pipeline (manifest → plan → run → ledger → report) that every CLI
 // command and the library (src/index.ts) call: configuration, validate, plan, apply, report, ledger verbs.
-// A folder of one file per stage call rather than DESIGN's single pipeline.ts: each call stays short and the
-// index reads as the list of what the tool can do.
+// One file per stage call (validate, make-plan and plan, apply, probe, report, ledger): each call stays
+// short, and this index reads as the list of what the tool can do.
 export {
   resolveRunConfig,
   ledgerConfig,
@@ -21,7 +21,7 @@ export { validateManifests, type Validated } from './validate.js';
 export { planManifests, type PlannedManifests } from './plan.js';
 export { probeApi, type ProbeHooks, type ProbeResult } from './probe.js';
 export { parseChatIdSetting, profileWords, CHAT_ID_SETTING, type ChatIdProfile, type ChatIdAnswer } from '../api/chat-id-profile.js';
-export { applyManifests, type ApiTarget, type ApplyHooks, type ApplyResult } from '../run/apply.js';
+export { applyManifests, type ApiTarget, type ApplyHooks, type ApplyResult } from './apply.js';
 /** What applyManifests rejects with when another live run holds the ledger (cron's `--skip-if-locked`). */
 export { LockHeldError } from '../ledger/lock.js';
 export {

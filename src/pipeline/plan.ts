@@ -5,7 +5,7 @@ import { formatFault, type ManifestFault } from '../errors.js';
 import { holdProfile } from '../run/chat-id-trust.js';
 import type { RunConfig } from '../config/run-config.js';
 import { ledgerExistsAt, readLedgerAt } from '../ledger/open.js';
-import { makePlan } from '../plan/make-plan.js';
+import { makePlan } from './make-plan.js';
 import type { Plan } from '../plan/plan.js';
 import type { Observers } from './observers.js';
 

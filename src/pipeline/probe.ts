@@ -10,7 +10,7 @@ import { ConfigError } from '../errors.js';
 import { PROFILE_FORMAT } from '../ledger/event.js';
 import { apiOrigin, checkOrigin, formatLines, SIMULATOR_ORIGIN } from '../ledger/origin.js';
 import { ledgerStore } from '../ledger/open.js';
-import type { ApiTarget } from '../run/apply.js';
+import type { ApiTarget } from './apply.js';
 import { probeChatIds, type ProbeFinding } from '../run/probe.js';
 import type { Observers } from './observers.js';
 

@@ -5,7 +5,7 @@ import { ConfigError, formatFault } from '../errors.js';
 import { ledgerRuleText, type RunConfig } from '../config/run-config.js';
 import type { LedgerState } from '../ledger/replay.js';
 import { ledgerExistsAt, readLedgerAt } from '../ledger/open.js';
-import { makePlan } from '../plan/make-plan.js';
+import { makePlan } from './make-plan.js';
 import type { Plan } from '../plan/plan.js';
 import { failedItems, type FailedItem } from '../report/failed-items.js';
 import { manifestRow, type ManifestRow } from '../report/manifest-csv.js';

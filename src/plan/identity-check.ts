@@ -8,7 +8,8 @@ import type { ManifestFault } from '../errors.js';
 import type { ItemState } from '../ledger/event.js';
 import { isMovedAway } from '../ledger/move.js';
 import type { GroupEntry, ManifestEntry } from '../manifest/entry.js';
-import { groupIdentity, parseGroupKey, type FoundGroup, type GroupKeys } from './item-key.js';
+import { groupIdentity, parseGroupKey } from '../item-key.js';
+import { type FoundGroup, type GroupKeys } from './group-lookup.js';
 import type { Plan, PlanItem } from './plan.js';
 
 /** An item the ledger holds that these manifests do not name. */

@@ -7,7 +7,7 @@ import { detach } from '../detach.js';
 import { carriedIds, REASON } from '../status.js';
 import { bodyHash } from './body-hash.js';
 import { foundOrMoved, recordedName, type DroppedItem } from './identity-check.js';
-import { GroupKeys } from './item-key.js';
+import { GroupKeys } from './group-lookup.js';
 
 export type PlanAction =
   /** Send a create request. */
@@ -23,7 +23,7 @@ export type PlanAction =
 
 export interface PlanItem {
   kind: ItemKind;
-  /** Ledger key: the handle, or `<parent handle or community_id, %-encoded>/<group key, NFC-trimmed>` (plan/item-key.ts). */
+  /** Ledger key: the handle, or `<parent handle or community_id, %-encoded>/<group key, NFC-trimmed>` (item-key.ts). */
   key: string;
   file: string;
   line: number;

@@ -1,6 +1,6 @@
 // The per-community summary of report rows (`report --by-community`): one row per community with
 // the tally of its groups, so a person sees which communities are finished and which need a look.
-import { parseGroupKey } from '../plan/item-key.js';
+import { parseGroupKey } from '../item-key.js';
 import type { ReportRow, ReportStatus } from './rows.js';
 
 /** The summary's columns, in order: the CSV header and the keys of every JSON row. */

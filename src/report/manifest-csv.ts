@@ -6,7 +6,7 @@ import type { ItemKind } from '../api/schema.js';
 import { CellFault, cellParser, LIST_SEPARATOR } from '../manifest/csv/cells.js';
 import { COMMUNITY_FIELDS, GROUP_FIELDS, type FieldInfo, type FieldMap } from '../manifest/fields.js';
 import { DEFAULT_LIMITS } from '../manifest/limits.js';
-import { parseGroupKey } from '../plan/item-key.js';
+import { parseGroupKey } from '../item-key.js';
 import type { PlanItem } from '../plan/plan.js';
 import { csvCell, quoteCell } from './csv.js';
 

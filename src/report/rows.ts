@@ -1,7 +1,7 @@
 // Report rows: one flat row per ledger item (plus, given the plan, the items only the plan
 // knows about: blocked groups), the shape both exports (CSV, JSON) print. Columns defined once.
 import { stateKey } from '../ledger/event.js';
-import { parseGroupKey } from '../plan/item-key.js';
+import { parseGroupKey } from '../item-key.js';
 import { carriedIds, REASON, REPORT_FAILED, type Status } from '../status.js';
 import type { LedgerState } from '../ledger/replay.js';
 import type { Plan, PlanItem } from '../plan/plan.js';

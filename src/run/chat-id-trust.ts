@@ -34,3 +34,8 @@ function givenAs(setting: Exclude<ChatIdProfile, { unique: 'unknown' }>): string
 function said(p: Exclude<ChatIdProfile, { unique: 'unknown' }>): string {
   return p.unique ? `a repeated chat_id is refused with ${describeAnswer(p.exists)}` : 'a repeated chat_id is not refused';
 }
+
+/** A lost answer is resent only with proof that a repeated chat_id is refused, and while no answer showed client chat_ids ignored. */
+export function mayResendLost(profile: ChatIdProfile, chatIdsHonoured: boolean | undefined): boolean {
+  return profile.unique === true && chatIdsHonoured !== false;
+}

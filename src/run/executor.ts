@@ -12,7 +12,7 @@ import type { ItemKind } from '../api/schema.js';
 import type { LedgerEvent } from '../ledger/event.js';
 import { bodyHash } from '../plan/body-hash.js';
 import { deriveChatId } from '../plan/chat-id.js';
-import { parseGroupKey } from '../plan/item-key.js';
+import { parseGroupKey } from '../item-key.js';
 import type { Plan, PlanItem } from '../plan/plan.js';
 import { GenuinError, LedgerError } from '../errors.js';
 import { carriedIds, OUTCOME_EVENT, REASON } from '../status.js';

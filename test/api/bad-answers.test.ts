@@ -13,7 +13,7 @@ import type { ItemKind } from '../../src/api/schema.js';
 import type { LedgerEvent } from '../../src/ledger/event.js';
 import { readLedger } from '../../src/ledger/replay.js';
 import { LedgerWriter } from '../../src/ledger/writer.js';
-import { makePlan } from '../../src/plan/make-plan.js';
+import { makePlan } from '../../src/pipeline/make-plan.js';
 import { Executor } from '../../src/run/executor.js';
 import type { RunSummary } from '../../src/run/summary.js';
 import { startSimulator, type FaultKind, type Simulator } from '../../src/simulator/index.js';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { planJson } from '../../src/cli/render.js';
 import { emptyLedgerState } from '../../src/ledger/replay.js';
-import { makePlan } from '../../src/plan/make-plan.js';
+import { makePlan } from '../../src/pipeline/make-plan.js';
 import { runCli, tempDir } from '../helpers/cli.js';
 
 describe('plan --json', () => {

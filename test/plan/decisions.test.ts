@@ -106,7 +106,7 @@ interface Own {
   sentChatId?: string;
 }
 
-/** The API proven to refuse a repeated chat_id, not seen ignoring ours (make-plan.ts mayResendLost). */
+/** The API proven to refuse a repeated chat_id, not seen ignoring ours (run/chat-id-trust.ts mayResendLost). */
 const honoured: PlanOptions = { resendLost: true };
 const sent = ev('attempt', { attempt: 1, chat_id: 'chat-1' });
 

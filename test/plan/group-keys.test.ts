@@ -1,4 +1,4 @@
-// The plan finds a group in the ledger under every spelling of it (plan/item-key.ts), and never
+// The plan finds a group in the ledger under every spelling of it (plan/group-lookup.ts), and never
 // takes another group's line for it: keys of (a, b/c) and (a/b, c) differ.
 import { describe, expect, it } from 'vitest';
 import type { ItemState, LedgerEvent } from '../../src/ledger/event.js';

@@ -8,7 +8,7 @@ import { compactLines } from '../../src/ledger/compact.js';
 import type { LedgerEvent } from '../../src/ledger/event.js';
 import { isMovedAway, moveLines } from '../../src/ledger/move.js';
 import { emptyLedgerState, type LedgerState } from '../../src/ledger/replay.js';
-import { makePlan } from '../../src/plan/make-plan.js';
+import { makePlan } from '../../src/pipeline/make-plan.js';
 import { tempDir } from '../helpers/cli.js';
 
 const HEAD = 'version: 1\ndefaults:\n  community: { type: 1, actions: [{ action_id: 3, access_type_id: 5 }] }\n  group: { type: 4 }\n';

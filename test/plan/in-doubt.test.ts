@@ -1,6 +1,6 @@
 // What the plan does with a group an earlier run left in doubt: resent by itself (with the
 // chat_id sent then) only once the API is proven to refuse a repeated chat_id (a probe or a
-// setting: make-plan.ts mayResendLost) and nothing has refused it.
+// setting: run/chat-id-trust.ts mayResendLost) and nothing has refused it.
 import { describe, expect, it } from 'vitest';
 import type { LedgerEvent } from '../../src/ledger/event.js';
 import { emptyLedgerState } from '../../src/ledger/replay.js';

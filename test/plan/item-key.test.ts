@@ -1,10 +1,9 @@
-// The group ledger key rule (src/plan/item-key.ts): keys never collide, old keys stay as they
-// were, and every spelling of one group finds the one ledger item.
+// The group ledger key rule (src/item-key.ts): keys never collide, old keys stay as they were,
+// and every spelling of one group finds the one ledger item (src/plan/group-lookup.ts).
 import { describe, expect, it } from 'vitest';
 import type { ItemState } from '../../src/ledger/event.js';
-import {
-  decodeParent, encodeParent, findGroup, groupIdentity, groupKey, GroupKeys, parseGroupKey, ParentNames, type GroupLedger,
-} from '../../src/plan/item-key.js';
+import { decodeParent, encodeParent, groupIdentity, groupKey, parseGroupKey } from '../../src/item-key.js';
+import { findGroup, GroupKeys, ParentNames, type GroupLedger } from '../../src/plan/group-lookup.js';
 
 describe('groupKey', () => {
   it.each([

@@ -14,7 +14,7 @@ import type { CommunityEntry, GroupEntry } from '../../src/manifest/entry.js';
 import { ManifestError, formatFault } from '../../src/errors.js';
 import { loadManifests } from '../../src/manifest/load.js';
 import { emptyLedgerState } from '../../src/ledger/replay.js';
-import { makePlan } from '../../src/plan/make-plan.js';
+import { makePlan } from '../../src/pipeline/make-plan.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'genuin-roundtrip-'));
 

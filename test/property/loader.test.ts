@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { CommunityBodySchema, GroupFieldsSchema } from '../../src/api/schema.js';
 import { ConfigError, ManifestError } from '../../src/errors.js';
 import { emptyLedgerState } from '../../src/ledger/replay.js';
-import { makePlan } from '../../src/plan/make-plan.js';
+import { makePlan } from '../../src/pipeline/make-plan.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'genuin-property-'));
 const ran: Record<string, number> = {};

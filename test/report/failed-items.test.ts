@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readLedger } from '../../src/ledger/replay.js';
-import { makePlan } from '../../src/plan/make-plan.js';
+import { makePlan } from '../../src/pipeline/make-plan.js';
 import { failedItems } from '../../src/report/failed-items.js';
 import { tempDir } from '../helpers/cli.js';
 import { manifestRow } from '../../src/report/manifest-csv.js';

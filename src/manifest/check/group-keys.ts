@@ -3,7 +3,7 @@
 // adopted entry of these manifests, or by the ledger). Keys compare as the ledger keys them.
 import { detach } from '../../detach.js';
 import type { ManifestFault } from '../../errors.js';
-import { groupIdentity } from '../../plan/item-key.js';
+import { groupIdentity } from '../../item-key.js';
 import type { SourcePos } from '../entry.js';
 import type { Places } from './places.js';
 

@@ -12,13 +12,13 @@ import { PROFILE_FORMAT } from '../ledger/event.js';
 import type { LedgerState } from '../ledger/replay.js';
 import { ledgerStore } from '../ledger/open.js';
 import { type LedgerAppender } from '../ledger/store.js';
-import { makePlan } from '../plan/make-plan.js';
+import { makePlan } from './make-plan.js';
 import type { Plan } from '../plan/plan.js';
 import type { RunConfig } from '../config/run-config.js';
 import { checkApiUrl, suggestApiBase } from '../config/api-target.js';
-import { Executor, type IdField } from './executor.js';
-import { holdProfile } from './chat-id-trust.js';
-import type { RunSummary } from './summary.js';
+import { Executor, type IdField } from '../run/executor.js';
+import { holdProfile } from '../run/chat-id-trust.js';
+import type { RunSummary } from '../run/summary.js';
 
 /**
  * Where requests go instead of the configuration's GENUIN_API_URL and credentials: a server the

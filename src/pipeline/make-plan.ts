@@ -1,11 +1,12 @@
 // Manifests + ledger → plan. The loader streams entries into the plan builder, so no raw
 // rows are held; a manifest error anywhere means no plan at all.
 import { profileOf, type ChatIdProfile } from '../api/chat-id-profile.js';
+import { mayResendLost } from '../run/chat-id-trust.js';
 import { ManifestError, type ManifestFault } from '../errors.js';
 import { loadManifests, type ManifestLimits } from '../manifest/load.js';
 import type { LedgerState } from '../ledger/replay.js';
-import { IdentityCheck } from './identity-check.js';
-import { PlanBuilder, type Plan } from './plan.js';
+import { IdentityCheck } from '../plan/identity-check.js';
+import { PlanBuilder, type Plan } from '../plan/plan.js';
 
 export interface MakePlanOptions {
   ledger: LedgerState;
@@ -49,9 +50,4 @@ export async function makePlan(files: string[], options: MakePlanOptions): Promi
   plan.dropped = verdict.dropped;
   plan.counts.dropped = verdict.dropped.length;
   return { plan, warnings, files: result.counts.files };
-}
-
-/** A lost answer is resent only with proof that a repeated chat_id is refused, and while no answer showed client chat_ids ignored. */
-export function mayResendLost(profile: ChatIdProfile, chatIdsHonoured: boolean | undefined): boolean {
-  return profile.unique === true && chatIdsHonoured !== false;
 }
