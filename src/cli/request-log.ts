@@ -52,7 +52,7 @@ function statusOf(outcome: OutcomeEvent['outcome']): number | null {
 const STOP_WHY: Record<StopReason, string> = {
   'max-duration': '--max-duration reached',
   signal: 'interrupted',
-  fatal: 'the API refused the credentials',
+  fatal: 'a failure no request can get past: see the error',
   ledger: 'the ledger could not be written',
   lock: 'the ledger lock was lost',
 };

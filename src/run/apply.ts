@@ -87,6 +87,7 @@ export async function applyManifests(files: string[], config: RunConfig, hooks: 
       baseUrl: apiUrl,
       timeoutMs: config.timeoutMs,
       agent: clientAgents(1, proxy?.url),
+      proxy: proxy?.url,
       onObtained: (n, variable) =>
         hooks.onNotice?.(n === 1 ? `access token obtained through ${variable}` : `access token renewed through ${variable} after a 401 (token ${n} of this run)`),
     });

@@ -379,6 +379,8 @@ export class Executor extends EventEmitter {
       return this.#settle(item, { type: 'in_doubt', message: `an earlier send got no answer and this one would carry another chat_id (${item.sentChatId ?? 'none'}): not resent` }, 0, false);
     }
     let attempt = 0;
+    // For the unreachable rule (setup-check.ts): did anything answer while this item tried?
+    const answersAtStart = this.#setup.answers;
     // The step that ended the item, once its ledger line is durable. pRetry rejects with the
     // stop reason when the run is stopping even after such an answer came back, and that
     // answer must still be counted and acted on.
@@ -470,6 +472,12 @@ export class Executor extends EventEmitter {
         gaveUpRetries = true;
         outcome = gaveUp(error.outcome, attempt, s);
         if (outcome.type === 'in_doubt') await this.#recordOutcome(item, outcome, request);
+        // Every attempt unanswered, and nothing else answered meanwhile: no item can get through.
+        const unreachable = outcome.type === 'failed' ? this.#setup.unreachable(error.outcome, answersAtStart) : undefined;
+        if (unreachable) {
+          this.stop('fatal');
+          outcome = unreachable;
+        }
       } else if (error instanceof StoppedError) {
         // Stopped before the next send. After a lost answer the ledger already says in doubt.
         if (s.answerLost) return this.#settle(item, { type: 'in_doubt', message: `an answer was lost and the run stopped before a resend (chat_id ${request.chatId})` }, attempt, false);
