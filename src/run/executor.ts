@@ -16,7 +16,7 @@ import { parseGroupKey } from '../plan/item-key.js';
 import type { Plan, PlanItem } from '../plan/plan.js';
 import { GenuinError, LedgerError } from '../errors.js';
 import { carriedIds, OUTCOME_EVENT, REASON } from '../status.js';
-import { gaveUp, nextStep, recordedBeforeResend, type RetryOutcome, type SendState } from './next-step.js';
+import { gaveUp, nextStep, recordedBeforeResend, withChatId, type RetryOutcome, type SendState } from './next-step.js';
 import { fatalError, SetupCheck } from './setup-check.js';
 import { TokenGate } from './token-gate.js';
 import { Pacer, type PauseEvent } from './pacer.js';
@@ -183,6 +183,8 @@ export class Executor extends EventEmitter {
   readonly #byKind: Record<PlanItem['kind'], Tally> = { community: emptyTally(), group: emptyTally() };
   /** 429 answers received. */
   #throttled = 0;
+  /** Requests a hard stop cut: after they were sent (in doubt), and before (left for the next run). */
+  readonly #cut = { sent: 0, unsent: 0 };
   readonly #unresolved: UnresolvedItem[] = [];
   readonly #conflicts: IdConflict[] = [];
   /** Ids created in this run (`field\tid`), by the item that got them. */
@@ -307,6 +309,7 @@ export class Executor extends EventEmitter {
       unresolved: [...this.#unresolved],
       conflicts: [...this.#conflicts],
       stopped: this.#stopReason,
+      ...(this.#hardAbort.signal.aborted ? { cut: { ...this.#cut } } : {}),
     };
   }
 
@@ -406,6 +409,18 @@ export class Executor extends EventEmitter {
               withheld = { type: 'in_doubt', message: `an earlier answer was lost and it was not resent: ${this.#whyNotResend(item, request)} (chat_id ${request.chatId})` };
               await this.#recordOutcome(item, withheld, request);
               return withheld;
+            }
+            // Cut by a hard stop (a second signal): an answer that was never going to come.
+            if (this.#hardAbort.signal.aborted && sent.raw.type === 'network') {
+              this.#cut[sent.raw.sent ? 'sent' : 'unsent']++;
+              // Never reached the server: nothing happened to it; the next run sends it (its
+              // attempt line stays last, as after a crash).
+              if (!sent.raw.sent && !s.answerLost) throw new StoppedError('cut before it was sent');
+              // Sent, answer unknown: in doubt, whatever the kind (a community's next run resends
+              // it, safe by its handle; a group waits for a person or a proven resend).
+              settled = withChatId({ type: 'in_doubt', code: sent.raw.code, message: `cut by a second signal after it was sent: its answer is unknown` }, request.chatId);
+              await this.#recordOutcome(item, settled, request);
+              return settled;
             }
             const chatIdExists = item.kind === 'group' && request.chatId !== undefined ? this.#o.chatIdExists : undefined;
             const result = this.#setup.judge(classify(item.kind, sent.raw, { retryGroup5xx: this.#o.retryGroup5xx, chatIdExists }));
@@ -511,7 +526,7 @@ export class Executor extends EventEmitter {
         this.#unresolved.push({
           item,
           status: 'in_doubt',
-          reason: REASON.inDoubtGroup(item.key, `${outcome.message}: it may have been created`),
+          reason: item.kind === 'community' ? REASON.inDoubtCommunity(item.key) : REASON.inDoubtGroup(item.key, `${outcome.message}: it may have been created`),
         });
         return;
       case 'fatal':
