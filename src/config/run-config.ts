@@ -77,7 +77,7 @@ export interface LogSettings {
 }
 
 export interface ProgressSettings {
-  /** false with --no-progress (or --quiet). */
+  /** false with --no-progress (--quiet keeps it off the terminal only: progressMode). */
   readonly show: boolean;
   /** --progress-interval: the pace of progress log lines when nobody watches a terminal. */
   readonly intervalMs: number;
@@ -246,7 +246,8 @@ export function resolveRunConfig(...args: [RunConfigOptions?] | [RunFlags, Recor
     limits: limitsFromEnv(env),
     log: logSettings(flags, env),
     progress: {
-      show: flags.progress !== false && !flags.quiet,
+      // --quiet is about the terminal: a --log-file still gets its progress lines (progressMode).
+      show: flags.progress !== false,
       intervalMs: parseDuration(flags.progressInterval ?? DEFAULTS.progressInterval, '--progress-interval'),
     },
     quiet: Boolean(flags.quiet),

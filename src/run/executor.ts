@@ -100,6 +100,7 @@ export interface ExecutorOptions {
 
 export interface OutcomeEvent {
   item: PlanItem;
+  /** The answer's outcome as the ledger records it (a refusal after a lost answer is `in_doubt`). */
   outcome: Outcome;
   attempt: number;
   durationMs: number;
@@ -420,6 +421,7 @@ export class Executor extends EventEmitter {
               // it, safe by its handle; a group waits for a person or a proven resend).
               settled = withChatId({ type: 'in_doubt', code: sent.raw.code, message: `cut by a second signal after it was sent: its answer is unknown` }, request.chatId);
               await this.#recordOutcome(item, settled, request);
+              this.emit('outcome', { item, outcome: settled, attempt, durationMs: this.#o.now() - started } satisfies OutcomeEvent);
               return settled;
             }
             const chatIdExists = item.kind === 'group' && request.chatId !== undefined ? this.#o.chatIdExists : undefined;
@@ -438,8 +440,10 @@ export class Executor extends EventEmitter {
             if (result.type === 'fatal' && !refreshable) this.stop('fatal');
             // A 401 refused the request, so nothing was created: with a fresh token, send it again.
             if (refreshable && (await this.#tokens.refreshed(sent.tokenGeneration))) {
-              await this.#recordOutcome(item, { type: 'failed', status: 401, message: 'HTTP 401: token expired; sent again with a new one' }, request);
-              this.emit('outcome', { item, outcome: result, attempt, durationMs } satisfies OutcomeEvent);
+              // Not the item's end, and nothing wrong with it: a resend, said as one everywhere.
+              const renewed: Outcome = { type: 'retry', status: 401, message: 'HTTP 401: token expired; sent again with a new one' };
+              await this.#recordOutcome(item, renewed, request);
+              this.emit('outcome', { item, outcome: renewed, attempt, durationMs } satisfies OutcomeEvent);
               continue;
             }
             if (result.type === 'fatal') this.stop('fatal');
@@ -452,9 +456,11 @@ export class Executor extends EventEmitter {
             s.resendableWithChatId = this.#whyNotResend(item, request) === undefined;
             const step = nextStep(result, s);
             // The ledger gets what the item now is: a refusal after a lost answer is in doubt, and
-            // so is an answer to be followed by a resend (the run may stop before it).
-            await this.#recordOutcome(item, step.do === 'settle' ? step.outcome : recordedBeforeResend(result, s), request);
-            this.emit('outcome', { item, outcome: result, attempt, durationMs } satisfies OutcomeEvent);
+            // so is an answer to be followed by a resend (the run may stop before it). Observers
+            // (the log) are told the same outcome, so one answer has one word everywhere.
+            const recorded = step.do === 'settle' ? step.outcome : recordedBeforeResend(result, s);
+            await this.#recordOutcome(item, recorded, request);
+            this.emit('outcome', { item, outcome: recorded, attempt, durationMs } satisfies OutcomeEvent);
             switch (step.do) {
               case 'throttle':
                 // A 429 is not a failed attempt: resend once the pacer's pause is over.
