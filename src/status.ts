@@ -79,6 +79,9 @@ export const REASON = {
   resendWithChatId: (key: string, chatId: string): string =>
     `its answer was lost; the API is proven to refuse a repeated chat_id, so the next run sends it again with the same chat_id ${chatId} and the answer settles it. To settle it now: genuin-provision ledger resolve ${key} --created or --absent`,
   inFlightCommunity: 'sent, but the run stopped before the answer: re-applying is safe (the handle is unique)',
+  /** A community whose request was cut after it was sent (a second signal): its answer is unknown. */
+  inDoubtCommunity: (handle: string): string =>
+    `sent, but its answer was cut (a second signal): re-applying is safe (the handle is unique); if that answers "exists", it was most likely created by the cut request: adopt it with genuin-provision ledger resolve ${handle} --community-id <id>`,
   waitsForParent: (handle: string): string => `waits for its community "${handle}" (in this file): it is created once the community is`,
   /** An item whose answer carried `ids` (`community_id X`, …) that the ledger holds for `heldBy` (`<kind> <key>`). */
   conflict: (kind: 'community' | 'group', key: string, ids: string, heldBy: string): string =>

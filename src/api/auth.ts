@@ -1,7 +1,10 @@
 // The Authentication API call (POST /api/thirdparty/auth): api_key and api_secret in, a gn-access-token
 // out. Its documented refusals become AuthErrors with their meaning; nothing said back names the secret.
 import got, { RequestError, TimeoutError, type Agents } from 'got';
-import { AuthError } from '../errors.js';
+import { AuthError, ConnectionError } from '../errors.js';
+import { transportFailure } from './client.js';
+import { classify } from './outcome.js';
+import { setupFaultText, transportWords } from './setup-fault.js';
 
 export const AUTH_PATH = 'api/thirdparty/auth';
 
@@ -17,6 +20,8 @@ export interface AuthRequest {
   timeoutMs: number;
   /** The agents the create requests use (a proxy, if any, must carry this request too). */
   agent?: Agents;
+  /** The proxy those agents go through, for what a refused tunnel is told in. */
+  proxy?: URL;
   /** Backoff before a retry of an answer that may change (429, 5xx, no answer). Default 1000 ms. */
   retryDelayMs?: number;
 }
@@ -32,18 +37,27 @@ const REFUSALS: Record<string, string> = {
 const ATTEMPTS = 3;
 const MAX_BODY_BYTES = 64 * 1024;
 
-type Answer = { status: number; headers: Record<string, string | string[] | undefined>; body: string } | { failure: string };
+type Answer =
+  | { status: number; headers: Record<string, string | string[] | undefined>; body: string }
+  /** No answer: `failure` in words; `code` the transport's (undefined for a timeout or an oversized answer). */
+  | { failure: string; code?: string };
 
-/** Obtains one token. Rejects with an AuthError whose message names what came back, never the secret. */
+/**
+ * Obtains one token. Rejects with an AuthError whose message names what came back, never the
+ * secret; or with a ConnectionError when the API cannot be reached: at once for what no retry can
+ * change (a proxy refusing the tunnel, a certificate not trusted), after the attempts otherwise.
+ */
 export async function authenticate(request: AuthRequest): Promise<string> {
   const base = request.baseUrl.endsWith('/') ? request.baseUrl : `${request.baseUrl}/`;
   const url = new URL(AUTH_PATH, base).href;
   let last = '';
+  let lastCode: string | undefined;
   for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
     if (attempt > 1) await new Promise((r) => setTimeout(r, (request.retryDelayMs ?? 1000) * 2 ** (attempt - 2)));
     const answer = await post(url, request);
     if ('failure' in answer) {
       last = answer.failure;
+      lastCode = answer.code;
       continue;
     }
     if (answer.status === 429 || answer.status >= 500) {
@@ -53,6 +67,8 @@ export async function authenticate(request: AuthRequest): Promise<string> {
     if (answer.status === 200) return tokenOf(answer, request);
     throw new AuthError(`authentication failed (${url}): ${describeRefusal(answer, request)}`);
   }
+  // Never reached: the answer is about the network, not the credentials.
+  if (lastCode !== undefined) throw new ConnectionError(`${setupFaultText(lastCode === 'ENOTFOUND' ? 'dns' : 'unreachable', last, `the Authentication API (${url})`)}; nothing was sent`);
   throw new AuthError(`authentication failed (${url}) after ${ATTEMPTS} attempts: ${last}`);
 }
 
@@ -77,8 +93,17 @@ async function post(url: string, request: AuthRequest): Promise<Answer> {
   } catch (error) {
     // got's errors hold the request options, body (and so the secret) included: keep only a code.
     if (error instanceof TimeoutError) return { failure: `no answer within ${request.timeoutMs} ms` };
-    if (error instanceof RequestError) return { failure: error.name === 'CancelError' ? 'answer larger than 64 KiB' : `no answer (${error.code || 'network error'})` };
-    return { failure: 'no answer' };
+    if (!(error instanceof RequestError)) return { failure: 'no answer' };
+    if (error.name === 'CancelError') return { failure: 'answer larger than 64 KiB' };
+    // The create requests' own mapping (the message never holds the body), and their table of
+    // what no retry can change: the same network gives the same answer to this request.
+    const raw = transportFailure(error, request.proxy);
+    const outcome = classify('community', raw);
+    if (outcome.type === 'fatal' && (outcome.reason === 'tls' || outcome.reason === 'proxy')) {
+      const what = outcome.reason === 'proxy' ? raw.message : outcome.message;
+      throw new ConnectionError(`${setupFaultText(outcome.reason, what, `the Authentication API (${url})`)}; nothing was sent`);
+    }
+    return { failure: transportWords(raw.code, raw.message), code: raw.code };
   }
 }
 

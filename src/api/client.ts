@@ -6,7 +6,7 @@ import got, { RequestError, TimeoutError, type Agents, type Got } from 'got';
 import { parseAnswerJson } from './answer-json.js';
 import { proxyAgents } from './proxy.js';
 import { ENDPOINTS, type ItemKind } from './schema.js';
-import type { RawResult } from './outcome.js';
+import { TLS_VERIFY_CODES, type RawResult } from './outcome.js';
 
 export interface ClientOptions {
   /** Base URL of the API, e.g. `https://api.begenuin.com`. */
@@ -40,20 +40,8 @@ const IDLE_SOCKET_MS = 1_000;
 
 /** Transport failures that happen before the request could have reached the server. */
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ERR_INVALID_URL']);
-/**
- * Certificate verification fails during the TLS handshake, before a byte of the request is
- * written: nothing was sent, and the code is what the run's stop message names.
- */
-export const TLS_VERIFY_CODES: ReadonlySet<string> = new Set([
-  'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_DECRYPT_CERT_SIGNATURE',
-  'UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY', 'CERT_SIGNATURE_FAILURE', 'CERT_NOT_YET_VALID', 'CERT_HAS_EXPIRED',
-  'ERROR_IN_CERT_NOT_BEFORE_FIELD', 'ERROR_IN_CERT_NOT_AFTER_FIELD', 'CERT_CHAIN_TOO_LONG', 'CERT_REVOKED',
-  'INVALID_CA', 'PATH_LENGTH_EXCEEDED', 'INVALID_PURPOSE', 'CERT_UNTRUSTED', 'CERT_REJECTED',
-  'HOSTNAME_MISMATCH', 'ERR_TLS_CERT_ALTNAME_INVALID',
-]);
-/** The proxy would not open a tunnel (hpagent's error carries no code of its own). */
-const PROXY_REFUSED = /^(Bad response: \d+|Proxy timeout)$/;
+/** The proxy would not open a tunnel (hpagent's error carries no code of its own, only these words). */
+const PROXY_REFUSED = /^(?:Bad response: (\d+)|Proxy timeout)$/;
 const NOT_SENT_TIMEOUT_EVENTS = new Set(['lookup', 'connect', 'secureConnect', 'socket']);
 
 /**
@@ -70,8 +58,10 @@ export class GenuinClient {
   readonly #got: Got;
   readonly #urls: Record<ItemKind, string>;
   readonly #maxResponseBytes: number;
+  readonly #proxy?: URL;
 
   constructor(options: ClientOptions) {
+    this.#proxy = options.proxy;
     const base = options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`;
     this.#urls = {
       community: new URL(ENDPOINTS.community.slice(1), base).href,
@@ -120,7 +110,7 @@ export class GenuinClient {
       const retryAfter = response.headers['retry-after'];
       return { type: 'response', status: response.statusCode, body: parseJson(response.body), retryAfter };
     } catch (error) {
-      return networkResult(error);
+      return transportFailure(error, this.#proxy);
     }
   }
 }
@@ -134,20 +124,28 @@ function parseJson(text: string): unknown {
   }
 }
 
+type NetworkResult = Extract<RawResult, { type: 'network' }>;
+
 /**
- * Maps a got error to our own shape. got's errors hold the request options, headers
- * included, so they never leave this function.
+ * Maps a got error to our own shape (`proxy`: the proxy the request went through, if any, named
+ * without its credentials). got's errors hold the request options, headers included, so they
+ * never leave this function. The Authentication API request is mapped here too (auth.ts).
  */
-function networkResult(error: unknown): RawResult {
+export function transportFailure(error: unknown, proxy?: URL): NetworkResult {
   if (!(error instanceof RequestError)) {
     return { type: 'network', code: 'EUNKNOWN', message: error instanceof Error ? error.message : String(error), sent: true };
   }
   if (error.name === 'CancelError') {
     return { type: 'network', code: 'ERR_BODY_TOO_LARGE', message: 'response body too large', sent: true };
   }
-  if (error.code === 'ERR_GOT_REQUEST_ERROR' && PROXY_REFUSED.test(error.message)) {
-    // No tunnel, so the request never left this machine.
-    return { type: 'network', code: 'ERR_PROXY_CONNECT', message: `the proxy did not open a tunnel to the API (${error.message})`, sent: false };
+  const refused = error.code === 'ERR_GOT_REQUEST_ERROR' ? PROXY_REFUSED.exec(error.message) : null;
+  if (refused) {
+    // No tunnel, so the request never left this machine. The proxy's answer to CONNECT is what
+    // decides whether trying again can help (403, 407: never).
+    const status = refused[1] === undefined ? undefined : Number(refused[1]);
+    const who = proxy ? `the proxy ${proxy.protocol}//${proxy.host}` : 'the proxy';
+    const said = status === undefined ? 'did not answer CONNECT in time' : `answered HTTP ${status} to CONNECT`;
+    return { type: 'network', code: 'ERR_PROXY_CONNECT', message: `${who} ${said}: no tunnel to the API`, sent: false, proxyStatus: status };
   }
   const code = error.code || 'EUNKNOWN';
   let sent = error.timings?.upload !== undefined;

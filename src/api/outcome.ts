@@ -23,6 +23,8 @@ export type RawResult =
        * server cannot have acted on it (refused, DNS, connect timeout): then a retry is safe.
        */
       sent: boolean;
+      /** The proxy's HTTP status in answer to CONNECT, when it refused to open a tunnel. */
+      proxyStatus?: number;
     };
 
 export interface CreatedIds {
@@ -60,8 +62,19 @@ export type Outcome =
    */
   | { type: 'fatal'; status?: number; code?: string; reason: FatalReason; message: string };
 
-/** What a fatal answer is about, which decides the words and the fix a person is given. */
-export type FatalReason = 'auth' | 'tls' | 'api-url';
+/**
+ * What a fatal answer is about, which decides the words and the fix a person is given: rejected
+ * credentials, a certificate not trusted, a URL that is not the API, a proxy that refuses the
+ * tunnel, an API host DNS does not know, an API that no request reached (setup-check.ts).
+ */
+export type FatalReason = 'auth' | 'tls' | 'api-url' | 'proxy' | 'dns' | 'unreachable';
+
+/**
+ * A proxy answering these to CONNECT refuses by its own policy (403: not allowed; 407: it wants
+ * credentials): every request gets the same answer, so the first one stops the run. Others
+ * (502, 503, 504, no answer) may pass: they count towards setup-check.ts's unreachable rule.
+ */
+const PROXY_REFUSALS = new Set([403, 407]);
 
 export type OutcomeType = Outcome['type'];
 
@@ -95,22 +108,18 @@ export interface ClassifyOptions {
   chatIdExists?: ChatIdAnswer;
 }
 
-/** Node's TLS verification failures (OpenSSL's X509 codes, as Node names them). */
-const TLS_VERIFY_CODES = new Set([
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'CERT_REVOKED',
-  'CERT_UNTRUSTED',
-  'CERT_REJECTED',
-  'CERT_SIGNATURE_FAILURE',
-  'INVALID_CA',
-  'HOSTNAME_MISMATCH',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
+/**
+ * Node's TLS verification failures (OpenSSL's X509 codes, as Node names them). They happen during
+ * the handshake, before a byte of the request is written: nothing was sent (client.ts), and the
+ * code is what the run's stop message names.
+ */
+export const TLS_VERIFY_CODES: ReadonlySet<string> = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_DECRYPT_CERT_SIGNATURE',
+  'UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY', 'CERT_SIGNATURE_FAILURE', 'CERT_NOT_YET_VALID', 'CERT_HAS_EXPIRED',
+  'ERROR_IN_CERT_NOT_BEFORE_FIELD', 'ERROR_IN_CERT_NOT_AFTER_FIELD', 'CERT_CHAIN_TOO_LONG', 'CERT_REVOKED',
+  'INVALID_CA', 'PATH_LENGTH_EXCEEDED', 'INVALID_PURPOSE', 'CERT_UNTRUSTED', 'CERT_REJECTED',
+  'HOSTNAME_MISMATCH', 'ERR_TLS_CERT_ALTNAME_INVALID',
 ]);
 
 /** True for an error code the API documents: proof that an answer came from the Genuin API. */
@@ -127,6 +136,7 @@ export function classify(kind: ItemKind, raw: RawResult, options: ClassifyOption
     // A certificate the machine does not trust says nothing about the item: retrying every item
     // for minutes would only hide the one fix there is.
     if (TLS_VERIFY_CODES.has(raw.code)) return { type: 'fatal', code: raw.code, reason: 'tls', message };
+    if (raw.proxyStatus !== undefined && PROXY_REFUSALS.has(raw.proxyStatus)) return { type: 'fatal', code: raw.code, reason: 'proxy', message };
     if (!raw.sent) return { type: 'retry', code: raw.code, message };
     return ambiguous(kind, { code: raw.code, message });
   }

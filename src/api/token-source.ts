@@ -103,6 +103,8 @@ export interface TokenSourceContext {
   timeoutMs: number;
   /** The agents the create requests use (proxy support), for the auth request. */
   agent?: Agents;
+  /** The proxy those agents go through, named in what a refused tunnel is told in. */
+  proxy?: URL;
   /** Timeout of the token command, in ms. Default 30 s. */
   commandTimeoutMs?: number;
   /** Each token obtained (1 for the first): for a log line that names the source, never the token. */
@@ -116,7 +118,7 @@ export function createTokenSource(credentials: Credentials, context: TokenSource
       return new FixedToken(credentials.token);
     case 'api-key':
       return new FetchedToken(VARIABLES['api-key'], context.onObtained, () =>
-        authenticate({ baseUrl: context.baseUrl, apiKey: credentials.apiKey, apiSecret: credentials.apiSecret, timeoutMs: context.timeoutMs, agent: context.agent }),
+        authenticate({ baseUrl: context.baseUrl, apiKey: credentials.apiKey, apiSecret: credentials.apiSecret, timeoutMs: context.timeoutMs, agent: context.agent, proxy: context.proxy }),
       );
     case 'command':
       return new FetchedToken(VARIABLES.command, context.onObtained, async () => runTokenCommand(credentials.command, { timeoutMs: context.commandTimeoutMs }));

@@ -141,6 +141,7 @@ function defineApply(program: Command, cx: Context): void {
     .option('--no-derived-chat-id', 'send groups without the chat_id the tool derives (for an API that rejects client chat_ids); lost answers then always need a person')
     .option('--retry-group-5xx', 'RISKY: resend a group after a 5xx answer other than 503 (a gateway error after the create makes a duplicate group)')
     .addOption(chatIdExistsOption())
+    .option('--expect-existing', 'a new ledger meeting handles the server already holds is expected: do not stop after 20 "exists" answers in a row')
     .option('--max-duration <duration>', 'stop starting new work after this long (90s, 30m, 2h); exit 1 if work remains')
     .option('--simulate', 'run against the built-in simulator (in-process, fake ids, separate ledger)')
     .option('--json', 'print the final summary as one JSON document on stdout (human text goes to stderr)')

@@ -106,6 +106,14 @@ export function planJson(plan: Plan): unknown {
   };
 }
 
+/** What a second signal did: the requests it cut, each said as what the ledger now holds. */
+function cutText(cut: NonNullable<RunSummary['cut']>): string {
+  const n = (k: number) => `${k} request${k === 1 ? '' : 's'}`;
+  const parts = [`${n(cut.sent)} cut after ${cut.sent === 1 ? 'it was' : 'they were'} sent (recorded in doubt: their answers are unknown)`];
+  if (cut.unsent) parts.push(`${n(cut.unsent)} cut before reaching the server (nothing created; the next run sends ${cut.unsent === 1 ? 'it' : 'them'})`);
+  return `stopped by a second signal: requests in flight were cut, not finished: ${parts.join('; ')}. Run the same command again: communities in doubt are sent again (safe: the handle is unique), groups in doubt are listed for a look`;
+}
+
 export function summaryText(summary: RunSummary): string {
   const t = summary.tally;
   const secs = summary.elapsedMs / 1000;
@@ -115,7 +123,8 @@ export function summaryText(summary: RunSummary): string {
   ];
   // Held just under the server's limit (once a 429 showed it, the ledger keeps it for the next --rate auto run).
   if (summary.rateFound !== undefined) lines.push(`rate found: ${summary.rateFound.toFixed(1)} req/s`);
-  if (summary.stopped === 'signal') lines.push('stopped by a signal: requests in flight were finished and recorded; run the same command again to continue');
+  if (summary.stopped === 'signal' && summary.cut) lines.push(cutText(summary.cut));
+  else if (summary.stopped === 'signal') lines.push('stopped by a signal: requests in flight were finished and recorded; run the same command again to continue');
   if (summary.stopped === 'max-duration') lines.push('stopped at --max-duration: run the same command again to continue');
   if (summary.unresolved.length) {
     lines.push('needs a look:');
@@ -141,6 +150,7 @@ export function summaryJson(summary: RunSummary): unknown {
     request_rate: Number(summary.requestRate.toFixed(2)),
     rate_found: summary.rateFound !== undefined ? Number(summary.rateFound.toFixed(2)) : null,
     stopped: summary.stopped ?? null,
+    ...(summary.cut ? { cut: summary.cut } : {}),
     unresolved: summary.unresolved.map((u) => ({
       kind: u.item.kind,
       key: u.item.key,

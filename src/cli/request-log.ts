@@ -52,7 +52,7 @@ function statusOf(outcome: OutcomeEvent['outcome']): number | null {
 const STOP_WHY: Record<StopReason, string> = {
   'max-duration': '--max-duration reached',
   signal: 'interrupted',
-  fatal: 'the API refused the credentials',
+  fatal: 'a failure no request can get past: see the error',
   ledger: 'the ledger could not be written',
   lock: 'the ledger lock was lost',
 };
@@ -96,8 +96,8 @@ export function logRequests(executor: Executor, log: Logger): void {
   // Only the executor knows when retries are used up: it says so when the item settles.
   executor.on('settled', ({ item, outcome, attempts, gaveUp }) => {
     if (!gaveUp || outcome.type !== 'failed') return;
-    // Fields describe the last attempt, as on every request line: it answered `retry`.
-    const fields = { kind: item.kind, key: item.key, attempt: attempts, status: outcome.status ?? null, outcome: 'retry', message: outcome.message };
+    // Fields describe the last attempt, as on every request line; `outcome` is the item's end, as the ledger says.
+    const fields = { kind: item.kind, key: item.key, attempt: attempts, status: outcome.status ?? null, outcome: 'failed', message: outcome.message };
     log.warn(fields, `failed: gave up after ${attempts - 1} retries`);
   });
   executor.on('blocked', (item, reason) => {

@@ -54,6 +54,8 @@ export interface RunConfig {
   readonly deriveChatIds: boolean;
   /** Resend groups after 5xx answers that do not prove nothing was created (--retry-group-5xx). */
   readonly retryGroup5xx: boolean;
+  /** --expect-existing: do not stop a run on a new ledger after a streak of "exists" answers (run/another-ledger.ts). */
+  readonly expectExisting: boolean;
   /**
    * What a repeated chat_id does on this API, as a person states it (--chat-id-exists,
    * GENUIN_CHAT_ID_EXISTS): recorded in the ledger by the run; undefined when not given.
@@ -77,7 +79,7 @@ export interface LogSettings {
 }
 
 export interface ProgressSettings {
-  /** false with --no-progress (or --quiet). */
+  /** false with --no-progress (--quiet keeps it off the terminal only: progressMode). */
   readonly show: boolean;
   /** --progress-interval: the pace of progress log lines when nobody watches a terminal. */
   readonly intervalMs: number;
@@ -99,6 +101,8 @@ export interface RunFlags {
   /** false with --no-derived-chat-id. */
   derivedChatId?: boolean;
   retryGroup5xx?: boolean;
+  /** --expect-existing: a new ledger meeting handles that exist is no sign of another ledger. */
+  expectExisting?: boolean;
   /** `--chat-id-exists <status>[:<code>] | none`. */
   chatIdExists?: string;
   quiet?: boolean;
@@ -238,11 +242,13 @@ export function resolveRunConfig(options: RunConfigOptions = {}): RunConfig {
     maxDurationMs: flags.maxDuration !== undefined ? parseDuration(flags.maxDuration, '--max-duration') : undefined,
     deriveChatIds: flags.derivedChatId !== false,
     retryGroup5xx: Boolean(flags.retryGroup5xx),
+    expectExisting: Boolean(flags.expectExisting),
     chatIdSetting: chatIdSettingOf(flags, env),
     limits: limitsFromEnv(env),
     log: logSettings(flags, env),
     progress: {
-      show: flags.progress !== false && !flags.quiet,
+      // --quiet is about the terminal: a --log-file still gets its progress lines (progressMode).
+      show: flags.progress !== false,
       intervalMs: parseDuration(flags.progressInterval ?? DEFAULTS.progressInterval, '--progress-interval'),
     },
     quiet: Boolean(flags.quiet),

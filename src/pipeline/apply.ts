@@ -18,6 +18,7 @@ import type { RunConfig } from '../config/run-config.js';
 import { checkApiUrl, suggestApiBase } from '../config/api-target.js';
 import { Executor, type IdField } from '../run/executor.js';
 import { holdProfile } from '../run/chat-id-trust.js';
+import { watchForAnotherLedger } from '../run/another-ledger.js';
 import type { RunSummary } from '../run/summary.js';
 
 /**
@@ -73,6 +74,8 @@ export async function applyManifests(files: string[], config: RunConfig, hooks: 
   let writer: LedgerAppender | undefined;
   try {
     const ledger = await lock.read({ onWarning: warn });
+    // No item ever recorded: a streak of "exists" answers then says it is another ledger than before.
+    const noHistory = ledger.items.size === 0;
     // Before anything is sent: a ledger from another API would make its items look done here.
     // The store's name: a database URL given with its password is never shown with it.
     const origin = checkOrigin(store.name, ledger, config.simulate ? SIMULATOR_ORIGIN : apiOrigin(api.apiUrl));
@@ -88,6 +91,7 @@ export async function applyManifests(files: string[], config: RunConfig, hooks: 
       baseUrl: apiUrl,
       timeoutMs: config.timeoutMs,
       agent: clientAgents(1, proxy?.url),
+      proxy: proxy?.url,
       onObtained: (n, variable) =>
         hooks.onNotice?.(n === 1 ? `access token obtained through ${variable}` : `access token renewed through ${variable} after a 401 (token ${n} of this run)`),
     });
@@ -138,6 +142,7 @@ export async function applyManifests(files: string[], config: RunConfig, hooks: 
       apiBaseHint: config.simulate ? undefined : suggestApiBase(apiUrl),
     });
     if (lock.lost !== undefined) executor.fail(lockLostError(lock.lost, 'stopped sending'), 'lock'); // lost between the check above and now
+    if (noHistory && !config.expectExisting) watchForAnotherLedger(executor, { ledger: store.name, from: config.ledgerFrom });
     hooks.onExecutor?.(executor);
     const summary = await executor.run(plan);
     // A loss the watch had no time to see (the run was already ending) still fails the run.

@@ -49,7 +49,7 @@ export async function probeApi(communityId: string, config: RunConfig, hooks: Pr
     const what = `create a probe group in community ${id} on ${origin}, then send its chat_id again under another name (a second group if the API does not refuse it)`;
     if (hooks.confirm && !(await hooks.confirm(what))) return { finding: { finding: 'inconclusive', why: 'not confirmed', created: [], maybe: 0 }, api: origin, sent: false };
 
-    const tokens = createTokenSource(api.credentials, { baseUrl: api.apiUrl, timeoutMs: config.timeoutMs, agent: clientAgents(1, proxy?.url) });
+    const tokens = createTokenSource(api.credentials, { baseUrl: api.apiUrl, timeoutMs: config.timeoutMs, agent: clientAgents(1, proxy?.url), proxy: proxy?.url });
     if (tokens.refreshable) await tokens.refresh();
     const client = new GenuinClient({ baseUrl: api.apiUrl, token: () => tokens.current(), timeoutMs: config.timeoutMs, maxSockets: 1, proxy: proxy?.url });
     const finding = await probeChatIds(client, id);

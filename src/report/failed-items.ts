@@ -27,8 +27,8 @@ function serverSaid(state: { status_code?: number; error_code?: string; error_me
 /**
  * Every manifest item whose latest outcome needs a person, in manifest order:
  * - failed (the API refused it, or retries ran out): fix the row, re-apply;
- * - in flight (a run died while it was sent): re-applying a community is safe (its handle is
- *   unique); a group is in doubt;
+ * - in flight (a run died while it was sent), or a community in doubt (a second signal cut its
+ *   answer): re-applying a community is safe (its handle is unique); a group is in doubt;
  * - in doubt (a group that may exist): check in Genuin; re-apply with --retry-in-doubt if not;
  * - exists (the handle is taken, its id unknown): fill in community_id to adopt it;
  * - blocked: a group whose parent is in this list (it goes through once the parent does).
@@ -56,6 +56,8 @@ export function failedItems(plan: Plan, ledger: LedgerState): FailedItem[] {
       found = { item, status: 'exists', reason: item.reason ?? REASON.existsCommunity(item.key) };
     } else if (item.action === 'create' && state?.inFlight) {
       found = { item, status: 'in_flight', reason: REASON.inFlightCommunity };
+    } else if (item.action === 'create' && state?.status === 'in_doubt') {
+      found = { item, status: 'in_doubt', reason: REASON.inDoubtCommunity(item.key) };
     } else if (item.action === 'create' && state?.status === 'failed') {
       found = { item, status: 'failed', reason: serverSaid(state) };
     }

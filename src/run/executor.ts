@@ -16,7 +16,7 @@ import { parseGroupKey } from '../item-key.js';
 import type { Plan, PlanItem } from '../plan/plan.js';
 import { GenuinError, LedgerError } from '../errors.js';
 import { carriedIds, OUTCOME_EVENT, REASON } from '../status.js';
-import { gaveUp, nextStep, recordedBeforeResend, type RetryOutcome, type SendState } from './next-step.js';
+import { gaveUp, nextStep, recordedBeforeResend, withChatId, type RetryOutcome, type SendState } from './next-step.js';
 import { fatalError, SetupCheck } from './setup-check.js';
 import { TokenGate } from './token-gate.js';
 import { Pacer, type PauseEvent } from './pacer.js';
@@ -100,6 +100,7 @@ export interface ExecutorOptions {
 
 export interface OutcomeEvent {
   item: PlanItem;
+  /** The answer's outcome as the ledger records it (a refusal after a lost answer is `in_doubt`). */
   outcome: Outcome;
   attempt: number;
   durationMs: number;
@@ -183,6 +184,8 @@ export class Executor extends EventEmitter {
   readonly #byKind: Record<PlanItem['kind'], Tally> = { community: emptyTally(), group: emptyTally() };
   /** 429 answers received. */
   #throttled = 0;
+  /** Requests a hard stop cut: after they were sent (in doubt), and before (left for the next run). */
+  readonly #cut = { sent: 0, unsent: 0 };
   readonly #unresolved: UnresolvedItem[] = [];
   readonly #conflicts: IdConflict[] = [];
   /** Ids created in this run (`field\tid`), by the item that got them. */
@@ -307,6 +310,7 @@ export class Executor extends EventEmitter {
       unresolved: [...this.#unresolved],
       conflicts: [...this.#conflicts],
       stopped: this.#stopReason,
+      ...(this.#hardAbort.signal.aborted ? { cut: { ...this.#cut } } : {}),
     };
   }
 
@@ -379,6 +383,8 @@ export class Executor extends EventEmitter {
       return this.#settle(item, { type: 'in_doubt', message: `an earlier send got no answer and this one would carry another chat_id (${item.sentChatId ?? 'none'}): not resent` }, 0, false);
     }
     let attempt = 0;
+    // For the unreachable rule (setup-check.ts): did anything answer while this item tried?
+    const answersAtStart = this.#setup.answers;
     // The step that ended the item, once its ledger line is durable. pRetry rejects with the
     // stop reason when the run is stopping even after such an answer came back, and that
     // answer must still be counted and acted on.
@@ -405,6 +411,19 @@ export class Executor extends EventEmitter {
               await this.#recordOutcome(item, withheld, request);
               return withheld;
             }
+            // Cut by a hard stop (a second signal): an answer that was never going to come.
+            if (this.#hardAbort.signal.aborted && sent.raw.type === 'network') {
+              this.#cut[sent.raw.sent ? 'sent' : 'unsent']++;
+              // Never reached the server: nothing happened to it; the next run sends it (its
+              // attempt line stays last, as after a crash).
+              if (!sent.raw.sent && !s.answerLost) throw new StoppedError('cut before it was sent');
+              // Sent, answer unknown: in doubt, whatever the kind (a community's next run resends
+              // it, safe by its handle; a group waits for a person or a proven resend).
+              settled = withChatId({ type: 'in_doubt', code: sent.raw.code, message: `cut by a second signal after it was sent: its answer is unknown` }, request.chatId);
+              await this.#recordOutcome(item, settled, request);
+              this.emit('outcome', { item, outcome: settled, attempt, durationMs: this.#o.now() - started } satisfies OutcomeEvent);
+              return settled;
+            }
             const chatIdExists = item.kind === 'group' && request.chatId !== undefined ? this.#o.chatIdExists : undefined;
             const result = this.#setup.judge(classify(item.kind, sent.raw, { retryGroup5xx: this.#o.retryGroup5xx, chatIdExists }));
             // A 429 pauses every request the moment it arrives, not after its ledger line is
@@ -421,8 +440,10 @@ export class Executor extends EventEmitter {
             if (result.type === 'fatal' && !refreshable) this.stop('fatal');
             // A 401 refused the request, so nothing was created: with a fresh token, send it again.
             if (refreshable && (await this.#tokens.refreshed(sent.tokenGeneration))) {
-              await this.#recordOutcome(item, { type: 'failed', status: 401, message: 'HTTP 401: token expired; sent again with a new one' }, request);
-              this.emit('outcome', { item, outcome: result, attempt, durationMs } satisfies OutcomeEvent);
+              // Not the item's end, and nothing wrong with it: a resend, said as one everywhere.
+              const renewed: Outcome = { type: 'retry', status: 401, message: 'HTTP 401: token expired; sent again with a new one' };
+              await this.#recordOutcome(item, renewed, request);
+              this.emit('outcome', { item, outcome: renewed, attempt, durationMs } satisfies OutcomeEvent);
               continue;
             }
             if (result.type === 'fatal') this.stop('fatal');
@@ -435,9 +456,11 @@ export class Executor extends EventEmitter {
             s.resendableWithChatId = this.#whyNotResend(item, request) === undefined;
             const step = nextStep(result, s);
             // The ledger gets what the item now is: a refusal after a lost answer is in doubt, and
-            // so is an answer to be followed by a resend (the run may stop before it).
-            await this.#recordOutcome(item, step.do === 'settle' ? step.outcome : recordedBeforeResend(result, s), request);
-            this.emit('outcome', { item, outcome: result, attempt, durationMs } satisfies OutcomeEvent);
+            // so is an answer to be followed by a resend (the run may stop before it). Observers
+            // (the log) are told the same outcome, so one answer has one word everywhere.
+            const recorded = step.do === 'settle' ? step.outcome : recordedBeforeResend(result, s);
+            await this.#recordOutcome(item, recorded, request);
+            this.emit('outcome', { item, outcome: recorded, attempt, durationMs } satisfies OutcomeEvent);
             switch (step.do) {
               case 'throttle':
                 // A 429 is not a failed attempt: resend once the pacer's pause is over.
@@ -470,6 +493,12 @@ export class Executor extends EventEmitter {
         gaveUpRetries = true;
         outcome = gaveUp(error.outcome, attempt, s);
         if (outcome.type === 'in_doubt') await this.#recordOutcome(item, outcome, request);
+        // Every attempt unanswered, and nothing else answered meanwhile: no item can get through.
+        const unreachable = outcome.type === 'failed' ? this.#setup.unreachable(error.outcome, answersAtStart) : undefined;
+        if (unreachable) {
+          this.stop('fatal');
+          outcome = unreachable;
+        }
       } else if (error instanceof StoppedError) {
         // Stopped before the next send. After a lost answer the ledger already says in doubt.
         if (s.answerLost) return this.#settle(item, { type: 'in_doubt', message: `an answer was lost and the run stopped before a resend (chat_id ${request.chatId})` }, attempt, false);
@@ -503,7 +532,7 @@ export class Executor extends EventEmitter {
         this.#unresolved.push({
           item,
           status: 'in_doubt',
-          reason: REASON.inDoubtGroup(item.key, `${outcome.message}: it may have been created`),
+          reason: item.kind === 'community' ? REASON.inDoubtCommunity(item.key) : REASON.inDoubtGroup(item.key, `${outcome.message}: it may have been created`),
         });
         return;
       case 'fatal':

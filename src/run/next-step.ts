@@ -80,7 +80,8 @@ function lostThenRefused(outcome: Extract<Outcome, { type: 'failed' }>, chatId: 
   );
 }
 
-function withChatId(outcome: Extract<Outcome, { type: 'in_doubt' }>, chatId: string | undefined): Outcome {
+/** An in-doubt outcome naming the chat_id sent (a group's): what a person looks for. */
+export function withChatId(outcome: Extract<Outcome, { type: 'in_doubt' }>, chatId: string | undefined): Outcome {
   if (!chatId) return outcome;
   return { ...outcome, message: `${outcome.message} (chat_id ${chatId})` };
 }

@@ -53,6 +53,12 @@ export interface RunSummary {
   conflicts: IdConflict[];
   /** Set when the run stopped early. */
   stopped?: StopReason;
+  /**
+   * Set when a hard stop (a second signal) cut requests in flight: how many had been sent (each
+   * item is in doubt, counted in `tally.in_doubt`) and how many had not (left for the next run,
+   * counted in `tally.not_started`).
+   */
+  cut?: { sent: number; unsent: number };
 }
 
 /**

@@ -106,8 +106,8 @@ describe('chaos 4: SIGTERM mid-run', () => {
     });
     const exitMs = performance.now() - secondAt;
     expect(run.code).toBe(3);
-    // The second signal cuts the requests in flight: a cut community is recorded failed (the
-    // rerun resends it and learns it exists), a cut group in doubt. At most one per slot.
+    // The second signal cuts the requests in flight: a cut request is recorded in doubt (a
+    // community's rerun resends it and learns it exists), never failed. At most one per slot.
     const before = await readLedger(ledger);
     const cut = [...before.items.values()].filter((i) => i.inFlight || i.status === 'in_doubt' || i.status === 'failed');
     expect(cut.length).toBeLessThanOrEqual(8);

@@ -78,6 +78,23 @@ describe('SIGHUP (a dropped SSH session) is a graceful stop, like SIGTERM', () =
     });
     expect(run.code).toBe(3);
     expect(locksIn(dir)).toEqual([]);
+
+    // Issue 20, finding 4: a request cut after it was sent is in doubt, never failed, and the
+    // summary counts every item the ledger says is in doubt, and says the requests were cut.
+    const lines = readFileSync(ledger, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { event: string; kind?: string; key?: string; code?: string });
+    expect(lines.filter((l) => l.event === 'failed')).toEqual([]);
+    const state = await readLedger(ledger);
+    const inDoubt = [...state.items.values()].filter((i) => i.status === 'in_doubt' && !i.inFlight);
+    const inFlight = [...state.items.values()].filter((i) => i.inFlight);
+    const summary = JSON.parse(run.stdout) as { in_doubt: number; stopped: string; cut: { sent: number; unsent: number }; unresolved: Array<{ status: string; key: string }> };
+    expect(summary.stopped).toBe('signal');
+    expect(summary.cut.sent).toBeGreaterThan(0);
+    expect(summary.in_doubt).toBe(inDoubt.length);
+    expect(summary.cut.sent).toBe(inDoubt.length);
+    expect(summary.cut.unsent).toBe(inFlight.length);
+    expect(summary.unresolved.filter((u) => u.status === 'in_doubt').map((u) => u.key).sort()).toEqual(inDoubt.map((i) => i.key).sort());
+    expect(run.stderr).toMatch(/SIGHUP: cutting requests in flight: those already sent are recorded in doubt/);
+
     // The requests it cut are settled by the next run: sent again (communities, safe by their
     // handle) or flagged in doubt (groups); nothing is created twice.
     sim.configure({ latencyMs: 1 });
@@ -85,6 +102,27 @@ describe('SIGHUP (a dropped SSH session) is a graceful stop, like SIGTERM', () =
     expect([0, 1]).toContain(rerun.code);
     const flagged = await reconcile(sim, ledger);
     expect(flagged.inFlight).toEqual([]);
+  }, 90_000);
+
+  it('the summary text says the requests were cut, not finished', async () => {
+    sim.configure({ latencyMs: { min: 300, max: 1_200 } });
+    const dir = tempDir('genuin-endings-');
+    const fleet = writeFleet(dir, 40, 2);
+    const ledger = join(dir, 'ledger.jsonl');
+    const run = await applyCli(sim, dir, ledger, [fleet.path, '--rate', '100/s', '--concurrency', '8', '--no-progress'], {
+      onSpawn: (child) => {
+        let stderr = '';
+        child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+        void until(() => sim.state.communities.size >= 5).then(async () => {
+          child.kill('SIGINT');
+          await until(() => stderr.includes('SIGINT') || child.exitCode !== null || child.signalCode !== null);
+          child.kill('SIGINT');
+        });
+      },
+    });
+    expect(run.code).toBe(3);
+    expect(run.stdout).toMatch(/stopped by a second signal: requests in flight were cut, not finished: \d+ requests? cut after/);
+    expect(run.stdout).not.toContain('were finished and recorded');
   }, 90_000);
 });
 

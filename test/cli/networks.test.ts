@@ -170,6 +170,71 @@ describe('a run that cannot work stops at once (exit 3), not item by item', () =
     expect(ledgerEvents().filter((e) => e.event === 'created')).toEqual([]);
   });
 
+  /** Each way of getting a token: the stop must not depend on it (issue 20, finding 1). */
+  const AUTH_MODES: [string, Record<string, string>][] = [
+    ['a static token', { GENUIN_ACCESS_TOKEN: TOKEN }],
+    ['key + secret', { GENUIN_ACCESS_TOKEN: '', GENUIN_API_KEY: 'sim-key', GENUIN_API_SECRET: 'sim-secret' }],
+    ['a token command', { GENUIN_ACCESS_TOKEN: '', GENUIN_ACCESS_TOKEN_COMMAND: `echo ${TOKEN}` }],
+  ];
+
+  describe.each([403, 407])('a proxy answering %i to CONNECT', (status) => {
+    let refusing: ConnectProxy;
+    beforeEach(async () => {
+      refusing = await startConnectProxy({ refuseWith: status });
+    });
+    afterEach(async () => {
+      await refusing.close();
+    });
+
+    it.each(AUTH_MODES)('with %s: exit 3 at once, naming the proxy, its answer and the fix; nothing reaches the API', async (_mode, auth) => {
+      const r = await apply({ GENUIN_API_URL: front.url, HTTPS_PROXY: refusing.url, NODE_EXTRA_CA_CERTS: TEST_CA, ...auth }, flags);
+      expect(r.code).toBe(3);
+      expect(r.stderr).toContain(`the proxy ${refusing.url} answered HTTP ${status} to CONNECT`);
+      expect(r.stderr).toMatch(status === 407 ? /wants credentials.*HTTPS_PROXY/ : /policy does not allow a tunnel.*NO_PROXY/);
+      expect(r.stderr).not.toMatch(/authentication failed|ERR_GOT_REQUEST_ERROR/);
+      expect(r.stderr).not.toContain(TOKEN);
+      // Not one CONNECT per item and retry (3 communities × 3 attempts): the first answers decide.
+      expect(refusing.connects.length).toBeLessThanOrEqual(CONCURRENCY);
+      expect(ws.sim.state.snapshot().counts.requests).toBe(0);
+      expect(ledgerEvents().filter((e) => e.event === 'created')).toEqual([]);
+    });
+  });
+
+  it('key + secret, an untrusted certificate at the Authentication API: names the code and NODE_EXTRA_CA_CERTS, exit 3', async () => {
+    const r = await apply({ GENUIN_API_URL: front.url, GENUIN_ACCESS_TOKEN: '', GENUIN_API_KEY: 'sim-key', GENUIN_API_SECRET: 'sim-secret' }, flags);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('UNABLE_TO_VERIFY_LEAF_SIGNATURE');
+    expect(r.stderr).toMatch(/the Authentication API \(https:\/\/127\.0\.0\.1:\d+\/api\/thirdparty\/auth\)/);
+    expect(r.stderr).toMatch(/NODE_EXTRA_CA_CERTS=\S+/);
+    expect(r.stderr).not.toMatch(/authentication failed|ERR_GOT_REQUEST_ERROR/);
+    expect(r.stderr).not.toContain('sim-secret');
+    // One handshake: a certificate is not retried.
+    expect(front.connections()).toBe(1);
+    expect(ws.sim.state.snapshot().counts.auth ?? 0).toBe(0);
+  });
+
+  it.each(AUTH_MODES.filter(([mode]) => mode !== 'key + secret'))('connection refused on every attempt (%s): exit 3 naming it, after one item used its retries, not every item', async (_mode, auth) => {
+    const closed = `http://127.0.0.1:${front.port}`; // the TLS front speaks no plain http: use a port nothing listens on
+    await front.close();
+    const r = await apply({ GENUIN_API_URL: closed, ...auth }, ['--concurrency', '1', '--retries', '1']);
+    front = await startTlsFront(Number(new URL(ws.sim.url).port)); // for afterEach
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/cannot reach the API: no request got an answer \(connection refused \(ECONNREFUSED/);
+    expect(r.stderr).toMatch(/check GENUIN_API_URL/);
+    // The summary counts what was left: nothing failed item by item.
+    expect(ledgerEvents().filter((e) => e.event === 'attempt').length).toBeLessThan(3 * 2);
+  });
+
+  it('key + secret, connection refused at the Authentication API: says it cannot reach it, not "authentication failed"', async () => {
+    const closed = `http://127.0.0.1:${front.port}`;
+    await front.close();
+    const r = await apply({ GENUIN_API_URL: closed, GENUIN_ACCESS_TOKEN: '', GENUIN_API_KEY: 'sim-key', GENUIN_API_SECRET: 'sim-secret' }, flags);
+    front = await startTlsFront(Number(new URL(ws.sim.url).port));
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/cannot reach the Authentication API \(http:\/\/127\.0\.0\.1:\d+\/api\/thirdparty\/auth\): no request got an answer \(connection refused/);
+    expect(r.stderr).not.toMatch(/authentication failed/);
+  });
+
   it('a base URL with /api/thirdparty (404s without the API error body): says it does not look like the API base and suggests the base', async () => {
     const r = await apply({ GENUIN_API_URL: `${ws.sim.url}/api/thirdparty` }, flags);
     expect(r.code).toBe(3);

@@ -168,7 +168,7 @@ describe('request log lines', () => {
     const lines = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     const gaveUp = lines.filter((l) => l.msg === 'failed: gave up after 1 retries');
     expect(gaveUp.map((l) => l.key).sort()).toEqual(['c0', 'c1', 'c2']);
-    for (const l of gaveUp) expect(l).toMatchObject({ level: 40, attempt: 2, status: 503, outcome: 'retry' });
+    for (const l of gaveUp) expect(l).toMatchObject({ level: 40, attempt: 2, status: 503, outcome: 'failed' });
     expect(lines.filter((l) => l.msg === 'will retry')).toHaveLength(0); // debug, below the default level
   });
 });

@@ -42,7 +42,8 @@ describe('resolveRunConfig: everything a run needs, frozen all the way down', ()
     expect(config.limits).toEqual({ maxDepth: 8 });
     expect(config.proxy?.url.host).toBe('proxy.example:3128');
     expect(config.log).toEqual({ level: 'debug', file: 'run.log' });
-    expect(config.progress).toEqual({ show: false, intervalMs: 2000 });
+    // --quiet is about the terminal (progressMode): the log file keeps its progress lines.
+    expect(config.progress).toEqual({ show: true, intervalMs: 2000 });
     expect(config.ledgerFrom).toBe('default');
     for (const part of [config, config.limits, config.log, config.progress, config.credentials, config.proxy]) expect(Object.isFrozen(part)).toBe(true);
   });

@@ -20,6 +20,9 @@ const ok = 'ok' as const;
 const r = response;
 const refused = network(false);
 const timeout: RawResult = { type: 'network', code: 'ETIMEDOUT', message: 'timeout after the request was written', sent: true };
+const proxy403: RawResult = { type: 'network', code: 'ERR_PROXY_CONNECT', message: 'the proxy answered HTTP 403 to CONNECT', sent: false, proxyStatus: 403 };
+const proxy502: RawResult = { type: 'network', code: 'ERR_PROXY_CONNECT', message: 'the proxy answered HTTP 502 to CONNECT', sent: false, proxyStatus: 502 };
+const noHost: RawResult = { type: 'network', code: 'ENOTFOUND', message: 'getaddrinfo ENOTFOUND api.example.invalid', sent: false };
 const tls: RawResult = { type: 'network', code: 'SELF_SIGNED_CERT_IN_CHAIN', message: 'self-signed certificate in certificate chain', sent: false };
 const r429 = r(429, {}, '0'); // Retry-After 0: the pause the 429 starts ends at once
 const unusable200 = r(200, { code: 200 }); // a 200 without the created data
@@ -58,6 +61,13 @@ const ROWS: Row[] = [
   ['community', '401, refreshed, 401 again',            [r(401, {}), r(401, {})],            refresh,              2, 'attempt failed:401 attempt failed:401',                         'AuthError'],
   ['community', '403 (no refresh for it)',              [r(403, {})],                        refresh,              1, 'attempt failed:403',                                            'AuthError'],
   ['community', 'TLS certificate not trusted',          [tls],                               {},                   1, 'attempt failed',                                                'ConnectionError'],
+  // Issue 20, finding 1: what no item can get past stops the run, whatever the item.
+  ['community', 'proxy answers 403 to CONNECT',         [proxy403],                          {},                   1, 'attempt failed',                                                'ConnectionError'],
+  ['community', 'proxy answers 502 to CONNECT, then 200', [proxy502, ok],                    {},                   2, 'attempt failed attempt created',                                'created'],
+  ['community', 'host not found before any answer',     [noHost],                            {},                   1, 'attempt failed',                                                'ConnectionError'],
+  ['community', 'refused on every attempt, nothing answered', [refused, refused, refused],   {},                   3, 'attempt failed attempt failed attempt failed',                  'ConnectionError'],
+  ['community', 'proxy 502 on every attempt',           [proxy502, proxy502, proxy502],      {},                   3, 'attempt failed attempt failed attempt failed',                  'ConnectionError'],
+  ['community', 'refused, 503, refused (an answer came)', [refused, r(503), refused],        {},                   3, 'attempt failed attempt failed:503 attempt failed',              'failed'],
   ['community', '404 without the API body (wrong URL)', [r(404)],                            {},                   1, 'attempt failed:404',                                            'ConnectionError'],
 
   ['group',     '200',                                  [ok],                                {},                   1, 'attempt created',                                               'created'],
@@ -93,6 +103,8 @@ const ROWS: Row[] = [
   ['group',     '400 {}',                               [r(400, {})],                        {},                   1, 'attempt failed:400',                                            'failed'],
   ['group',     '429 Retry-After 0, then 200',          [r429, ok],                          {},                   2, 'attempt failed:429 attempt created',                            'created'],
   ['group',     'refused before written, then 200',     [refused, ok],                       {},                   2, 'attempt failed attempt created',                                'created'],
+  ['group',     'refused on every attempt, nothing answered', [refused, refused, refused],   {},                   3, 'attempt failed attempt failed attempt failed',                  'ConnectionError'],
+  ['group',     'proxy answers 407 to CONNECT',         [{ ...proxy403, proxyStatus: 407 }], {},                   1, 'attempt failed',                                                'ConnectionError'],
   ['group',     '401, no way to refresh',               [r(401, {})],                        {},                   1, 'attempt failed:401',                                            'AuthError'],
   ['group',     '401, refreshed, then 200',             [r(401, {}), ok],                    refresh,              2, 'attempt failed:401 attempt created',                            'created'],
 ];

@@ -1,6 +1,6 @@
 // `apply`: run the plan against the API (or the simulator), then print the summary. Signals:
 // the first SIGINT/SIGTERM/SIGHUP stops starting work and lets requests in flight finish; a
-// second exits at once. Progress: a live bar on a terminal, periodic log lines elsewhere.
+// second cuts them (recorded); a third exits at once. Progress: a live bar on a terminal, periodic log lines elsewhere.
 import { EXIT, GenuinError, ManifestError, type ExitCode } from '../../errors.js';
 import { createLogger, type Logger } from '../../log.js';
 import type { Plan } from '../../plan/plan.js';
@@ -145,9 +145,10 @@ export async function runApply(files: string[], flags: ApplyFlags, out: Output):
 /**
  * SIGHUP is a dropped SSH session: like SIGINT and SIGTERM, nobody asked to lose requests in
  * flight. The first signal stops starting work (at once if the executor exists yet, else as soon
- * as it does: the caller checks received()); the second cuts requests in flight and lets the run
- * unwind, which records them and releases the lock, with process.exit as a backstop; a third
- * exits at once.
+ * as it does: the caller checks received()) and lets requests in flight finish; the second cuts
+ * requests in flight and lets the run unwind, which records them (in doubt when they had been
+ * sent), prints the summary and releases the lock, with process.exit after HARD_EXIT_MS as a
+ * backstop; a third exits at once, recording nothing more.
  */
 function listenForSignals(out: Output, executor: () => Executor | undefined): { received: () => number; dispose: () => void } {
   let signals = 0;
@@ -155,16 +156,17 @@ function listenForSignals(out: Output, executor: () => Executor | undefined): { 
     signals++;
     const ex = executor();
     if (signals === 1) {
-      out.warn(`${signal}: finishing requests in flight, starting nothing new (send ${signal} again to exit at once)`);
+      out.warn(`${signal}: finishing requests in flight, starting nothing new (send ${signal} again to cut them)`);
       ex?.stop('signal');
       return;
     }
-    out.warn(`${signal}: exiting now; requests in flight are left in doubt in the ledger`);
     if (signals === 2 && ex) {
+      out.warn(`${signal}: cutting requests in flight: those already sent are recorded in doubt (send ${signal} again to exit without recording)`);
       ex.abort();
       setTimeout(() => process.exit(EXIT.aborted), HARD_EXIT_MS).unref();
       return;
     }
+    out.warn(`${signal}: exiting now; requests in flight are left in flight in the ledger (the next run sends communities again, and lists groups in doubt)`);
     process.exit(EXIT.aborted);
   };
   for (const s of SIGNALS) process.on(s, onSignal);

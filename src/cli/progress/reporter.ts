@@ -32,15 +32,16 @@ export interface ProgressModeInput {
 
 /**
  * A bar when stderr is a terminal that can move its cursor; log lines when it is not, and also
- * when the log goes to a file (so `tail -f` on it shows the pace). --quiet and --no-progress
- * turn both off.
+ * when the log goes to a file (so `tail -f` on it shows the pace). --no-progress turns both
+ * off; --quiet is about the terminal only: it turns off the bar and the lines on stderr, while
+ * a --log-file keeps its progress lines.
  */
 export function progressMode(input: ProgressModeInput): ProgressMode {
-  const on = input.progress && !input.quiet;
+  const on = input.progress;
   const tty = (input.isTTY ?? Boolean(process.stderr.isTTY)) && input.env.TERM !== 'dumb';
   return {
-    live: on && tty,
-    periodic: on && (!tty || input.logFile),
+    live: on && !input.quiet && tty,
+    periodic: on && (input.logFile || (!input.quiet && !tty)),
     intervalMs: input.intervalMs,
     // https://no-color.org: any non-empty value turns colour off.
     color: !input.env.NO_COLOR,
