@@ -179,11 +179,14 @@ describe('issue 19: edits between runs, odd ids, PID namespaces', () => {
   it('break 2: a created community under its id and a new handle is refused, and the ledger handle written', async () => {
     await checkScenario(
       scenario([{ manifests: set('separate', ['c1', 'c2'], [group('c1', 'Chat'), group('c2', 'Chat'), group('c2', 'News')], { communityFormat: 'yaml', groupFormat: 'yaml' }) }], {
+        // A server making its own chat_ids: the old code's second set of groups was created (2 duplicates).
+        faults: { ...QUIET, chatIds: 'ignore' },
         edits: [{ kind: 'name-by-id', community: 1, newHandle: true }],
       }),
     );
   });
 
+  // A server refusing repeated chat_ids: the old code resent the groups and reported lost answers.
   it('break 2: a created community under its id and its handle in other letter case', async () => {
     await checkScenario(scenario([{ manifests: set('nested', ['c1'], [group('c1', 'Chat'), group('c1', 'News')]) }], { edits: [{ kind: 'handle-case', community: 0, withId: true }] }));
   });
