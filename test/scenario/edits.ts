@@ -41,9 +41,16 @@ export class Manifests {
 
   /** What the server may hold: every item the manifests name, and every item an edit retired. */
   model(): Model {
+    const communities = this.sets.flatMap((s) => s.communities);
+    const groups = this.sets.flatMap((s) => s.groups);
+    // An edit undone later (a handle's case changed twice) names the retired item again: it is current.
+    const identity = (g: GroupSpec) => `${g.parent}/${g.key ?? g.name}`;
+    const current = new Set(groups.map(identity));
+    const retiredCommunities = this.retired.communities.filter((c, i, all) => !communities.some((x) => x.handle === c.handle) && all.findIndex((x) => x.handle === c.handle) === i);
+    const retiredGroups = this.retired.groups.filter((g, i, all) => !current.has(identity(g)) && all.findIndex((x) => identity(x) === identity(g)) === i);
     return {
-      communities: [...this.sets.flatMap((s) => s.communities), ...this.retired.communities.map((c) => ({ ...c, retired: true }))],
-      groups: [...this.sets.flatMap((s) => s.groups), ...this.retired.groups.map((g) => ({ ...g, retired: true }))],
+      communities: [...communities, ...retiredCommunities.map((c) => ({ ...c, retired: true }))],
+      groups: [...groups, ...retiredGroups.map((g) => ({ ...g, retired: true }))],
     };
   }
 
