@@ -229,9 +229,14 @@ class State implements LedgerState {
       s.inFlight = true;
       if (e.chat_id != null) s.sent_chat_id = e.chat_id;
     } else {
-      // An id this line replaces is kept (compaction writes it back): no id is ever dropped.
-      if (replacesIds(s, e)) (s.earlier ??= []).push(earlierIds(s));
       const carriesIds = e.community_id != null || e.chat_id != null || e.group_id != null;
+      // A line giving a conflicted item ids of its own settles it: every id the conflict carried
+      // is another item's, so none stays beside the new ones (a person's `--created <chat_id>`
+      // gives no group_id, and the other group's must not pass for this one's).
+      const settles = s.held_by !== undefined && carriesIds && e.held_by == null;
+      // An id this line replaces is kept (compaction writes it back): no id is ever dropped.
+      if (replacesIds(s, e) || settles) (s.earlier ??= []).push(earlierIds(s));
+      if (settles) s.community_id = s.chat_id = s.group_id = s.share_url = undefined;
       s.status = e.event;
       s.inFlight = false;
       if (e.attempts != null) s.attempts += e.attempts;

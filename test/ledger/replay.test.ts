@@ -157,6 +157,12 @@ describe('readLedger', () => {
       { status: 'adopted', community_id: 'B', held_by: undefined, earlier: [expect.objectContaining({ event: 'conflict', community_id: 'A', held_by: 'community a' })] },
     ],
     [
+      // Found by the generated scenarios (issue 19): the other group's group_id stayed beside the person's chat_id.
+      'a group conflict settled by a chat_id alone: none of the carried ids stays as its own; all kept as earlier',
+      [ev({ kind: 'group', key: 'a/n', event: 'conflict', chat_id: 'K1', group_id: 'G1', held_by: 'group a/c' }), ev({ kind: 'group', key: 'a/n', event: 'created', chat_id: 'K2', by: 'ledger resolve' })],
+      { status: 'created', chat_id: 'K2', group_id: undefined, held_by: undefined, earlier: [expect.objectContaining({ event: 'conflict', chat_id: 'K1', group_id: 'G1', held_by: 'group a/c' })] },
+    ],
+    [
       'a conflict abandoned: still held by the other, ids kept',
       [ev({ key: 'b', event: 'conflict', community_id: 'A', held_by: 'community a' }), ev({ key: 'b', event: 'abandoned', message: 'not ours' })],
       { status: 'abandoned', community_id: 'A', held_by: 'community a' },

@@ -1,8 +1,8 @@
 // The scenarios of the generated-scenario test: what a person writes (manifests in every layout),
 // how the server misbehaves (fault schedules) and how each run ends, as fast-check arbitraries.
 import fc from 'fast-check';
-import { FAULT_KINDS, isFaultKind } from '../../src/simulator/index.js';
-import type { ChatIdMode } from '../../src/simulator/options.js';
+import { FAULTS, FAULT_KINDS, isFaultKind } from '../../src/simulator/index.js';
+import type { ChatIdMode, NumericIds } from '../../src/simulator/options.js';
 
 /** How a run's manifests are written. */
 export type Layout =
@@ -34,6 +34,40 @@ export interface GroupSpec {
   chatId?: string;
   /** Top-level group naming an adopted parent by community_id instead of its handle. */
   byId: boolean;
+  /** Manifest `moved_from`: the key (or name) it had before an edit (the driver writes it as docs say). */
+  movedFrom?: string;
+  /** Model only, never written: the same group as it was before an edit that kept its identity. */
+  before?: GroupSpec;
+}
+
+/**
+ * An edit a person makes to the manifests between runs (README "What an edit does to an item's
+ * identity"). Indices pick among the first run's items, modulo their number.
+ */
+export type Edit =
+  /** A new `group.name`: a drift for a keyed group; without a key the person adds moved_from, as the README says. */
+  | { kind: 'rename-group'; group: number }
+  /** A `key` added (or a new one for a keyed group): refused while the ledger holds the old one. */
+  | { kind: 'add-key'; group: number }
+  /** The group under another community: a new group on the server by design. */
+  | { kind: 'move-group'; group: number; to: number }
+  /** Entries and files in another order. */
+  | { kind: 'reorder' }
+  /** YAML rewritten as CSV, CSV as YAML. */
+  | { kind: 'reformat' }
+  /**
+   * A community's handle in other letter case; `withId`: the person also writes its community_id
+   * (from the ledger), which the tool refuses under another handle. Without it, a new community.
+   */
+  | { kind: 'handle-case'; community: number; withId: boolean }
+  /** A created community named by its community_id (from the ledger), with its handle or a new one. */
+  | { kind: 'name-by-id'; community: number; newHandle: boolean };
+
+/** A second apply started while the first run is under way: in a PID namespace of its own, or beside it. */
+export interface Overlap {
+  namespace: boolean;
+  /** Started once the first run's `afterRequests`-th request reached the server. */
+  afterRequests: number;
 }
 
 export interface ManifestSet {
@@ -88,6 +122,8 @@ export interface FaultPlan {
    * could catch a resend to a server that stopped refusing; README says so).
    */
   proof: 'none' | 'probe' | 'setting';
+  /** Ids as JSON numbers: `safe` below 2^53, `big` beyond it. */
+  numericIds: NumericIds;
 }
 
 export interface RunSpec {
@@ -107,13 +143,17 @@ export interface Scenario {
   runs: RunSpec[];
   /** For the second run: its manifests hold everything (the file grew) or only the additions. */
   secondRunGrown: boolean;
+  /** Edits made after the first run (then an `edited run 1`, faults still on); empty: none. */
+  edits: Edit[];
+  /** A second apply overlapping the first run (file ledger only). */
+  overlap?: Overlap;
 }
 
 /** Fault kinds the simulator knows today, so the test runs before and after new kinds land. */
 export const POST_ERROR_KINDS = ['502-after', '504-after', '500-html-after', '500-json-after'].filter(isFaultKind);
 /** Kinds drawn by the generator: everything the simulator has (slow ones are tuned by the driver). */
-// Not `duplicate-id`: its conflicts are not in this test's invariants yet (test/run/id-conflict.test.ts covers them).
-export const DRAWN_KINDS: string[] = FAULT_KINDS.filter((k) => k !== 'duplicate-id');
+export const DRAWN_KINDS: string[] = [...FAULT_KINDS];
+const NUMERIC_IDS: readonly NumericIds[] = ['off', 'off', 'safe', 'big'];
 const CHAT_ID_MODES: readonly ChatIdMode[] = ['refuse', 'echo', 'ignore'];
 
 const layout = fc.constantFrom<Layout>('nested', 'top-level', 'separate', 'separate', 'csv-kind');
@@ -222,7 +262,51 @@ const faultPlan = (profile: Profile): fc.Arbitrary<FaultPlan> => fc.record({
   chatIdsLater: fc.option(fc.constantFrom(...CHAT_ID_MODES), { nil: undefined, freq: 3 }),
   chatIdsSwitchAt: fc.integer({ min: 1, max: 12 }),
   proof: fc.constantFrom('none' as const, 'none' as const, 'probe' as const, 'setting' as const),
+  numericIds: fc.constantFrom(...NUMERIC_IDS),
 }).map((f) => (f.proof !== 'none' && f.chatIds === 'refuse' ? { ...f, chatIdsLater: undefined } : f));
+
+/** Whether the plan lets the server answer with another item's ids. */
+export const borrowsIds = (f: FaultPlan): boolean => 'duplicate-id' in f.probabilities || f.scripted.some((s) => s.kind === 'duplicate-id');
+
+/** Kinds that create nothing: an answer for a request that did not create is never lost. */
+const createsNothing = (kind: string): boolean => isFaultKind(kind) && !FAULTS[kind].creates;
+
+/**
+ * `duplicate-id` answers with the ids of the latest other item on the server. A client can call
+ * that a conflict only when its ledger holds that id: an id of an item whose answer was lost (a
+ * post fault, a kill, a late answer), of a community created by another tool, or of the probe's
+ * sandbox, is one no client could tell from its own. So where it is drawn, the scenario keeps
+ * every id the server made known to the ledger before the next create leaves: one request at a
+ * time, beside it only faults that create nothing, no adopted parents, no probe, and endings that
+ * let in-flight answers land (SIGTERM for SIGKILL; no database strike).
+ */
+function soundBorrowing(s: Scenario): Scenario {
+  if (!borrowsIds(s.faults)) return s;
+  const kept = (k: string) => k === 'duplicate-id' || createsNothing(k);
+  const faults: FaultPlan = {
+    ...s.faults,
+    probabilities: Object.fromEntries(Object.entries(s.faults.probabilities).filter(([k]) => kept(k))),
+    scripted: s.faults.scripted.filter((f) => kept(f.kind)),
+    proof: s.faults.proof === 'probe' ? 'setting' : s.faults.proof,
+  };
+  const ending = (e: Ending): Ending => (e.kind === 'signal' && e.signal === 'SIGKILL' ? { ...e, signal: 'SIGTERM' } : e.kind === 'database' ? { kind: 'complete' } : e);
+  const runs = s.runs.map((r) => ({
+    manifests: { ...r.manifests, communities: r.manifests.communities.map((c) => ({ ...c, adopt: false })), groups: r.manifests.groups.map((g) => ({ ...g, byId: false })) },
+    ending: ending(r.ending),
+  }));
+  return { ...s, concurrency: 1, timeout: '5s', faults, runs };
+}
+
+const index = fc.integer({ min: 0, max: 31 });
+const edit: fc.Arbitrary<Edit> = fc.oneof(
+  fc.record({ kind: fc.constant('rename-group' as const), group: index }),
+  fc.record({ kind: fc.constant('add-key' as const), group: index }),
+  fc.record({ kind: fc.constant('move-group' as const), group: index, to: index }),
+  fc.record({ kind: fc.constant('reorder' as const) }),
+  fc.record({ kind: fc.constant('reformat' as const) }),
+  fc.record({ kind: fc.constant('handle-case' as const), community: index, withId: fc.boolean() }),
+  fc.record({ kind: fc.constant('name-by-id' as const), community: index, newHandle: fc.boolean() }),
+);
 
 export const scenarioArb = (profile: Profile, o: ArbitraryOptions = {}): fc.Arbitrary<Scenario> => fc
   .record({
@@ -238,8 +322,18 @@ export const scenarioArb = (profile: Profile, o: ArbitraryOptions = {}): fc.Arbi
       }),
       { nil: undefined, freq: profile === 'quick' ? 3 : 2 },
     ),
+    // Most cases edit nothing: the rest of the space still needs its share.
+    edits: fc.oneof({ weight: 3, arbitrary: fc.constant<Edit[]>([]) }, { weight: 2, arbitrary: fc.array(edit, { minLength: 1, maxLength: 3 }) }),
+    // A process of its own per overlap: rare in the quick profile. Not with a PostgreSQL ledger
+    // (its lock is the database's, whatever the PID namespace).
+    overlap: o.database
+      ? fc.constant(undefined)
+      : fc.oneof(
+          { weight: profile === 'quick' ? 5 : 3, arbitrary: fc.constant(undefined) },
+          { weight: 1, arbitrary: fc.record({ namespace: fc.boolean(), afterRequests: fc.integer({ min: 0, max: 4 }) }) },
+        ),
   })
-  .chain(({ seed, concurrency, retries, faults, first, second }) => {
+  .chain(({ seed, concurrency, retries, faults, first, second, edits, overlap }) => {
     const size1 = first.communities.length + first.groups.length;
     const runs: fc.Arbitrary<RunSpec>[] = [fc.record({ manifests: fc.constant(first), ending: ending(size1, o) })];
     if (second) {
@@ -252,9 +346,15 @@ export const scenarioArb = (profile: Profile, o: ArbitraryOptions = {}): fc.Arbi
       );
     }
     const late = 'answer-late' in faults.probabilities || faults.scripted.some((s) => s.kind === 'answer-late' || s.kind === 'slow-drip');
-    return fc.tuple(...runs).map(
-      (rs): Scenario => ({ seed, concurrency, retries, timeout: late ? '400ms' : '5s', faults, runs: rs, secondRunGrown: second?.grown ?? false }),
-    );
+    return fc.tuple(...runs).map((rs): Scenario => {
+      // A run killed -9 beside an overlap in another PID namespace leaves a heartbeat that stands
+      // still: the overlap then waits its 30 s to say so (test/ledger covers that; here it costs too much).
+      const killed = rs[0]!.ending.kind === 'signal' && rs[0]!.ending.signal === 'SIGKILL';
+      return soundBorrowing({
+        seed, concurrency, retries, timeout: late ? '400ms' : '5s', faults, runs: rs, secondRunGrown: second?.grown ?? false,
+        edits, ...(overlap && !killed ? { overlap } : {}),
+      });
+    });
   });
 
 /** The scenario as a person would read it in a failure report. */
@@ -264,8 +364,11 @@ export function describeScenario(s: Scenario): string {
     `faults: ${JSON.stringify(s.faults.probabilities)} scripted ${JSON.stringify(s.faults.scripted)}` +
       (s.faults.rateLimit ? ` rate limit ${s.faults.rateLimit.rate}/s burst ${s.faults.rateLimit.burst}` : '') +
       (s.faults.latencyMs ? ` latency 0-${s.faults.latencyMs.max}ms` : '') +
-      `; chat_ids: ${s.faults.chatIds}${s.faults.chatIdsLater ? `, ${s.faults.chatIdsLater} after ${s.faults.chatIdsSwitchAt} creates` : ''}, proof: ${s.faults.proof}`,
+      `; chat_ids: ${s.faults.chatIds}${s.faults.chatIdsLater ? `, ${s.faults.chatIdsLater} after ${s.faults.chatIdsSwitchAt} creates` : ''}, proof: ${s.faults.proof}` +
+      (s.faults.numericIds !== 'off' ? `; numeric ids (${s.faults.numericIds})` : ''),
   ];
+  if (s.overlap) lines.push(`overlap: a second apply after ${s.overlap.afterRequests} requests of run 1${s.overlap.namespace ? ', in a PID namespace of its own' : ''}`);
+  if (s.edits.length > 0) lines.push(`edits after run 1: ${s.edits.map(editText).join('; ')}`);
   s.runs.forEach((r, i) => {
     const m = r.manifests;
     const files = m.layout === 'separate' ? `separate ${m.communityFormat}+${m.groupFormat}${m.groupsFirst ? ' (groups file first)' : ''}` : m.layout;
@@ -277,6 +380,22 @@ export function describeScenario(s: Scenario): string {
     );
   });
   return lines.join('\n');
+}
+
+function editText(e: Edit): string {
+  switch (e.kind) {
+    case 'rename-group':
+    case 'add-key':
+      return `${e.kind} #${e.group}`;
+    case 'move-group':
+      return `move group #${e.group} to community #${e.to}`;
+    case 'handle-case':
+      return `handle case of community #${e.community}${e.withId ? ' with its id' : ''}`;
+    case 'name-by-id':
+      return `community #${e.community} named by its id${e.newHandle ? ' under a new handle' : ''}`;
+    default:
+      return e.kind;
+  }
 }
 
 function endingText(e: Ending): string {

@@ -6,11 +6,26 @@ import type { StateSnapshot } from '../../src/simulator/index.js';
 import type { CliRun } from './cli-run.js';
 import type { CommunitySpec, GroupSpec } from './generate.js';
 
-/** Everything the scenario's manifests hold, over all runs. */
+/**
+ * Everything the scenario's manifests hold, over all runs, as they stand after the edits; and
+ * what an edit retired (`retired`): a community written under a new handle without its id, a group
+ * moved to another community. The server may hold those (a new item is created beside them by
+ * design); no manifest names them, and nothing needs them done.
+ */
 export interface Model {
-  communities: CommunitySpec[];
-  groups: GroupSpec[];
+  communities: Array<CommunitySpec & { retired?: boolean }>;
+  groups: Array<GroupSpec & { retired?: boolean }>;
 }
+
+/** The group and what it was before each edit that kept its identity (a rename, a new key). */
+export function lineage(g: GroupSpec): GroupSpec[] {
+  const out: GroupSpec[] = [];
+  for (let x: GroupSpec | undefined = g; x; x = x.before) out.push(x);
+  return out;
+}
+
+/** Every name a group went by: the server keeps the first (the API has no update). */
+const namesOf = (g: GroupSpec): string[] => lineage(g).map((x) => x.name);
 
 const groupName = (body: Record<string, unknown>): string | undefined => (body.group as { name?: string } | undefined)?.name;
 
@@ -20,9 +35,11 @@ const groupName = (body: Record<string, unknown>): string | undefined => (body.g
  * '%' or '/', so no encoding).
  */
 export function groupKeys(g: GroupSpec, idOf: (handle: string) => string | undefined): string[] {
-  const key = g.key ?? g.name;
-  const id = idOf(g.parent);
-  return g.byId && id ? [`${g.parent}/${key}`, `${id}/${key}`] : [`${g.parent}/${key}`];
+  return lineage(g).flatMap((x) => {
+    const key = x.key ?? x.name;
+    const id = idOf(x.parent);
+    return x.byId && id ? [`${x.parent}/${key}`, `${id}/${key}`] : [`${x.parent}/${key}`];
+  });
 }
 
 /** The group's ledger state under whichever spelling the ledger holds, and that key. */
@@ -38,14 +55,16 @@ export function ledgerGroup(ledger: LedgerState, g: GroupSpec, idOf: (handle: st
 export interface Flag {
   kind: 'community' | 'group';
   key: string;
-  why: 'exists' | 'in_doubt' | 'in flight';
+  why: 'exists' | 'in_doubt' | 'in flight' | 'conflict';
 }
 
-/** Items the ledger flags for a person: `exists` communities, in-doubt or in-flight items. */
+/** Items the ledger flags for a person: `exists` communities, in-doubt, in-flight or conflicted items. */
 export function flagged(ledger: LedgerState): Flag[] {
   const out: Flag[] = [];
   for (const s of ledger.items.values()) {
     if (s.inFlight) out.push({ kind: s.kind, key: s.key, why: 'in flight' });
+    // An answer carried another item's id: kept on the item's conflict line, its children blocked.
+    else if (s.status === 'conflict') out.push({ kind: s.kind, key: s.key, why: 'conflict' });
     else if (s.kind === 'community' && s.status === 'exists') out.push({ kind: s.kind, key: s.key, why: 'exists' });
     else if (s.kind === 'group' && s.status === 'in_doubt') out.push({ kind: s.kind, key: s.key, why: 'in_doubt' });
   }
@@ -66,7 +85,17 @@ export function noDuplicates(held: StateSnapshot): string[] {
   return out;
 }
 
-/** (2) Every item the server holds has its id in the ledger, or is flagged for a person. */
+/** The model's group a server group is, preferring one the manifests still name. */
+function modelGroup(model: Model, parent: string | undefined, name: string | undefined): (GroupSpec & { retired?: boolean }) | undefined {
+  const matches = model.groups.filter((x) => x.parent === parent && name !== undefined && namesOf(x).includes(name));
+  return matches.find((x) => !x.retired) ?? matches[0];
+}
+
+/**
+ * (2) Every item the server holds has its id in the ledger, or is flagged for a person; a
+ * conflicted item keeps the ids its answer carried and names their holder; (5) no group is
+ * created under a community other than its manifest's.
+ */
 export function everyIdKept(held: StateSnapshot, ledger: LedgerState, model: Model): string[] {
   const out: string[] = [];
   const handleOf = new Map(held.communities.map((c) => [c.community_id, c.handle]));
@@ -76,6 +105,8 @@ export function everyIdKept(held: StateSnapshot, ledger: LedgerState, model: Mod
     if (!model.communities.some((m) => m.handle === c.handle)) out.push(`(2) community ${c.handle} is on the server but in no manifest`);
     else if ((s?.status === 'created' || s?.status === 'adopted') && !s.inFlight) {
       if (s.community_id !== c.community_id) out.push(`(2) community ${c.handle}: ledger id ${s.community_id}, server id ${c.community_id}`);
+    } else if (s?.status === 'conflict' && !s.inFlight) {
+      if (s.held_by === undefined || s.community_id === undefined) out.push(`(2) community ${c.handle} is a conflict without the id its answer carried or its holder`);
     } else if (!(s?.status === 'exists' || s?.inFlight)) {
       out.push(`(2) community ${c.handle} is on the server (${c.community_id}) but the ledger says ${s ? (s.status ?? 'attempt only') : 'nothing'}`);
     }
@@ -83,9 +114,14 @@ export function everyIdKept(held: StateSnapshot, ledger: LedgerState, model: Mod
   for (const g of held.groups) {
     const parent = handleOf.get(g.community_id);
     const name = groupName(g.body);
-    const m = model.groups.find((x) => x.parent === parent && x.name === name);
+    const m = modelGroup(model, parent, name);
     if (!m) {
-      out.push(`(2) group "${name}" under ${parent ?? g.community_id} is on the server but in no manifest`);
+      const elsewhere = model.groups.find((x) => name !== undefined && namesOf(x).includes(name));
+      out.push(
+        elsewhere
+          ? `(5) group "${name}" was created under community ${parent ?? g.community_id}, but its manifest's parent is ${elsewhere.parent}`
+          : `(2) group "${name}" under ${parent ?? g.community_id} is on the server but in no manifest`,
+      );
       continue;
     }
     const { key, state: s } = ledgerGroup(ledger, m, idOf);
@@ -94,6 +130,8 @@ export function everyIdKept(held: StateSnapshot, ledger: LedgerState, model: Mod
       // without a group_id, which only the lost answer held; the chat_id must then be the server's.
       if (s.group_id !== undefined && s.group_id !== g.group_id) out.push(`(2) group ${key}: ledger group_id ${s.group_id}, server ${g.group_id}`);
       else if (s.chat_id !== g.chat_id) out.push(`(2) group ${key}: ledger chat_id ${s.chat_id}, server ${g.chat_id}`);
+    } else if (s?.status === 'conflict' && !s.inFlight) {
+      if (s.held_by === undefined) out.push(`(2) group ${key} is a conflict without the item holding its ids`);
     } else if (!(s?.status === 'in_doubt' || s?.inFlight)) {
       out.push(`(2) group ${key} is on the server (${g.group_id}) but the ledger says ${s ? (s.status ?? 'attempt only') : 'nothing'}`);
     }
@@ -105,10 +143,12 @@ export function everyIdKept(held: StateSnapshot, ledger: LedgerState, model: Mod
 export function allDone(held: StateSnapshot, model: Model): string[] {
   const out: string[] = [];
   const byHandle = new Map(held.communities.map((c) => [c.handle, c]));
-  for (const c of model.communities) if (!byHandle.has(c.handle)) out.push(`(done) community ${c.handle} is not on the server after the final rerun`);
+  for (const c of model.communities) if (!c.retired && !byHandle.has(c.handle)) out.push(`(done) community ${c.handle} is not on the server after the final rerun`);
   for (const g of model.groups) {
+    if (g.retired) continue;
     const parent = byHandle.get(g.parent);
-    const n = held.groups.filter((x) => x.community_id === parent?.community_id && groupName(x.body) === g.name).length;
+    const names = namesOf(g);
+    const n = held.groups.filter((x) => x.community_id === parent?.community_id && names.includes(groupName(x.body) ?? '')).length;
     if (n === 0) out.push(`(done) group ${g.parent}/${g.key ?? g.name} is not on the server after the final rerun`);
   }
   return out;
@@ -168,4 +208,33 @@ export function idleRerun(r: CliRun, stillFlagged: Flag[]): string[] {
   const want = stillFlagged.length === 0 ? 0 : 1;
   if (r.code !== want) out.push(`(3) ${r.label}: exit ${r.code ?? r.signal}, expected ${want}${want ? ` (flagged: ${stillFlagged.map(flagText).join(', ')})` : ''}`);
   return out;
+}
+
+/**
+ * (6) One run at a time writes a ledger: the lines of each run stand together in a file ledger
+ * (runs here are sequential but for an overlap, which must wait or leave).
+ */
+export function oneWriterAtATime(text: string): string[] {
+  const ended = new Set<string>();
+  let current: string | undefined;
+  for (const [i, line] of text.split('\n').entries()) {
+    if (line.trim() === '') continue;
+    let run: unknown;
+    try {
+      run = (JSON.parse(line) as { run?: unknown }).run;
+    } catch {
+      return [`(6) ledger line ${i + 1} is not JSON: two writers at once?`];
+    }
+    if (typeof run !== 'string' || run === current) continue;
+    if (ended.has(run)) return [`(6) ledger line ${i + 1}: run ${run} writes again after run ${current} wrote: two runs wrote the ledger at once`];
+    if (current !== undefined) ended.add(current);
+    current = run;
+  }
+  return [];
+}
+
+/** An overlapping apply either waited for the ledger or left naming its holder; never ran beside it. */
+export function overlapLeft(r: CliRun): string[] {
+  if (r.code !== 3) return [];
+  return /in use by|heartbeat/i.test(r.stderr) ? [] : [`(6) ${r.label}: exit 3 without naming the ledger's holder: ${r.stderr.trim().split('\n')[0]}`];
 }

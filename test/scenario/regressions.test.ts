@@ -5,7 +5,7 @@ import { isFaultKind } from '../../src/simulator/index.js';
 import type { Ending, FaultPlan, GroupSpec, ManifestSet, Scenario } from './generate.js';
 import { checkScenario } from './property.js';
 
-const QUIET: FaultPlan = { probabilities: {}, scripted: [], rateLimit: null, latencyMs: 0, chatIds: 'refuse', chatIdsSwitchAt: 0, proof: 'none' };
+const QUIET: FaultPlan = { probabilities: {}, scripted: [], rateLimit: null, latencyMs: 0, chatIds: 'refuse', chatIdsSwitchAt: 0, proof: 'none', numericIds: 'off' };
 const COMPLETE: Ending = { kind: 'complete' };
 
 function set(layout: ManifestSet['layout'], communities: string[], groups: GroupSpec[], extra: Partial<ManifestSet> = {}): ManifestSet {
@@ -31,6 +31,7 @@ function scenario(runs: Array<{ manifests: ManifestSet; ending?: Ending }>, over
     faults: QUIET,
     runs: runs.map((r) => ({ manifests: r.manifests, ending: r.ending ?? COMPLETE })),
     secondRunGrown: false,
+    edits: [],
     ...over,
   };
 }
@@ -156,6 +157,97 @@ describe('regressions found by the generated scenarios', () => {
     await checkScenario(
       scenario([{ manifests: set('nested', ['c1'], groups) }], {
         faults: { ...QUIET, scripted: [{ kind: '502-after', count: 3, endpoint: 'group' }], proof: 'probe' },
+      }),
+    );
+  });
+});
+
+const keyed = (parent: string, name: string, key: string): GroupSpec => ({ parent, name, key, byId: false });
+const withChatId = (g: GroupSpec, n: number): GroupSpec => ({ ...g, chatId: `5ce0a710-0000-4000-8000-${n.toString(16).padStart(12, '0')}` });
+
+// Issue 19: the space grew into manifest edits between runs, ids that collide or are numbers, and
+// runs in separate PID namespaces. The first three cases are the breaks the issue reported; each
+// failed on the code before the fix (see the issue's report for how that was checked).
+describe('issue 19: edits between runs, odd ids, PID namespaces', () => {
+  // Break 1: a `key` added to a created group made it a second group in the same community (exit 0).
+  it('break 1: a key added to a created group is that group (the tool asks for moved_from), not a second', async () => {
+    await checkScenario(scenario([{ manifests: set('nested', ['c1'], [group('c1', 'Music'), group('c1', 'Chat')]) }], { edits: [{ kind: 'add-key', group: 0 }] }));
+  });
+
+  // Break 2: a created community named by its community_id under a new handle, or its handle in
+  // other letter case: its groups were looked up under the new spelling only, and created again.
+  it('break 2: a created community under its id and a new handle is refused, and the ledger handle written', async () => {
+    await checkScenario(
+      scenario([{ manifests: set('separate', ['c1', 'c2'], [group('c1', 'Chat'), group('c2', 'Chat'), group('c2', 'News')], { communityFormat: 'yaml', groupFormat: 'yaml' }) }], {
+        // A server making its own chat_ids: the old code's second set of groups was created (2 duplicates).
+        faults: { ...QUIET, chatIds: 'ignore' },
+        edits: [{ kind: 'name-by-id', community: 1, newHandle: true }],
+      }),
+    );
+  });
+
+  // A server refusing repeated chat_ids: the old code resent the groups and reported lost answers.
+  it('break 2: a created community under its id and its handle in other letter case', async () => {
+    await checkScenario(scenario([{ manifests: set('nested', ['c1'], [group('c1', 'Chat'), group('c1', 'News')]) }], { edits: [{ kind: 'handle-case', community: 0, withId: true }] }));
+  });
+
+  // Break 5: an answer giving c2 the community_id of c1: c2's groups went into c1 and c2's own id
+  // was never known. Now c2 is a conflict, its groups blocked, until the person gives its own id.
+  it('break 5: an answer carrying another community\'s id: a conflict, nothing created under the wrong parent', async () => {
+    await checkScenario(
+      scenario([{ manifests: set('nested', ['c1', 'c2'], [group('c1', 'Chat'), group('c2', 'Chat'), group('c2', 'News')]) }], {
+        concurrency: 1,
+        faults: { ...QUIET, scripted: [{ kind: 'duplicate-id', count: 2, endpoint: 'community' }] },
+      }),
+    );
+  });
+
+  it('an answer carrying another group\'s ids, numbers beyond 2^53 for ids: a conflict, every id kept', async () => {
+    await checkScenario(
+      scenario([{ manifests: set('csv-kind', ['c1'], [group('c1', 'Chat'), group('c1', 'News'), group('c1', 'Help desk')]) }], {
+        concurrency: 1,
+        faults: { ...QUIET, scripted: [{ kind: 'duplicate-id', count: 2, endpoint: 'group' }], numericIds: 'big' },
+      }),
+    );
+  });
+
+  it('a rename without key (moved_from, as the README says), a rename with key, YAML rewritten as CSV, entries reordered', async () => {
+    await checkScenario(
+      scenario([{ manifests: set('top-level', ['c1', 'c2'], [group('c1', 'Chat'), keyed('c1', 'News', 'news'), group('c2', 'General')]) }], {
+        edits: [{ kind: 'rename-group', group: 0 }, { kind: 'rename-group', group: 1 }, { kind: 'reformat' }, { kind: 'reorder' }],
+      }),
+    );
+  });
+
+  it('a group with a chat_id moved to another community: a new group there (the tool asks for another chat_id)', async () => {
+    await checkScenario(
+      scenario([{ manifests: set('nested', ['c1', 'c2'], [withChatId(group('c1', 'Chat'), 1), group('c2', 'General')]) }], { edits: [{ kind: 'move-group', group: 0, to: 0 }] }),
+    );
+  });
+
+  it('a handle in other letter case without its id: a new community beside the old one, by design', async () => {
+    await checkScenario(scenario([{ manifests: set('separate', ['c1', 'c2'], [group('c1', 'Chat'), keyed('c2', 'News', 'news')]) }], { edits: [{ kind: 'handle-case', community: 0, withId: false }] }));
+  });
+
+  it('a key added to a group whose answer was lost: the group in doubt moves with it', async () => {
+    await checkScenario(
+      scenario([{ manifests: set('nested', ['c1'], [group('c1', 'Chat'), group('c1', 'News')]) }], {
+        concurrency: 1,
+        faults: { ...QUIET, scripted: [{ kind: '502-after', count: 1, endpoint: 'group' }], numericIds: 'safe' },
+        edits: [{ kind: 'add-key', group: 0 }],
+      }),
+    );
+  });
+
+  // A second apply while the first runs, from another PID namespace (a container sharing the host's
+  // name): it must wait for the ledger or leave, never run beside the first. Where unshare is not
+  // allowed the driver prints one line and overlaps in this namespace.
+  it('an overlapping apply in a PID namespace of its own: one writer at a time, nothing twice', async () => {
+    await checkScenario(
+      scenario([{ manifests: set('nested', ['c1', 'c2', 'c3'], [group('c1', 'Chat'), group('c2', 'Chat'), group('c3', 'Chat')]) }], {
+        concurrency: 1,
+        faults: { ...QUIET, latencyMs: { min: 10, max: 30 } },
+        overlap: { namespace: true, afterRequests: 0 },
       }),
     );
   });

@@ -19,7 +19,7 @@ function communityEntry(c: CommunitySpec, ids: Ids): Record<string, unknown> {
 /** A group as a YAML entry; `nested` leaves out the parent (it is the enclosing community). */
 function groupEntry(g: GroupSpec, ids: Ids, nested: boolean): Record<string, unknown> {
   const parent = nested ? {} : g.byId ? { community_id: ids.get(g.parent) } : { community_handle: g.parent };
-  return { ...parent, ...(g.key ? { key: g.key } : {}), ...(g.chatId ? { chat_id: g.chatId } : {}), type: 4, group: { name: g.name } };
+  return { ...parent, ...(g.key ? { key: g.key } : {}), ...(g.movedFrom ? { moved_from: g.movedFrom } : {}), ...(g.chatId ? { chat_id: g.chatId } : {}), type: 4, group: { name: g.name } };
 }
 
 function yamlDoc(body: Record<string, unknown>): string {
@@ -38,6 +38,8 @@ function communitiesYaml(set: ManifestSet, ids: Ids, nest: boolean): string {
 
 const COMMUNITY_COLUMNS = ['handle', 'community_id', 'name', 'type', 'actions'];
 const GROUP_COLUMNS = ['community_handle', 'community_id', 'key', 'chat_id', 'type', 'group.name'];
+/** A `moved_from` column only where a group has one: a person adds it when the tool asks. */
+const groupColumns = (groups: GroupSpec[]): string[] => (groups.some((g) => g.movedFrom) ? [...GROUP_COLUMNS, 'moved_from'] : GROUP_COLUMNS);
 
 function communityRow(c: CommunitySpec, ids: Ids): Record<string, string> {
   return { handle: c.handle, community_id: ids.get(c.handle) ?? '', name: c.name, type: '1', actions: '3:5' };
@@ -51,6 +53,7 @@ function groupRow(g: GroupSpec, ids: Ids): Record<string, string> {
     chat_id: g.chatId ?? '',
     type: '4',
     'group.name': g.name,
+    ...(g.movedFrom ? { moved_from: g.movedFrom } : {}),
   };
 }
 
@@ -74,7 +77,7 @@ export function writeManifests(dir: string, tag: string, set: ManifestSet, ids: 
     case 'top-level':
       return [write('manifest.yaml', communitiesYaml(set, ids, false))];
     case 'csv-kind': {
-      const columns = ['kind', ...COMMUNITY_COLUMNS, ...GROUP_COLUMNS.filter((c) => !COMMUNITY_COLUMNS.includes(c))];
+      const columns = ['kind', ...COMMUNITY_COLUMNS, ...groupColumns(set.groups).filter((c) => !COMMUNITY_COLUMNS.includes(c))];
       const rows = [
         ...set.communities.map((c) => ({ kind: 'community', ...communityRow(c, ids) })),
         ...set.groups.map((g) => ({ kind: 'group', ...groupRow(g, ids) })),
@@ -92,7 +95,7 @@ export function writeManifests(dir: string, tag: string, set: ManifestSet, ids: 
       if (set.groups.length > 0) {
         const groups =
           set.groupFormat === 'csv'
-            ? write('groups.csv', csv(GROUP_COLUMNS, set.groups.map((g) => groupRow(g, ids))))
+            ? write('groups.csv', csv(groupColumns(set.groups), set.groups.map((g) => groupRow(g, ids))))
             : write('groups.yaml', yamlDoc({ groups: set.groups.map((g) => groupEntry(g, ids, false)) }));
         if (set.groupsFirst) files.unshift(groups);
         else files.push(groups);

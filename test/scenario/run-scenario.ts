@@ -1,6 +1,7 @@
 // The driver: one scenario from a fresh simulator to the invariants. Faulty runs with their
 // endings, then faults off, a recovery rerun, the person's part, a final rerun, an idle rerun.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LedgerState } from '../../src/ledger/replay.js';
@@ -8,10 +9,13 @@ import { ledgerStore } from '../../src/ledger/open.js';
 import { isFaultKind, startSimulator, type Simulator, type SimulatorOptions, type StateSnapshot } from '../../src/simulator/index.js';
 import type { ChatIdMode } from '../../src/simulator/options.js';
 import { runCliScenario, runLine, type CliRun } from './cli-run.js';
-import type { DatabaseStrike, ManifestSet, Scenario } from './generate.js';
-import { allDone, cleanExit, everyIdKept, flagged, flagText, groupKeys, ledgerGroup, idleRerun, noDuplicates, zeroMeansDone, type Model } from './invariants.js';
-import { writeManifests } from './render.js';
-import { runCli } from '../helpers/cli.js';
+import { Manifests } from './edits.js';
+import type { DatabaseStrike, Ending, Scenario } from './generate.js';
+import {
+  allDone, cleanExit, everyIdKept, flagged, flagText, groupKeys, idleRerun, ledgerGroup, lineage, noDuplicates, oneWriterAtATime, overlapLeft, zeroMeansDone, type Model,
+} from './invariants.js';
+import { BIN, runCli } from '../helpers/cli.js';
+import { pidNamespaceCommand, spawnInPidNamespace, whyNot } from '../helpers/pid-namespace.js';
 
 const TOKEN = 'scenario-token-5e1d';
 
@@ -21,17 +25,6 @@ export interface ScenarioResult {
   log: string[];
 }
 
-/** The manifests of run `i`: a grown second run holds the first run's items too. */
-export function manifestsOfRun(s: Scenario, i: number): ManifestSet {
-  const set = s.runs[i]!.manifests;
-  if (i === 0 || !s.secondRunGrown) return set;
-  const first = s.runs[0]!.manifests;
-  return { ...set, communities: [...first.communities, ...set.communities], groups: [...first.groups, ...set.groups] };
-}
-
-export function modelOf(s: Scenario): Model {
-  return { communities: s.runs.flatMap((r) => r.manifests.communities), groups: s.runs.flatMap((r) => r.manifests.groups) };
-}
 
 async function simulatorFor(s: Scenario): Promise<Simulator> {
   const options: SimulatorOptions & Record<string, unknown> = {
@@ -43,6 +36,7 @@ async function simulatorFor(s: Scenario): Promise<Simulator> {
     hugeBodyBytes: 2 * 1024 * 1024,
   };
   options.chatIds = s.faults.chatIds;
+  if (s.faults.numericIds !== 'off') options.numericIds = s.faults.numericIds;
   return startSimulator(options);
 }
 
@@ -86,7 +80,9 @@ async function probe(sim: Simulator, ledgerPath: string, dir: string, log: strin
     headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
     body: JSON.stringify({ handle: SANDBOX, name: 'Sandbox', type: 1, actions: [{ action_id: 3, access_type_id: 5 }] }),
   });
-  const id = ((await res.json()) as { data: { community_id: string } }).data.community_id;
+  await res.arrayBuffer();
+  // From the server's state, as text: a numeric id beyond 2^53 would lose digits through res.json().
+  const id = sim.state.communityByHandle(SANDBOX)!.community_id;
   const r = await runCli(['probe', '--community-id', id, '--yes', '--ledger', ledgerPath], { cwd: dir, env: { GENUIN_API_URL: sim.url, GENUIN_ACCESS_TOKEN: TOKEN } });
   log.push(`person: probe -> exit ${r.code}: ${r.stdout.trim()}`);
   if (r.code !== 0) violations.push(`probe exited ${r.code}: ${r.stderr.trim()}`);
@@ -117,8 +113,8 @@ async function precreate(sim: Simulator, s: Scenario, ids: Map<string, string>):
       headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
       body: JSON.stringify({ handle: c.handle, name: c.name, type: 1, actions: [{ action_id: 3, access_type_id: 5 }] }),
     });
-    const body = (await res.json()) as { data?: { community_id?: string } };
-    const id = body.data?.community_id ?? sim.state.communityByHandle(c.handle)?.community_id;
+    await res.arrayBuffer();
+    const id = sim.state.communityByHandle(c.handle)?.community_id;
     if (!id) throw new Error(`could not create adopted community ${c.handle}: HTTP ${res.status}`);
     ids.set(c.handle, id);
   }
@@ -154,39 +150,74 @@ export async function runScenario(s: Scenario, store: ScenarioStore = {}): Promi
   const log: string[] = [];
   const ledgerPath = await (store.ledger ?? fileLedger)(dir);
   const database = store.database;
-  const ids = new Map<string, string>();
-  const model = modelOf(s);
+  const book = new Manifests(s);
   const flags = ['--ledger', ledgerPath, '--json', '--rate', '1000/s', '--concurrency', String(s.concurrency), '--retries', String(s.retries), '--timeout', s.timeout];
   // A person's true setting, as support would give it for the server as it is at the start.
   if (s.faults.proof === 'setting') flags.push('--chat-id-exists', s.faults.chatIds === 'refuse' ? '409:5230' : 'none');
-  const cli = async (label: string, files: string[], extra: string[] = [], ending = s.runs[0]!.ending, faulty = false): Promise<CliRun> => {
-    const r = await runCliScenario(['apply', ...files, ...flags, ...extra], {
-      sim,
-      token: TOKEN,
-      cwd: dir,
-      label,
-      ending: faulty ? ending : { kind: 'complete' },
-      database: database && ((strike) => database(strike, ledgerPath)),
-    });
-    log.push(runLine(r));
-    violations.push(...cleanExit(r, faulty && s.runs.length > 1 && !s.secondRunGrown && label !== 'run 1'));
-    return r;
+  const serverId = (h: string) => sim.state.communityByHandle(h)?.community_id;
+  /**
+   * Run `i`'s command. After an edit the tool may refuse (exit 2, nothing sent, naming what to
+   * write): the person answers as its lines say and runs it again (`answers: false` for the idle
+   * reruns, where nothing may have changed). `drawn`: one of the runs drawn, faults on.
+   */
+  const apply = async (label: string, i: number, o: { ending?: Ending; answers?: boolean; drawn?: boolean } = {}): Promise<CliRun> => {
+    const { ending = { kind: 'complete' }, answers = true, drawn = false } = o;
+    for (let attempt = 1; ; attempt++) {
+      const r = await runCliScenario(['apply', ...book.files(dir)[i]!, ...flags], {
+        sim,
+        token: TOKEN,
+        cwd: dir,
+        label: attempt === 1 ? label : `${label} (try ${attempt})`,
+        ending,
+        database: database && ((strike) => database(strike, ledgerPath)),
+      });
+      log.push(runLine(r));
+      const refused = book.edited && answers && attempt < 5 && r.code === 2 && r.requests === 0 && !r.hung && r.signal === null;
+      const did = refused ? book.answer(r.stderr, serverId) : [];
+      if (did.length > 0) {
+        log.push(`person: ${did.join('; ')}`);
+        continue;
+      }
+      violations.push(...cleanExit(r, drawn && s.runs.length > 1 && !s.secondRunGrown && i > 0));
+      return r;
+    }
   };
-  const files = () => s.runs.map((_, i) => writeManifests(dir, `run${i + 1}`, manifestsOfRun(s, i), ids));
   try {
-    await precreate(sim, s, ids);
+    await precreate(sim, s, book.ids);
     if (s.faults.proof === 'probe') await probe(sim, ledgerPath, dir, log, violations);
     faultsOn(sim, s);
     const switching = s.faults.chatIdsLater !== undefined ? switchChatIds(sim, s.faults.chatIdsSwitchAt, s.faults.chatIdsLater) : undefined;
 
-    // The runs as drawn, faults on, each with its ending.
-    for (let i = 0; i < s.runs.length; i++) {
-      const r = await cli(`run ${i + 1}`, files()[i]!, [], s.runs[i]!.ending, true);
-      if (i === 0 && switching) log.push(switching.stop());
+    // The runs as drawn, faults on, each with its ending; edits after the first, and the first
+    // run's command once more with them (faults still on).
+    const drawn = async (label: string, i: number, ending: Ending) => {
+      const overlap = label === 'run 1' && s.overlap ? startOverlap(sim, s, book.files(dir)[0]!, flags, dir, log) : undefined;
+      const r = await apply(label, i, { ending, drawn: true });
+      if (overlap) {
+        const o = await overlap.result();
+        if (o) {
+          log.push(runLine(o));
+          violations.push(...cleanExit(o), ...overlapLeft(o));
+        }
+      }
       await appendPrinted(r, ledgerPath, dir, log, violations);
-      if (process.env.SCENARIO_LOG === '2') log.push(`stderr of run ${i + 1}:\n${r.stderr}`);
+      if (process.env.SCENARIO_LOG === '2') log.push(`stderr of ${label}:\n${r.stderr}`);
       const ledger = await ledgerOf(ledgerPath, violations);
-      if (ledger) violations.push(...zeroMeansDone(r, ledger, sim.state.snapshot(), manifestsOfRun(s, i)));
+      if (ledger) violations.push(...zeroMeansDone(r, ledger, sim.state.snapshot(), book.setOf(i)));
+    };
+    for (let i = 0; i < s.runs.length; i++) {
+      await drawn(`run ${i + 1}`, i, s.runs[i]!.ending);
+      if (i === 0 && switching) log.push(switching.stop());
+      if (i === 0 && s.edits.length > 0) {
+        const ledger = await ledgerOf(ledgerPath, violations);
+        // The id `report` shows a person for a created community (a conflict's carried id is another's).
+        const own = (h: string) => {
+          const c = ledger?.get('community', h);
+          return c && (c.status === 'created' || c.status === 'adopted') && c.held_by === undefined ? c.community_id : undefined;
+        };
+        for (const e of s.edits) log.push(`person edits: ${book.apply(e, own)}`);
+        await drawn('edited run 1', 0, { kind: 'complete' });
+      }
     }
     const faultLog = sim.state.snapshot().faultLog;
     if (faultLog.length > 0) log.push(`faults struck: ${faultLog.map((f) => `${f.kind}@${f.endpoint}:${f.ref ?? '?'}`).join(', ')}`);
@@ -194,12 +225,13 @@ export async function runScenario(s: Scenario, store: ScenarioStore = {}): Promi
 
     // Faults off: the same commands again, as a person reruns after an incident; then the
     // person's part and, if it changed anything, a final rerun.
-    for (let i = 0; i < s.runs.length; i++) await cli(`recovery rerun ${i + 1}`, files()[i]!);
-    if (await personsPart(sim, s, ledgerPath, dir, ids, log, violations)) {
-      for (let i = 0; i < s.runs.length; i++) await cli(`final rerun ${i + 1}`, files()[i]!);
+    for (let i = 0; i < s.runs.length; i++) await apply(`recovery rerun ${i + 1}`, i);
+    if (await personsPart(sim, book.model(), ledgerPath, dir, log, violations)) {
+      for (let i = 0; i < s.runs.length; i++) await apply(`final rerun ${i + 1}`, i);
     }
 
     // The checks against what the server holds (the probe's sandbox is no item of the scenario).
+    const model = book.model();
     const held = withoutSandbox(sim.state.snapshot());
     violations.push(...noDuplicates(held));
     const ledger = await ledgerOf(ledgerPath, violations);
@@ -211,14 +243,15 @@ export async function runScenario(s: Scenario, store: ScenarioStore = {}): Promi
 
     // Nothing left to do: a rerun must send nothing, and exit 1 only for what is still flagged.
     for (let i = 0; i < s.runs.length; i++) {
-      const set = manifestsOfRun(s, i);
+      const set = book.setOf(i);
       const idOf = (h: string) => held.communities.find((c) => c.handle === h)?.community_id;
       const mine = still.filter((f) => (f.kind === 'community' ? set.communities.some((c) => c.handle === f.key) : set.groups.some((g) => groupKeys(g, idOf).includes(f.key))));
-      const idle = await cli(`idle rerun ${i + 1}`, files()[i]!);
+      const idle = await apply(`idle rerun ${i + 1}`, i, { answers: false });
       violations.push(...idleRerun(idle, mine));
       if (idle.requests > 0) log.push(`note: idle rerun ${i + 1} resent ${idle.requests} flagged group(s)`);
     }
     violations.push(...noDuplicates(withoutSandbox(sim.state.snapshot())).map((v) => `after the idle reruns: ${v}`));
+    if (!/^postgres(ql)?:/.test(ledgerPath)) violations.push(...oneWriterAtATime(readFileSync(ledgerPath, 'utf8')));
     return { violations, log };
   } finally {
     await sim.close();
@@ -226,6 +259,63 @@ export async function runScenario(s: Scenario, store: ScenarioStore = {}): Promi
     if (process.env.SCENARIO_KEEP === '1') log.push(`kept: ${dir}`);
     else rmSync(dir, { recursive: true, force: true });
   }
+}
+
+let namespaceNoted = false;
+
+/**
+ * A second apply of the first run's command, started once that run's `afterRequests`-th request
+ * reached the server: as another cron job or container would. In a PID namespace of its own where
+ * the machine allows it (a container sharing the host's name, not its PIDs); elsewhere beside it,
+ * after one line saying why. `result()` is undefined when the first run ended before the instant.
+ */
+function startOverlap(sim: Simulator, s: Scenario, files: string[], flags: string[], dir: string, log: string[]): { result: () => Promise<CliRun | undefined> } {
+  const o = s.overlap!;
+  const inNamespace = o.namespace && pidNamespaceCommand() !== null;
+  if (o.namespace && !inNamespace && !namespaceNoted) {
+    namespaceNoted = true;
+    console.log(`scenario overlaps run in this PID namespace: ${whyNot}`);
+  }
+  const label = `overlapping apply${inNamespace ? ' (own PID namespace)' : ''}`;
+  const args = [BIN, 'apply', ...files, ...flags];
+  const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NO_COLOR: '1', GENUIN_API_URL: sim.url, GENUIN_ACCESS_TOKEN: TOKEN };
+  const target = sim.state.counts.requests + o.afterRequests + 1;
+  let started: Promise<CliRun> | undefined;
+  let stop = false;
+  const poll = setInterval(() => {
+    if (stop || sim.state.counts.requests < target) return;
+    clearInterval(poll);
+    started = new Promise<CliRun>((resolve, reject) => {
+      const begun = performance.now();
+      const before = sim.state.counts.requests;
+      const child = inNamespace
+        ? spawnInPidNamespace('env', ['-i', '-C', dir, ...Object.entries(env).map(([k, v]) => `${k}=${v}`), process.execPath, ...args]).child
+        : spawn(process.execPath, args, { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+      // The heartbeat watch of a holder in another namespace takes up to 30 s; more is a hang.
+      let hung = false;
+      const hang = setTimeout(() => {
+        hung = true;
+        child.kill('SIGKILL');
+      }, 60_000);
+      child.on('error', reject);
+      child.on('close', (code, signal) => {
+        clearTimeout(hang);
+        resolve({ label, args, code, signal, stdout, stderr, requests: sim.state.counts.requests - before, statuses: {}, struck: false, ending: { kind: 'complete' }, hung, ms: Math.round(performance.now() - begun) });
+      });
+    });
+  }, 1);
+  return {
+    result: async () => {
+      stop = true;
+      clearInterval(poll);
+      if (!started) log.push(`${label}: run 1 ended before its ${o.afterRequests + 1}th request: not started`);
+      return started;
+    },
+  };
 }
 
 /**
@@ -248,30 +338,25 @@ async function appendPrinted(r: CliRun, ledgerPath: string, dir: string, log: st
  * is adopted with its id, an in-doubt group found on the server is recorded with its chat_id,
  * one not found is marked absent (the next run sends it). True if the person did anything.
  */
-async function personsPart(
-  sim: Simulator,
-  s: Scenario,
-  ledgerPath: string,
-  dir: string,
-  _ids: Map<string, string>,
-  log: string[],
-  violations: string[],
-): Promise<boolean> {
+async function personsPart(sim: Simulator, model: Model, ledgerPath: string, dir: string, log: string[], violations: string[]): Promise<boolean> {
   const ledger = await ledgerOf(ledgerPath, violations);
   if (!ledger) return false;
   const held = sim.state.snapshot();
-  const model = modelOf(s);
   const idOf = (h: string) => held.communities.find((c) => c.handle === h)?.community_id;
   const verdicts: string[][] = [];
   for (const c of model.communities) {
     const id = idOf(c.handle);
-    if (ledger.get('community', c.handle)?.status === 'exists' && id) verdicts.push([c.handle, '--community-id', id]);
+    const status = ledger.get('community', c.handle)?.status;
+    // `exists`: adopt it with its id. `conflict`: its answer carried another's id; its own is the server's.
+    if ((status === 'exists' || status === 'conflict') && id) verdicts.push([c.handle, '--community-id', id]);
   }
   for (const g of model.groups) {
     const { key, state } = ledgerGroup(ledger, g, idOf);
-    if (!(state?.status === 'in_doubt' || state?.inFlight)) continue;
+    if (!(state?.status === 'in_doubt' || state?.status === 'conflict' || state?.inFlight)) continue;
     const parentId = idOf(g.parent);
-    const found = held.groups.find((x) => x.community_id === parentId && (x.body.group as { name?: string } | undefined)?.name === g.name);
+    const names = lineage(g).map((x) => x.name);
+    const found = held.groups.find((x) => x.community_id === parentId && names.includes((x.body.group as { name?: string } | undefined)?.name ?? ''));
+    if (state.status === 'conflict' && !found) continue; // a conflicted group was created: its own is on the server
     verdicts.push(found ? [key, '--created', found.chat_id] : [key, '--absent']);
   }
   for (const v of verdicts) {
