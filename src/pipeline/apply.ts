@@ -16,7 +16,7 @@ import { makePlan } from './make-plan.js';
 import type { Plan } from '../plan/plan.js';
 import type { RunConfig } from '../config/run-config.js';
 import { checkApiUrl, suggestApiBase } from '../config/api-target.js';
-import { Executor } from '../run/executor.js';
+import { Executor, executorSettings } from '../run/executor.js';
 import { ID_FIELDS, type IdField, type LedgerIdOwner } from '../run/id-owners.js';
 import { holdProfile } from '../run/chat-id-trust.js';
 import { watchForAnotherLedger } from '../run/another-ledger.js';
@@ -126,17 +126,11 @@ export async function applyManifests(files: string[], config: RunConfig, hooks: 
       client,
       ledger: writer,
       runId,
-      rate: config.rate,
-      maxRate: config.maxRate,
+      ...executorSettings(config),
       // --rate auto starts near what the last run found on this ledger's API, not from the bottom.
       knownRate: ledger.rateFound,
-      concurrency: config.concurrency,
-      retries: config.retries,
-      maxDurationMs: config.maxDurationMs,
       chatIdsHonoured: ledger.chatIdsHonoured,
       chatIdExists: held.profile.unique === true ? held.profile.exists : undefined,
-      deriveChatIds: config.deriveChatIds,
-      retryGroup5xx: config.retryGroup5xx,
       idOwner: idIndex(ledger),
       // On a 401: one new token, then the refused request again (a fixed token has none: the 401 stops the run).
       refreshToken: tokens.refreshable ? () => tokens.refresh() : undefined,

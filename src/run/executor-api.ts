@@ -7,6 +7,7 @@ import type { ItemKind } from '../api/schema.js';
 import type { LedgerEvent } from '../ledger/event.js';
 import type { PlanItem } from '../plan/plan.js';
 import type { LedgerIdOwner } from './id-owners.js';
+import type { RunConfig } from '../config/run-config.js';
 
 export interface Sender {
   send(kind: ItemKind, json: string, signal?: AbortSignal): Promise<RawResult>;
@@ -27,29 +28,28 @@ export interface LedgerSink {
   append(event: LedgerEvent | ObservedLine): Promise<void>;
 }
 
-export interface ExecutorOptions {
+/** The settings of a run the executor reads, under RunConfig's names and meanings. */
+export const EXECUTOR_SETTINGS = ['rate', 'maxRate', 'concurrency', 'retries', 'maxDurationMs', 'deriveChatIds', 'retryGroup5xx'] as const satisfies readonly (keyof RunConfig)[];
+type ExecutorSetting = (typeof EXECUTOR_SETTINGS)[number];
+
+/**
+ * The executor's options: the run's settings as RunConfig says them (`rate`, `concurrency` and
+ * `retries` required; `maxRate` defaults to DEFAULT_MAX_RATE, `deriveChatIds` to true,
+ * `retryGroup5xx` to false, no `maxDurationMs` to no limit), and what only the executor is given.
+ */
+export interface ExecutorOptions extends Pick<RunConfig, 'rate' | 'concurrency' | 'retries'>, Partial<Pick<RunConfig, 'maxRate' | 'maxDurationMs' | 'deriveChatIds' | 'retryGroup5xx'>> {
   client: Sender;
   ledger: LedgerSink;
   /** Run id written on every ledger line. */
   runId: string;
-  /** Requests per second at most, or `auto`: find the server's limit (rate-control.ts). */
-  rate: number | 'auto';
-  /** With `auto`: the most it goes up to (`--max-rate`). Default DEFAULT_MAX_RATE. */
-  maxRate?: number;
   /** With `auto`: the rate an earlier run found (the ledger's record), to start near it. */
   knownRate?: number;
-  /** Requests in flight at most. */
-  concurrency: number;
-  /** Retries after the first attempt for retryable failures (5xx, network). */
-  retries: number;
   /** Backoff before the first retry, doubled each time, randomised by [1, 2). Default 500 ms. */
   minBackoffMs?: number;
   /** Longest backoff. Default 30 s. */
   maxBackoffMs?: number;
   /** 429 answers one item may get before they count as a failed attempt. Default 50. */
   maxThrottlesPerItem?: number;
-  /** Stop starting new work after this long (ms); in-flight requests finish. */
-  maxDurationMs?: number;
   /**
    * Whether the server was last seen to echo the chat_id a group create sent (the ledger's
    * record); undefined when never seen. An echo proves nothing, but a server seen not echoing
@@ -62,10 +62,6 @@ export interface ExecutorOptions {
    * was lost resent (with the same chat_id), and that answer settles a group as created.
    */
   chatIdExists?: ChatIdAnswer;
-  /** Send a derived chat_id with groups whose manifest gives none. Default true. */
-  deriveChatIds?: boolean;
-  /** Resend groups after 5xx answers that do not prove nothing was created (`--retry-group-5xx`). */
-  retryGroup5xx?: boolean;
   /**
    * The item (`kind key`) the ledger already holds an id for, if any. Asked per field: a server
    * may number communities and groups apart, so community_id 5 and group_id 5 are not one id.
@@ -104,4 +100,12 @@ export interface SettledEvent {
 export interface UndurableEvent {
   line: LedgerEvent;
   error: Error;
+}
+
+/** The executor's settings out of a run configuration, and nothing else of it (no credentials). */
+export function executorSettings(config: Pick<RunConfig, ExecutorSetting>): Partial<Pick<RunConfig, ExecutorSetting>> & Pick<RunConfig, 'rate' | 'concurrency' | 'retries'> {
+  const out: Record<string, unknown> = {};
+  // An unset setting is left out, so the executor's default stands.
+  for (const key of EXECUTOR_SETTINGS) if (config[key] !== undefined) out[key] = config[key];
+  return out as ReturnType<typeof executorSettings>;
 }

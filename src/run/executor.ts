@@ -21,6 +21,7 @@ import { Walk } from './walk.js';
 
 export type { StopReason } from './summary.js';
 export type { ExecutorOptions, LedgerSink, ObservedLine, OutcomeEvent, Sender, SettledEvent, UndurableEvent } from './executor-api.js';
+export { EXECUTOR_SETTINGS, executorSettings } from './executor-api.js';
 export type { IdField } from './id-owners.js';
 
 export interface Executor {
