@@ -27,7 +27,7 @@ export { exportLedger, importLedger, type ExportResult, type ImportResult, type 
 export { reportRows, REPORT_COLUMNS, type ReportRow } from './report/rows.js';
 export { toCsv } from './report/csv.js';
 export { toJson } from './report/json.js';
-export { Executor, type ExecutorOptions, type OutcomeEvent, type SettledEvent, type Sender, type LedgerSink, type StopReason } from './run/executor.js';
+export { Executor, executorSettings, type ExecutorOptions, type OutcomeEvent, type SettledEvent, type Sender, type LedgerSink, type StopReason } from './run/executor.js';
 export { isComplete, type RunSummary, type Tally, type UnresolvedItem } from './run/summary.js';
 export { limitsFromEnv } from './config/limits.js';
 export { parseRate, parseDuration } from './config/parse.js';

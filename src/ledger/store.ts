@@ -5,7 +5,7 @@
 // | | file (`file-store.ts`) | PostgreSQL (`pg/store.ts`) |
 // | --- | --- | --- |
 // | lines | JSON Lines, one per line, mode 0600 | rows of `genuin_ledger_lines` (the same JSON text, plus kind and key columns for `history`) |
-// | durable | fsync (fdatasync), batched across concurrent appends (`writer.ts`) | one COMMIT per batch (`pg/writer.ts`) |
+// | durable | one write + fdatasync per batch of concurrent appends (`writer.ts`; the batching: `group-commit.ts`) | one INSERT and COMMIT per batch (`pg/writer.ts`, the same `group-commit.ts`) |
 // | one run at a time | `<real path>.lock`, O_EXCL, holder proven alive by pid in its own PID namespace or by a heartbeat (`lock*.ts`); `unlock` is a person's word | an advisory lock held by the run's session; it ends with the session (`pg/lock.ts`); nothing to unlock |
 // | torn write | a cut last line is kept and marked (`writer.ts`), replay skips it | cannot happen (a transaction) |
 // | compact | a temp file renamed over the real one, checked to replay the same (`compact.ts`) | DELETE + INSERT in one transaction, the same check (`pg/compact.ts`) |

@@ -16,7 +16,8 @@ import { makePlan } from './make-plan.js';
 import type { Plan } from '../plan/plan.js';
 import type { RunConfig } from '../config/run-config.js';
 import { checkApiUrl, suggestApiBase } from '../config/api-target.js';
-import { Executor, type IdField } from '../run/executor.js';
+import { Executor, executorSettings } from '../run/executor.js';
+import { ID_FIELDS, type IdField, type LedgerIdOwner } from '../run/id-owners.js';
 import { holdProfile } from '../run/chat-id-trust.js';
 import { watchForAnotherLedger } from '../run/another-ledger.js';
 import type { RunSummary } from '../run/summary.js';
@@ -125,17 +126,11 @@ export async function applyManifests(files: string[], config: RunConfig, hooks: 
       client,
       ledger: writer,
       runId,
-      rate: config.rate,
-      maxRate: config.maxRate,
+      ...executorSettings(config),
       // --rate auto starts near what the last run found on this ledger's API, not from the bottom.
       knownRate: ledger.rateFound,
-      concurrency: config.concurrency,
-      retries: config.retries,
-      maxDurationMs: config.maxDurationMs,
       chatIdsHonoured: ledger.chatIdsHonoured,
       chatIdExists: held.profile.unique === true ? held.profile.exists : undefined,
-      deriveChatIds: config.deriveChatIds,
-      retryGroup5xx: config.retryGroup5xx,
       idOwner: idIndex(ledger),
       // On a 401: one new token, then the refused request again (a fixed token has none: the 401 stops the run).
       refreshToken: tokens.refreshable ? () => tokens.refresh() : undefined,
@@ -170,13 +165,13 @@ function apiOf(config: RunConfig, target: ApiTarget | undefined): ApiTarget {
  * Which item the ledger holds each id for, built on the first question: a rerun that creates
  * nothing never pays for it.
  */
-function idIndex(ledger: LedgerState): (field: IdField, id: string) => string | undefined {
+function idIndex(ledger: LedgerState): LedgerIdOwner {
   let index: Map<string, string> | undefined;
   return (field, id) => {
     if (!index) {
       index = new Map();
       const hold = (ids: Partial<Record<IdField, string>>, owner: string) => {
-        for (const f of ['community_id', 'chat_id', 'group_id'] as const) if (ids[f] && !index!.has(`${f}\t${ids[f]}`)) index!.set(`${f}\t${ids[f]}`, owner);
+        for (const f of ID_FIELDS) if (ids[f] && !index!.has(`${f}\t${ids[f]}`)) index!.set(`${f}\t${ids[f]}`, owner);
       };
       for (const s of ledger.items.values()) {
         // A conflicted item's ids are another's; ids an item held before a later answer replaced them are still its.

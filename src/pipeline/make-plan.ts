@@ -3,15 +3,15 @@
 import { profileOf, type ChatIdProfile } from '../api/chat-id-profile.js';
 import { mayResendLost } from '../run/chat-id-trust.js';
 import { ManifestError, type ManifestFault } from '../errors.js';
-import { loadManifests, type ManifestLimits } from '../manifest/load.js';
+import { loadManifests } from '../manifest/load.js';
 import type { LedgerState } from '../ledger/replay.js';
+import type { RunConfig } from '../config/run-config.js';
 import { IdentityCheck } from '../plan/identity-check.js';
 import { PlanBuilder, type Plan } from '../plan/plan.js';
 
-export interface MakePlanOptions {
+/** `retryInDoubt` and `limits` as the run configuration says them. */
+export interface MakePlanOptions extends Partial<Pick<RunConfig, 'retryInDoubt' | 'limits'>> {
   ledger: LedgerState;
-  retryInDoubt?: boolean;
-  limits?: Partial<ManifestLimits>;
   /** Keep request bodies (default true); false for a plan that is shown, never run. */
   keepBodies?: boolean;
   /** What a repeated chat_id does on this API (default: the ledger's record; the run's setting wins). */

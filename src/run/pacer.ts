@@ -29,7 +29,7 @@ export interface PacerOptions {
   /**
    * Lowest rate adaptive slowing may reach. Default: one request a minute (or `rate`, if lower).
    * It must sit far below any real limit: a floor above the server's limit would keep the run
-   * at 429s forever (a fixed fraction of --rate once did, at 50% 429s).
+   * at 429s forever (BENCHMARKS.md, "What the rate control's rules rest on").
    */
   minRate?: number;
   /**

@@ -2,24 +2,24 @@
 // raise the rate, an overload (a 429) cuts it relative to its own value, and it holds just under
 // the limit it found. Pure arithmetic on an injected clock; the pacer (pacer.ts) applies it.
 //
-// Why these rules (measured by bench/suites/auto-rate.js, modelled in test/run/pacer-model.ts):
+// Why these rules (the measurements behind them: BENCHMARKS.md, "What the rate control's
+// rules rest on"; modelled in test/run/pacer-model.ts):
 // - Until the first 429 of an auto run the start is a guess far below any limit, so the rate
 //   doubles each second of clean answers (one fixed step would be too slow for 200/s or too
 //   coarse for 5/s). The first overload halves it: doubling overshoots by about that much
-//   against a burst of a second's tokens. Against a small burst (5 tokens at 40/s) it
-//   overshoots far less and halving leaves 0.6-0.7 L, but climbing back (as a search from a
-//   straight-down cut does, below) cost two auto runs sharing a token their fair shares
-//   (0.31-0.36 L for one of them in the bench), so the first search does not.
+//   against a burst of a second's tokens. Against a small burst it overshoots far less and the
+//   halving leaves the run well under the limit, but it does not climb back (as a search from a
+//   straight-down cut does, below): two auto runs sharing a token would lose their fair shares.
 // - At a later overload the server has shown what it grants: the clean answers since the
 //   previous one over the time since. That is a floor, exact only when the bucket never
-//   filled meanwhile: a burst smaller than a Retry-After pause's refill wastes the rest of it
-//   (burst 5 at 40/s after a 1 s pause: about 8/s "granted"). The cut is a tenth of the own
-//   rate, up to a fifth when the server granted less; only a rate several times what was
-//   granted, and more than the run was ever granted (a fixed --rate far too high), goes
-//   straight down to it, and under 0.15 of it searches upwards again from there (the
-//   count may be one small burst); that search's overload halves, then climbs back to 0.7 of
-//   where it met it. Cuts are relative to the own rate, never to a floor, so
-//   two runs sharing one token both give way and neither starves.
+//   filled meanwhile: a burst smaller than a Retry-After pause's refill wastes the rest of it,
+//   so the count comes out near the burst. The cut is a tenth of the own rate, up to a fifth
+//   when the server granted less; only a rate several times what was granted, and more than
+//   the run was ever granted (a fixed --rate far too high), goes straight down to it, and
+//   under 0.15 of it searches upwards again from there (the count may be one small burst);
+//   that search's overload halves, then climbs back to 0.7 of where it met it. Cuts are
+//   relative to the own rate, never to a floor, so two runs sharing one token both give way
+//   and neither starves.
 // - After a cut the rate holds, then probes upwards slowly and then faster (a limit raised
 //   meanwhile is found again): a steady limit costs one short overload each 20 s or so, not one
 //   every few seconds (each one a 429 and a Retry-After pause). Probe steps scale with the most

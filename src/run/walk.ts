@@ -1,6 +1,7 @@
 // The one owner of every item's state in a run: waiting (for its parent's id) → ready →
-// started → settled. The plan is data and is never written; a second start of an item throws,
-// so "an item is started at most once per run" holds by construction, not by care.
+// started → settled, and of what a parent's end does to its children (released or blocked).
+// The plan is data and is never written; a second start of an item throws, so "an item is
+// started at most once per run" holds by construction, not by care.
 import type { Plan, PlanItem } from '../plan/plan.js';
 
 export type Phase = 'waiting' | 'ready' | 'started' | 'settled';
@@ -62,7 +63,17 @@ export class Walk {
     return out;
   }
 
-  /** Items that were to be sent (or adopted) and never were: the next run does them. */
+  /**
+   * The children still waiting for `parent`, a parent that will get no id of its own in this run
+   * (it failed, exists, or its answer carried another item's id): each is settled, and the caller
+   * counts them as blocked. A child is handed out once, by this or by release().
+   */
+  block(parent: PlanItem): PlanItem[] {
+    const out = this.release(parent);
+    for (const child of out) this.settle(child);
+    return out;
+  }
+
   /** Items not started yet (of `kind`, or of both kinds). */
   notStarted(kind?: PlanItem['kind']): number {
     let n = 0;
