@@ -47,8 +47,12 @@ export type Outcome =
   | { type: 'exists'; status: number; code?: string; message: string }
   /** A definite refusal for this item: not retried. */
   | { type: 'failed'; status?: number; code?: string; message: string }
-  /** Worth another attempt after a backoff. */
-  | { type: 'retry'; status?: number; code?: string; message: string }
+  /**
+   * Worth another attempt after a backoff. `lost`: the answer may have followed a create (a
+   * community's 502, 504, timeout or unusable 200): the resend is safe, but until it answers the
+   * community may exist.
+   */
+  | { type: 'retry'; status?: number; code?: string; message: string; lost?: boolean }
   /** The server asks us to slow down (429): pause everything, then resend. */
   | { type: 'throttled'; retryAfterMs?: number; message: string }
   /**
@@ -191,8 +195,9 @@ export function classify(kind: ItemKind, raw: RawResult, options: ClassifyOption
 
 /** No usable answer to a request that may have been acted on. */
 function ambiguous(kind: ItemKind, detail: { status?: number; code?: string; message: string }): Outcome {
-  // A community resend is safe: its unique handle turns a duplicate into 5216.
-  if (kind === 'community') return { type: 'retry', ...detail };
+  // A community resend is safe: its unique handle turns a duplicate into 5216. Until it answers,
+  // the community may exist: what the ledger says if the run ends first (next-step.ts).
+  if (kind === 'community') return { type: 'retry', ...detail, lost: true };
   return { type: 'in_doubt', ...detail };
 }
 

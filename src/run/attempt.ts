@@ -150,7 +150,10 @@ export class Attempts {
     if (!(error instanceof StoppedError)) throw error;
     // Stopped before the next send. After a lost answer the ledger already says in doubt.
     if (!t.s.answerLost) return { stopped: true };
-    const message = `an answer was lost and the run stopped before a resend (chat_id ${t.request.chatId})`;
+    const message =
+      t.item.kind === 'community'
+        ? 'an answer was lost and the run stopped before a resend: it may exist; the next run sends it again (its handle is unique)'
+        : `an answer was lost and the run stopped before a resend (chat_id ${t.request.chatId})`;
     return { outcome: { type: 'in_doubt', message }, attempts: t.attempt, gaveUp: false };
   }
 
@@ -194,7 +197,8 @@ export class Attempts {
   async #queued(t: Try): Promise<Sent | typeof WITHHELD> {
     const { item, request } = t;
     // A resend after a lost answer is checked again as it leaves: trust may have gone meanwhile.
-    const mayLeave = t.s.answerLost ? () => this.c.observations.whyNotResend(item, request.chatId) === undefined : undefined;
+    // (A community's resend needs no trust: its unique handle turns a duplicate into "exists".)
+    const mayLeave = t.s.answerLost && item.kind === 'group' ? () => this.c.observations.whyNotResend(item, request.chatId) === undefined : undefined;
     // Communities before groups: each one sent makes 9 or so groups ready, which keeps every
     // slot busy to the end. The feed's backpressure counts queued groups, so communities never
     // run more than a queue's length ahead of their groups.

@@ -35,7 +35,8 @@ export function nextStep(outcome: Outcome, s: SendState): Step {
     case 'throttled':
       return { do: 'throttle', outcome };
     case 'retry':
-      return { do: 'retry', outcome, lost: false };
+      // A community's lost answer: resent (its handle makes that safe), but it may exist meanwhile.
+      return { do: 'retry', outcome, lost: outcome.lost === true };
     case 'in_doubt':
       if (s.resendableWithChatId) {
         return { do: 'retry', outcome: { type: 'retry', status: outcome.status, code: outcome.code, message: outcome.message }, lost: true };
@@ -59,6 +60,11 @@ export function nextStep(outcome: Outcome, s: SendState): Step {
  * its chat_id, or flagged for a person) instead of a plain failure a later run sends as new.
  */
 export function recordedBeforeResend(outcome: Outcome, s: SendState): Outcome {
+  // A community's lost answer is itself in doubt: a run stopped before its resend must not leave
+  // a plain failure (renamed in the manifest, the community it may have made would be forgotten).
+  if (outcome.type === 'retry' && outcome.lost) {
+    return { type: 'in_doubt', status: outcome.status, code: outcome.code, message: `${outcome.message}: it may have been created; the next run sends it again (its handle is unique)` };
+  }
   if (!s.answerLost || outcome.type === 'in_doubt' || outcome.type === 'created') return outcome;
   const status = outcome.type === 'throttled' ? 429 : 'status' in outcome ? outcome.status : undefined;
   const code = 'code' in outcome ? outcome.code : undefined;

@@ -66,6 +66,8 @@ export function flagged(ledger: LedgerState): Flag[] {
     // An answer carried another item's id: kept on the item's conflict line, its children blocked.
     else if (s.status === 'conflict') out.push({ kind: s.kind, key: s.key, why: 'conflict' });
     else if (s.kind === 'community' && s.status === 'exists') out.push({ kind: s.kind, key: s.key, why: 'exists' });
+    // A community whose answer was lost and not yet resent: it may exist (the next run resends it).
+    else if (s.kind === 'community' && s.status === 'in_doubt') out.push({ kind: s.kind, key: s.key, why: 'in_doubt' });
     else if (s.kind === 'group' && s.status === 'in_doubt') out.push({ kind: s.kind, key: s.key, why: 'in_doubt' });
   }
   return out;
@@ -107,7 +109,7 @@ export function everyIdKept(held: StateSnapshot, ledger: LedgerState, model: Mod
       if (s.community_id !== c.community_id) out.push(`(2) community ${c.handle}: ledger id ${s.community_id}, server id ${c.community_id}`);
     } else if (s?.status === 'conflict' && !s.inFlight) {
       if (s.held_by === undefined || s.community_id === undefined) out.push(`(2) community ${c.handle} is a conflict without the id its answer carried or its holder`);
-    } else if (!(s?.status === 'exists' || s?.inFlight)) {
+    } else if (!(s?.status === 'exists' || s?.status === 'in_doubt' || s?.inFlight)) {
       out.push(`(2) community ${c.handle} is on the server (${c.community_id}) but the ledger says ${s ? (s.status ?? 'attempt only') : 'nothing'}`);
     }
   }
