@@ -30,10 +30,11 @@ describe('a fresh ledger against a server that holds the handles', () => {
     expect(r.stderr).toContain(`${EXISTS_STREAK} communities in a row already exist on the server and none was created, but ledger ${join(ws.dir, 'elsewhere.jsonl')} (given by --ledger) had no history`);
     expect(r.stderr).toMatch(/--ledger or GENUIN_LEDGER/);
     expect(r.stderr).toMatch(/--expect-existing/);
-    // Early: not one create per community of the manifest.
+    // Early: not one create per community of the manifest. (How many go out while the 20th answer
+    // is recorded depends on the disk and the machine's load, so the bound is the manifest's size.)
     const sent = ws.sim.state.snapshot().counts.requests - before;
+    expect(sent).toBeGreaterThanOrEqual(EXISTS_STREAK);
     expect(sent).toBeLessThan(COMMUNITIES);
-    expect(sent).toBeLessThanOrEqual(EXISTS_STREAK + 4);
   });
 
   it('says how the ledger was chosen (GENUIN_LEDGER)', async () => {
