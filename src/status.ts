@@ -81,7 +81,7 @@ export const REASON = {
   inFlightCommunity: 'sent, but the run stopped before the answer: re-applying is safe (the handle is unique)',
   /** A community whose request was cut after it was sent (a second signal): its answer is unknown. */
   inDoubtCommunity: (handle: string): string =>
-    `sent, but its answer was cut (a second signal): re-applying is safe (the handle is unique); if that answers "exists", it was most likely created by the cut request: adopt it with genuin-provision ledger resolve ${handle} --community-id <id>`,
+    `sent, but its answer was lost or cut: it may exist. Re-applying is safe (the handle is unique); if that answers "exists", it was created then: adopt it with genuin-provision ledger resolve ${handle} --community-id <id> (found in Genuin, you may adopt it now)`,
   waitsForParent: (handle: string): string => `waits for its community "${handle}" (in this file): it is created once the community is`,
   /** An item whose answer carried `ids` (`community_id X`, …) that the ledger holds for `heldBy` (`<kind> <key>`). */
   conflict: (kind: 'community' | 'group', key: string, ids: string, heldBy: string): string =>

@@ -62,7 +62,9 @@ export function refusal(kind: ItemKind, key: string, s: ItemState | undefined, r
         if (resolution.communityId === s!.community_id) return `${what}: community_id ${resolution.communityId} is the one ${s!.held_by} holds: give this community's own`;
         return undefined;
       }
-      if (s?.status !== 'exists' || s.inFlight) return `${what}, not "exists": --community-id adopts a community whose handle exists with an unknown id`;
+      // In doubt (its answer was lost, or its run stopped): a person who found it in Genuin may adopt it at once.
+      const adoptable = s !== undefined && (s.status === 'exists' || s.status === 'in_doubt' || s.inFlight);
+      if (!adoptable) return `${what}, not "exists" or in doubt: --community-id adopts a community whose handle exists with an unknown id`;
       return undefined;
     case 'abandon':
       if (!s) return `${what}: nothing to abandon`;

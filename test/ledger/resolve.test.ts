@@ -65,6 +65,7 @@ describe('refusal: which verdict applies to which state', () => {
     adopted: [c({ event: 'adopted', community_id: 'C1' })],
     failed: [c({ event: 'failed', status: 404, code: '5220', message: 'category' })],
     'in flight': [c({ event: 'attempt' })],
+    'in doubt': [c({ event: 'attempt' }), c({ event: 'in_doubt', status: 502 })],
   };
   it.each([
     ['exists', ADOPT, undefined],
@@ -75,7 +76,9 @@ describe('refusal: which verdict applies to which state', () => {
     ['adopted', ABANDON, /is adopted \(community_id C1\): it exists with a known id/],
     ['failed', ADOPT, /is failed \(HTTP 404 code 5220: category\), not "exists"/],
     ['failed', ABANDON, undefined],
-    ['in flight', ADOPT, /is in flight .*not "exists"/],
+    // Its answer was lost (or its run died): it may exist, and a person who found it may adopt it.
+    ['in flight', ADOPT, undefined],
+    ['in doubt', ADOPT, undefined],
     ['in flight', ABANDON, undefined],
   ] as const)('community %s + %o', (name, resolution, want) => {
     const s = stateAfter(...communityStates[name]);

@@ -120,12 +120,13 @@ async function createSandbox(sim: Simulator): Promise<string> {
   return ((await res.json()) as { data: { community_id: string } }).data.community_id;
 }
 
-/** What a person does in a spreadsheet: the community_id of every `exists` row, looked up in Genuin. */
+/** What a person does in a spreadsheet: the community_id of every `exists` (or in-doubt) community row found in Genuin. */
 function fillCommunityIds(file: string, sim: Simulator): void {
   const rows = parseCsv(readFileSync(file, 'utf8').replace(/^\uFEFF/, ''), { columns: true, skip_empty_lines: true }) as Record<string, string>[];
   if (rows.length === 0) return;
   for (const row of rows) {
-    if (row.kind === 'community' && row._status === 'exists' && !row.community_id) row.community_id = sim.state.communityByHandle(row.handle!)?.community_id ?? '';
+    const mayExist = row._status === 'exists' || row._status === 'in_doubt' || row._status === 'in_flight';
+    if (row.kind === 'community' && mayExist && !row.community_id) row.community_id = sim.state.communityByHandle(row.handle!)?.community_id ?? '';
   }
   writeFileSync(file, csvStringify(rows, { header: true, columns: Object.keys(rows[0]!) }));
 }
