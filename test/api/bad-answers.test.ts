@@ -194,7 +194,8 @@ describe('whole runs: the defined outcome, and no wrong or missing id recorded a
   it.each(postFaults)('%s on the community: resent, found to exist (5216), its group blocked', async (fault) => {
     sim.injectNext(fault, { endpoint: 'community' });
     const r = await run(fault === 'slow-drip' ? 600 : 5_000);
-    expect(r.events('community')).toEqual(['failed', 'exists']);
+    // Its answer was lost: in doubt until the resend answers (here: it exists).
+    expect(r.events('community')).toEqual(['in_doubt', 'exists']);
     expect(r.events('group')).toEqual([]);
     expect(r.summary.tally).toMatchObject({ created: 0, exists: 1, blocked: 1 });
     const state = sim.state.snapshot();
@@ -232,7 +233,7 @@ describe('whole runs: the defined outcome, and no wrong or missing id recorded a
   it.each(['community'] as const)('an HTML 502 page on the %s: retried, then created once', async (kind) => {
     sim.injectNext('502-html', { endpoint: kind });
     const r = await run();
-    expect(r.events(kind)).toEqual(['failed', 'created']);
+    expect(r.events(kind)).toEqual(['in_doubt', 'created']);
     expect(r.summary.tally).toMatchObject({ created: 2, failed: 0 });
     const state = sim.state.snapshot();
     expect([state.communities.length, state.groups.length]).toEqual([1, 1]);
@@ -254,7 +255,7 @@ describe('whole runs: the defined outcome, and no wrong or missing id recorded a
     sim.injectNext('slow-drip', { endpoint: 'community', count: 10 });
     const r = await run(400);
     // The first drip creates it; every resend is then 5216 (a fast answer, no drip).
-    expect(r.events('community')).toEqual(['failed', 'exists']);
+    expect(r.events('community')).toEqual(['in_doubt', 'exists']);
     createdLinesAreTrue(r.lines);
   });
 });
