@@ -74,7 +74,8 @@ export async function rehearse(o: RehearsalOptions): Promise<Rehearsal> {
     const state = await readLedger(ledger);
     const count = (kind: string, status: string) => [...state.items.values()].filter((s) => s.kind === kind && (s.status === status || (status === 'in_doubt' && s.inFlight && kind === 'group'))).length;
     const groupsInDoubt = count('group', 'in_doubt');
-    const communitiesExists = count('community', 'exists');
+    // A community whose answer was lost and whose resends ran out is in doubt: a look-up too.
+    const communitiesExists = count('community', 'exists') + count('community', 'in_doubt');
     const failed = [...state.items.values()].filter((s) => s.status === 'failed').length;
     const summary = JSON.parse(night.stdout || '{}') as { blocked?: number };
     const nightFigures = { exit: night.code, groupsInDoubt, communitiesExists, failed, blocked: summary.blocked ?? 0 };
