@@ -50,7 +50,7 @@ export interface LedgerState {
   /** That `observed` line itself (compaction writes it back). */
   readonly rateObserved?: Observed;
   get(kind: ItemKind, key: string): ItemState | undefined;
-  /** Handles of communities that exist on the server (status created, exists or adopted). */
+  /** Handles of communities that exist, or may, on the server (status created, exists, adopted, in doubt or conflict). */
   handles(): string[];
   isKnownHandle(handle: string): boolean;
   /** The community id the ledger holds for a handle, whatever the item's latest status. */
@@ -68,7 +68,9 @@ export interface ReadLedgerOptions {
   onWarning?: (message: string) => void;
 }
 
-const KNOWN: ReadonlySet<string> = new Set(['created', 'exists', 'adopted']);
+// A community in doubt may exist, and one in conflict does (its answer carried an id): a later
+// run's manifests may name either as a parent (their groups wait, blocked, until it is settled).
+const KNOWN: ReadonlySet<string> = new Set(['created', 'exists', 'adopted', 'in_doubt', 'conflict']);
 
 class State implements LedgerState {
   // One map per kind, keyed by the item's own key: a million lookups (replay, then the plan)

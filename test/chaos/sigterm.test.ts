@@ -71,10 +71,11 @@ describe('chaos 4: SIGTERM mid-run', () => {
     sim.configure({ latencyMs: 60_000 });
     const { dir, fleet, ledger, run, stopMs } = await applyThenSigterm(() => sim.state.counts.requests >= 8);
     expect(run.code).toBe(3);
-    // Every request sent has its outcome line (a timeout is an outcome).
+    // Every request sent has its outcome line (a timeout is an outcome: the answer was lost, so the
+    // community is in doubt until a resend answers).
     const state = await readLedger(ledger);
     expect([...state.items.values()].filter((s) => s.inFlight)).toEqual([]);
-    const timedOut = [...state.items.values()].filter((s) => s.status === 'failed').map((s) => s.key);
+    const timedOut = [...state.items.values()].filter((s) => s.kind === 'community' && s.status === 'in_doubt').map((s) => s.key);
     expect(timedOut.length).toBeGreaterThan(0);
 
     // The hung server did create them: the rerun re-sends them (safe: the handle) and learns
