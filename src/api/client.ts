@@ -4,7 +4,7 @@ import http from 'node:http';
 import https from 'node:https';
 import got, { RequestError, TimeoutError, type Agents, type Got } from 'got';
 import { parseAnswerJson } from './answer-json.js';
-import { proxyAgents } from './proxy.js';
+import { proxyAgents } from './proxy-agents.js';
 import { ENDPOINTS, type ItemKind } from './schema.js';
 import type { RawResult } from './outcome.js';
 

@@ -2,8 +2,7 @@
 // default) or a PostgreSQL database (a postgres:// URL). Runs, plans, reports and ledger verbs use only this.
 import type { LedgerEvent, LedgerLine } from './event.js';
 import { fileLedgerStore } from './file-store.js';
-import { pgLedgerStore } from './pg/store.js';
-import { isPostgresUrl } from './pg/url.js';
+import { isPostgresUrl, redactPgUrl } from './pg/url.js';
 import type { LedgerState, ReadLedgerOptions } from './replay.js';
 
 export { isPostgresUrl } from './pg/url.js';
@@ -73,7 +72,29 @@ export interface LedgerStore {
 
 /** The store a ledger location names: a `postgres://` or `postgresql://` URL, else a file path. */
 export function ledgerStore(location: string): LedgerStore {
-  return isPostgresUrl(location) ? pgLedgerStore(location) : fileLedgerStore(location);
+  return isPostgresUrl(location) ? lazyPgStore(location) : fileLedgerStore(location);
+}
+
+/**
+ * The PostgreSQL store, its modules (and pg's) loaded on the first call that needs them: a run
+ * on a file ledger never loads them. Its name is known without them (the URL without a password).
+ */
+function lazyPgStore(location: string): LedgerStore {
+  let loaded: Promise<LedgerStore> | undefined;
+  const store = () => (loaded ??= import('./pg/store.js').then((m) => m.pgLedgerStore(location)));
+  return {
+    kind: 'postgres',
+    name: redactPgUrl(location),
+    exists: async () => (await store()).exists(),
+    read: async (options) => (await store()).read(options),
+    history: async (key, kind) => (await store()).history(key, kind),
+    lines: async function* () {
+      yield* (await store()).lines();
+    },
+    lock: async (options) => (await store()).lock(options),
+    // Nothing loaded (or it failed, and the call that loaded it said so): nothing to let go of.
+    close: async () => loaded?.then((s) => s.close(), () => undefined),
+  };
 }
 
 /** Opens the store of `location`, runs `use`, and closes the store whatever happens. */
