@@ -25,7 +25,9 @@ export async function run({ quick, log }) {
   try {
     // At 32 in flight (the rate suite's setting) and at 64: a commit to a database on another
     // process costs more than an O_DSYNC write, and more requests in flight hide it.
-    for (const c of [CONCURRENCY, 64]) rows.push(...(await rate(cluster, quick, log, c)));
+    // PG_LEDGER_CASES=noop runs only the no-op cases (for tuning).
+    const only = process.env.PG_LEDGER_CASES;
+    if (only !== 'noop') for (const c of [CONCURRENCY, 64]) rows.push(...(await rate(cluster, quick, log, c)));
     // Issue 22: the no-op at 1,000,000 items too, within 1.2 × the file's (the 100,000-item case for scale).
     for (const communities of quick ? [2_000] : [10_000, 100_000]) rows.push(...(await noop(cluster, communities, log)));
   } finally {
