@@ -1,8 +1,11 @@
-// The agents that tunnel the API's requests through a proxy (CONNECT, so the token stays inside):
-// apart from proxy.ts so that choosing a proxy (every command's configuration) never loads hpagent.
+// The agents that tunnel the API's requests through a proxy (CONNECT, so the token stays inside).
+// hpagent (CommonJS) is required when a proxy is in use, not when this module loads: a run
+// without a proxy, or with nothing to send, never loads it.
 import type http from 'node:http';
 import type https from 'node:https';
-import { HttpProxyAgent, HttpsProxyAgent } from 'hpagent';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
 
 export interface AgentOptions {
   keepAlive: boolean;
@@ -19,6 +22,7 @@ export interface AgentOptions {
  * as not sent (`ERR_PROXY_CONNECT`, "Proxy timeout"), which is safe to retry.
  */
 export function proxyAgents(proxy: URL, options: AgentOptions): { http: http.Agent; https: https.Agent } {
+  const { HttpProxyAgent, HttpsProxyAgent } = require('hpagent') as typeof import('hpagent');
   return {
     http: new HttpProxyAgent({ ...options, proxy }),
     https: new HttpsProxyAgent({ ...options, proxy }),

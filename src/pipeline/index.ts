@@ -19,9 +19,7 @@ export {
 export type { Observers } from './observers.js';
 export { validateManifests, type Validated } from './validate.js';
 export { planManifests, type PlannedManifests } from './plan.js';
-export { applyManifests, type ApiTarget, type ApplyHooks, type ApplyResult } from '../run/apply.js';
-/** What applyManifests rejects with when another live run holds the ledger (cron's `--skip-if-locked`). */
-export { LockHeldError } from '../ledger/lock.js';
+export { applyManifests, LockHeldError, type ApiTarget, type ApplyHooks, type ApplyResult } from './apply.js';
 export {
   reportLedger,
   reportFailedItems,
