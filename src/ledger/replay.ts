@@ -241,11 +241,14 @@ class State implements LedgerState {
       if (e.held_by != null) s.held_by = e.held_by;
       else if (carriesIds && s.held_by !== undefined) s.held_by = undefined;
       if (kind === 'community' && s.community_id !== undefined) this.#holdCommunityId(s, e.event);
-      // Error fields describe the latest outcome only: a `created` after a `failed` clears them
-      // (an item that never had them is left without them: see the shape above).
-      if (e.status != null || s.status_code !== undefined) s.status_code = e.status ?? undefined;
-      if (e.code != null || s.error_code !== undefined) s.error_code = e.code ?? undefined;
-      if (e.message != null || s.error_message !== undefined) s.error_message = e.message ?? undefined;
+      // Error fields describe the latest outcome only: a `created` after a `failed` clears them.
+      // An item that never had one is left without them (see the shape above); the three are
+      // added together, so items with an error share one shape whichever of them a line carries.
+      if (e.status != null || e.code != null || e.message != null || 'status_code' in s) {
+        s.status_code = e.status ?? undefined;
+        s.error_code = e.code ?? undefined;
+        s.error_message = e.message ?? undefined;
+      }
     }
     if (e.hash != null) s.hash = e.hash;
     if (e.name != null) s.name = e.name;
