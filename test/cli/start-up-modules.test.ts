@@ -52,4 +52,11 @@ describe('a command loads only the modules it uses', () => {
     expect(NOT_FOR_A_QUIET_RUN.filter((p) => r.packages.has(p))).toEqual([]);
     expect(r.ours).toContain('run/executor.js');
   });
+
+  it('ledger show loads neither the decision files\' readers (yaml) nor the HTTP client', async () => {
+    const line = JSON.stringify({ at: '2026-11-01T00:00:00.000Z', run: 'r1', kind: 'community', key: 'acme', event: 'created', community_id: 'C1' });
+    const r = await loaded(['ledger', 'show', 'acme', '--ledger', 'l.jsonl'], { 'l.jsonl': `${line}\n` });
+    expect(r.code).toBe(0);
+    expect(NOT_FOR_A_QUIET_RUN.filter((p) => r.packages.has(p))).toEqual([]);
+  });
 });
