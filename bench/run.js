@@ -8,7 +8,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { DIST, ROOT, fmt, newestMtime, outDir, parseFlags } from './lib/common.js';
 
-const SUITES = ['rate', 'schedule', 'overhead', 'manifest', 'noop', 'peer', 'auto-rate', 'pg-ledger'];
+const SUITES = ['startup', 'rate', 'schedule', 'overhead', 'manifest', 'noop', 'peer', 'auto-rate', 'pg-ledger'];
 
 const flags = parseFlags();
 const log = (s) => process.stderr.write(`${s}\n`);

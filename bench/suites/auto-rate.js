@@ -28,6 +28,12 @@ const STAGGER_MS = 2_000;
  * `AUTO_RATE_CASES=30:two,5:fixed` runs only these cases (for tuning; charts are not written).
  * A full run of the suite is what BENCHMARKS.md quotes.
  */
+/**
+ * `short` (issue 22): `--rate 10L` over a run of SHORT_RUN creates, where the first overload is
+ * a large share of the requests (3 s of sending at L = 200/s, 2 minutes at 5/s).
+ */
+const KINDS = ['auto', 'fixed', 'two', 'short'];
+const SHORT_RUN = 600;
 const ONLY = process.env.AUTO_RATE_CASES?.split(',').map((c) => c.trim());
 
 export async function run({ quick, log }) {
@@ -35,7 +41,7 @@ export async function run({ quick, log }) {
   const rows = [];
   mkdirSync(CHARTS, { recursive: true });
   for (const limits of PHASES) {
-    const cases = limits.flatMap((L) => ['auto', 'fixed', 'two'].map((kind) => ({ L, kind }))).filter((c) => !ONLY || ONLY.includes(`${c.L}:${c.kind}`));
+    const cases = limits.flatMap((L) => KINDS.map((kind) => ({ L, kind }))).filter((c) => !ONLY || ONLY.includes(`${c.L}:${c.kind}`));
     if (cases.length === 0) continue;
     const concurrent = limits.includes(200) ? 1 : cases.length;
     const results = [];
@@ -56,8 +62,9 @@ async function runCase({ L, kind, span, log }) {
   try {
     await sim.configure({ rateLimit: { rate: L } });
     await sim.reset();
-    const runs = kind === 'two' ? ['a', 'b'].map((p) => ({ prefix: `ar${L}two${p}`, n: (span * L) / 2 })) : [{ prefix: `ar${L}${kind}`, n: span * L }];
-    const rateArgs = kind === 'fixed' ? ['--rate', `${10 * L}/s`] : ['--rate', 'auto'];
+    const n = kind === 'short' ? SHORT_RUN : span * L;
+    const runs = kind === 'two' ? ['a', 'b'].map((p) => ({ prefix: `ar${L}two${p}`, n: n / 2 })) : [{ prefix: `ar${L}${kind}`, n }];
+    const rateArgs = kind === 'fixed' || kind === 'short' ? ['--rate', `${10 * L}/s`] : ['--rate', 'auto'];
     const done = await Promise.all(
       runs.map(async ({ prefix, n }) => {
         const csv = await csvManifest(n, 0, prefix);
@@ -89,6 +96,10 @@ async function runCase({ L, kind, span, log }) {
         rows.push(row({ target: '14 share', case: `two apply --rate auto together, run ${'AB'[i]}, ${per[i].n} creates each; limit ${L}/s unknown${extra}`, measured: r, baseline: L, ratio: r / L, goal: extra ? undefined : '>= 0.4', note: `rate found ${per[i].summary.rate_found}/s` })),
       );
       rows.push(row({ target: '14 share', case: `two runs together, limit ${L}/s: share of requests answered 429${extra}`, measured: share * 100, baseline: 2, ratio: share / 0.02, goal: extra ? undefined : '<= 1', note }));
+    } else if (kind === 'short') {
+      const p = per[0];
+      log(`  L=${L} --rate ${10 * L}/s, ${p.n} creates: ${note}`);
+      rows.push(row({ target: '22 start', case: `apply --rate ${10 * L}/s (10 × L), ${p.n} creates; limit ${L}/s burst ${L} unknown: share of requests answered 429 (%)`, measured: share * 100, baseline: 1, ratio: share / 0.01, goal: '<= 1', note: `${note}; ${((p.n - 1) / (p.times[p.times.length - 1] / 1000)).toFixed(2)}/s achieved` }));
     } else {
       const p = per[0];
       const rate = ((p.times.length - 1) / p.times[p.times.length - 1]) * 1000;
@@ -124,7 +135,7 @@ function perSecond(times) {
 function chart(L, cases) {
   const series = [];
   const name = { auto: '--rate auto', fixed: `--rate ${10 * L}/s` };
-  for (const c of cases.sort((a, b) => ['auto', 'fixed', 'two'].indexOf(a.kind) - ['auto', 'fixed', 'two'].indexOf(b.kind))) {
+  for (const c of cases.filter((c) => c.kind !== 'short').sort((a, b) => KINDS.indexOf(a.kind) - KINDS.indexOf(b.kind))) {
     c.per.forEach((p, i) => {
       series.push({ name: c.kind === 'two' ? `two runs together: run ${'AB'[i]}` : name[c.kind], points: perSecond(p.times), dash: c.kind === 'two', marks: p.refusedAt.map((t) => t / 1000) });
     });

@@ -1,12 +1,12 @@
 // The one HTTP client of the project: a got instance that sends the two create requests and
 // reports what happened as a RawResult. It never throws for an HTTP status or a network fault.
-import http from 'node:http';
-import https from 'node:https';
-import got, { RequestError, TimeoutError, type Agents, type Got } from 'got';
+import got, { RequestError, TimeoutError, type Got } from 'got';
 import { parseAnswerJson } from './answer-json.js';
-import { proxyAgents } from './proxy.js';
+import { clientAgents } from './agents.js';
 import { ENDPOINTS, type ItemKind } from './schema.js';
 import { TLS_VERIFY_CODES, type RawResult } from './outcome.js';
+
+export { clientAgents } from './agents.js';
 
 export interface ClientOptions {
   /** Base URL of the API, e.g. `https://api.begenuin.com`. */
@@ -28,31 +28,11 @@ export interface ClientOptions {
 
 const DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024;
 
-/**
- * A kept-alive socket idle this long is closed by us. A server (or load balancer) that closes
- * idle connections without announcing when (no `Keep-Alive: timeout=`) races our next request
- * on that socket: the request is written, the socket is reset, and from here that looks like a
- * request that may have been acted on, so a group would be `in_doubt` for nothing. Closing idle
- * sockets first, well inside any server's idle timeout (2 s and up in common servers), leaves
- * no such race; the price is a new connection after a quiet second.
- */
-const IDLE_SOCKET_MS = 1_000;
-
 /** Transport failures that happen before the request could have reached the server. */
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ERR_INVALID_URL']);
 /** The proxy would not open a tunnel (hpagent's error carries no code of its own, only these words). */
 const PROXY_REFUSED = /^(?:Bad response: (\d+)|Proxy timeout)$/;
 const NOT_SENT_TIMEOUT_EVENTS = new Set(['lookup', 'connect', 'secureConnect', 'socket']);
-
-/**
- * The agents of requests to the API: kept alive, `maxSockets` per host, idle sockets closed
- * early, through `proxy` when given. Exported so the auth request travels the same way.
- */
-export function clientAgents(maxSockets: number, proxy?: URL): Agents {
-  const agentOptions = { keepAlive: true, maxSockets, scheduling: 'lifo' as const, timeout: IDLE_SOCKET_MS };
-  if (proxy) return proxyAgents(proxy, agentOptions);
-  return { http: new http.Agent(agentOptions), https: new https.Agent(agentOptions) };
-}
 
 export class GenuinClient {
   readonly #got: Got;

@@ -1,9 +1,7 @@
 // Which proxy a request to the API goes through, from HTTPS_PROXY / HTTP_PROXY / NO_PROXY as
-// curl reads them, and the agents that tunnel through it (CONNECT, so the token stays inside).
-import http from 'node:http';
-import https from 'node:https';
+// curl reads them. The agents that tunnel through it are in proxy-agents.ts (hpagent is loaded
+// only by a run that sends).
 import { BlockList, isIP } from 'node:net';
-import { HttpProxyAgent, HttpsProxyAgent } from 'hpagent';
 import { ConfigError } from '../errors.js';
 
 export type Env = Record<string, string | undefined>;
@@ -60,27 +58,6 @@ export function bypassesProxy(target: URL, noProxy: string): boolean {
     if (domain && !isIP(domain) && (host === domain || host.endsWith(`.${domain}`))) return true;
   }
   return false;
-}
-
-export interface AgentOptions {
-  keepAlive: boolean;
-  maxSockets: number;
-  scheduling: 'lifo' | 'fifo';
-  timeout: number;
-}
-
-/**
- * One agent per scheme, with the pool options of a direct connection. Both tunnel with
- * CONNECT, plain http included, so the proxy carries bytes and never sees a request header:
- * the Authorization header reaches the API alone. hpagent also bounds the wait for the
- * proxy's answer to CONNECT by the idle `timeout`: a proxy silent that long fails the request
- * as not sent (`ERR_PROXY_CONNECT`, "Proxy timeout"), which is safe to retry.
- */
-export function proxyAgents(proxy: URL, options: AgentOptions): { http: http.Agent; https: https.Agent } {
-  return {
-    http: new HttpProxyAgent({ ...options, proxy }),
-    https: new HttpsProxyAgent({ ...options, proxy }),
-  };
 }
 
 function firstSet(env: Env, names: readonly string[]): { name: string; value: string } | undefined {

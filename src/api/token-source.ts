@@ -3,7 +3,6 @@
 import type { Agents } from 'got';
 import { z } from 'zod';
 import { AuthError, ConfigError } from '../errors.js';
-import { authenticate } from './auth.js';
 import { runTokenCommand, tokenFault } from './token-command.js';
 
 export const CredentialsSchema = z.discriminatedUnion('source', [
@@ -117,8 +116,9 @@ export function createTokenSource(credentials: Credentials, context: TokenSource
     case 'token':
       return new FixedToken(credentials.token);
     case 'api-key':
-      return new FetchedToken(VARIABLES['api-key'], context.onObtained, () =>
-        authenticate({ baseUrl: context.baseUrl, apiKey: credentials.apiKey, apiSecret: credentials.apiSecret, timeoutMs: context.timeoutMs, agent: context.agent, proxy: context.proxy }),
+      // auth.ts loads got: only a run that fetches a token pays for it, not every command's configuration.
+      return new FetchedToken(VARIABLES['api-key'], context.onObtained, async () =>
+        (await import('./auth.js')).authenticate({ baseUrl: context.baseUrl, apiKey: credentials.apiKey, apiSecret: credentials.apiSecret, timeoutMs: context.timeoutMs, agent: context.agent, proxy: context.proxy }),
       );
     case 'command':
       return new FetchedToken(VARIABLES.command, context.onObtained, async () => runTokenCommand(credentials.command, { timeoutMs: context.commandTimeoutMs }));

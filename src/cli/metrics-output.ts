@@ -5,9 +5,7 @@ import { readFileSync } from 'node:fs';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { Pushgateway } from 'prom-client';
 import { ConfigError } from '../errors.js';
-import { LAST_SUCCESS, runMetricsRegistry } from '../report/metrics.js';
 import type { RunSummary } from '../run/summary.js';
 
 export interface MetricsTargets {
@@ -47,14 +45,14 @@ function shownUrl(text: string): string {
  * The last clean run's time as the previous metrics file recorded it (seconds), if there is one:
  * carried forward so a run that is not clean does not erase when the job last succeeded.
  */
-function previousLastSuccess(file: string): number | undefined {
+function previousLastSuccess(file: string, metricName: string): number | undefined {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch {
     return undefined;
   }
-  const m = new RegExp(`^${LAST_SUCCESS} (\\S+)$`, 'm').exec(text);
+  const m = new RegExp(`^${metricName} (\\S+)$`, 'm').exec(text);
   const value = m ? Number(m[1]) : NaN;
   return Number.isFinite(value) ? value : undefined;
 }
@@ -67,7 +65,9 @@ function previousLastSuccess(file: string): number | undefined {
  */
 export async function writeRunMetrics(targets: MetricsTargets, ending: { exitCode: number; summary?: RunSummary }, warn: (message: string) => void, now = Date.now()): Promise<void> {
   if (targets.file === undefined && targets.push === undefined) return;
-  const lastSuccess = ending.exitCode === 0 ? now / 1000 : targets.file !== undefined ? previousLastSuccess(targets.file) : undefined;
+  // prom-client (and the OpenTelemetry API it loads: about 90 modules) only for a run that asked for metrics.
+  const { LAST_SUCCESS, runMetricsRegistry } = await import('../report/metrics.js');
+  const lastSuccess = ending.exitCode === 0 ? now / 1000 : targets.file !== undefined ? previousLastSuccess(targets.file, LAST_SUCCESS) : undefined;
   const registry = runMetricsRegistry({ exitCode: ending.exitCode, finishedAt: now, summary: ending.summary, lastSuccess });
   if (targets.file !== undefined) {
     const file = targets.file;
@@ -83,6 +83,7 @@ export async function writeRunMetrics(targets: MetricsTargets, ending: { exitCod
   }
   if (targets.push !== undefined) {
     try {
+      const { Pushgateway } = await import('prom-client');
       await new Pushgateway(targets.push, { timeout: 10_000 }, registry).pushAdd({ jobName: PUSH_JOB, groupings: { instance: hostname() } });
     } catch (error) {
       const message = ((error as Error).message || String(error)).split('\n')[0]!.slice(0, 200);

@@ -19,6 +19,9 @@ const commands = {
   simulate: () => import('./commands/simulate.js'),
   probe: () => import('./commands/probe.js'),
   ledger: () => import('./commands/ledger.js'),
+  // Apart from the other ledger verbs: resolving loads the decision files' readers (yaml among them).
+  ledgerResolve: () => import('./commands/ledger-resolve.js'),
+  ledgerShow: () => import('./commands/ledger-show.js'),
   demo: () => import('./commands/demo.js'),
 };
 
@@ -293,7 +296,7 @@ Examples:
   $ genuin-provision ledger resolve --all-in-doubt --community alpha --created --dry-run
   $ genuin-provision ledger resolve --adopt ids.csv --yes      # rows of handle,community_id`,
     )
-    .action(async (key: string | undefined, opts) => setCode(await (await commands.ledger()).runResolve(key, { ...opts, env: env() }, out)));
+    .action(async (key: string | undefined, opts) => setCode(await (await commands.ledgerResolve()).runResolve(key, { ...opts, env: env() }, out)));
 }
 
 /** `ledger show <key>` */
@@ -309,7 +312,7 @@ function defineLedgerShow(ledger: Command, cx: Context): void {
     .addHelpText('after', '\nExample:\n  $ genuin-provision ledger show alpha/Welcome')
     .action(async (key: string, opts) => {
       cx.outputOnly();
-      setCode(await (await commands.ledger()).runShow(key, { ...opts, env: env() }, out));
+      setCode(await (await commands.ledgerShow()).runShow(key, { ...opts, env: env() }, out));
     });
 }
 

@@ -6,9 +6,7 @@ import { dirname } from 'node:path';
 import { LedgerError } from '../errors.js';
 import { TORN_MARKER_EVENT, type ItemState, type LedgerEvent } from './event.js';
 import { compactTempPath } from './leftovers.js';
-import { acquireLock } from './lock.js';
 import { readLedger, type LedgerState } from './replay.js';
-import { syncDirectory } from './writer.js';
 
 export interface CompactOptions {
   onWarning?: (message: string) => void;
@@ -127,6 +125,9 @@ export function* compactedLedger(before: LedgerState, now: Date): Generator<{ te
  * Through a symlink, the file it points to is rewritten, and the temporary file lives next to it.
  */
 export async function compactLedger(path: string, options: CompactOptions = {}): Promise<CompactResult> {
+  // The lock and the writer's directory sync, loaded here: every plan loads this module (a
+  // move's lines are compaction's), and only `ledger compact` takes the lock (issue 22: start-up).
+  const [{ acquireLock }, { syncDirectory }] = await Promise.all([import('./lock.js'), import('./writer.js')]);
   const lock = await acquireLock(path, options);
   const real = lock.ledger;
   const tmp = compactTempPath(real);

@@ -4,12 +4,13 @@ import { createReadStream, existsSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { LedgerError } from '../errors.js';
-import { acquireLock } from './lock.js';
 import { readLedger } from './replay.js';
-import { itemHistory } from './show.js';
-import { compactLedger } from './compact.js';
 import type { HeldLedger, LedgerStore, StoreLockOptions, UnlockOptions } from './store.js';
-import { LedgerWriter } from './writer.js';
+
+// The lock, the writer, compaction and the history reader are loaded by the calls that use them:
+// a plan or a report only reads, and start-up is mostly module loading (issue 22).
+const itemHistory: typeof import('./show.js').itemHistory = async (...args) => (await import('./show.js')).itemHistory(...args);
+const openWriter = async (...args: Parameters<typeof import('./writer.js').LedgerWriter.open>) => (await import('./writer.js')).LedgerWriter.open(...args);
 
 export interface FileStoreOptions {
   /**
@@ -29,21 +30,21 @@ export function fileLedgerStore(path: string, options: FileStoreOptions = {}): L
     history: (key, kind) => itemHistory(path, key, kind),
     lines: () => fileLines(path),
     lock: (lockOptions) => lockFile(path, options.via ?? 'given', lockOptions),
-    compact: (o) => compactLedger(path, o),
+    compact: async (o) => (await import('./compact.js')).compactLedger(path, o),
     unlock: (o) => unlockFile(path, o),
     close: async () => undefined,
   };
 }
 
 async function lockFile(path: string, via: 'given' | 'real', options: StoreLockOptions = {}): Promise<HeldLedger> {
-  const lock = await acquireLock(path, options);
+  const lock = await (await import('./lock.js')).acquireLock(path, options);
   // The lock names the ledger's real file (symlinks resolved); both names reach that file.
   const file = via === 'real' ? lock.ledger : path;
   return {
     name: path,
     read: (o) => readLedger(file, o),
     history: (key, kind) => itemHistory(file, key, kind),
-    openWriter: (o) => LedgerWriter.open(file, o?.now ? { now: o.now } : {}),
+    openWriter: (o) => openWriter(file, o?.now ? { now: o.now } : {}),
     appendText: (lines) => appendText(lock.ledger, lines),
     assertHeld: () => lock.assertHeld(),
     get lost() {
@@ -56,7 +57,7 @@ async function lockFile(path: string, via: 'given' | 'real', options: StoreLockO
 /** Takes over a lock whose holder cannot be proven gone once its heartbeat stood still, and lets it go at once. */
 async function unlockFile(path: string, options: UnlockOptions = {}): Promise<{ tookOver?: string }> {
   let tookOver: string | undefined;
-  const lock = await acquireLock(path, {
+  const lock = await (await import('./lock.js')).acquireLock(path, {
     takeStale: true,
     staleAfterMs: options.staleAfterMs,
     onWaiting: options.onWaiting,
@@ -87,7 +88,7 @@ async function* fileLines(path: string): AsyncIterable<string> {
 async function appendText(real: string, lines: readonly string[]): Promise<void> {
   if (lines.length === 0) return;
   // The writer's open repairs a torn last line (so the first imported line is not glued onto it).
-  await (await LedgerWriter.open(real)).close();
+  await (await openWriter(real)).close();
   let handle;
   try {
     handle = await open(real, 'a', 0o600);

@@ -1,7 +1,8 @@
 // `apply` as one call: lock the ledger, replay it, plan, run, close. The pipeline (src/pipeline/)
 // exposes it to the CLI and to embedding services, who observe the run through the executor's events.
 import { randomUUID } from 'node:crypto';
-import { clientAgents, GenuinClient } from '../api/client.js';
+import { clientAgents } from '../api/agents.js';
+import type { ClientOptions } from '../api/client.js';
 import { proxyDisplay } from '../api/proxy.js';
 import { createTokenSource, type Credentials } from '../api/token-source.js';
 import { ConfigError, type ManifestFault } from '../errors.js';
@@ -16,11 +17,14 @@ import { makePlan } from './make-plan.js';
 import type { Plan } from '../plan/plan.js';
 import type { RunConfig } from '../config/run-config.js';
 import { checkApiUrl, suggestApiBase } from '../config/api-target.js';
-import { Executor, executorSettings } from '../run/executor.js';
+import { Executor, executorSettings, type Sender } from '../run/executor.js';
 import { ID_FIELDS, type IdField, type LedgerIdOwner } from '../run/id-owners.js';
 import { holdProfile } from '../run/chat-id-trust.js';
 import { watchForAnotherLedger } from '../run/another-ledger.js';
 import type { RunSummary } from '../run/summary.js';
+
+/** What applyManifests rejects with when another live run holds the ledger (cron's `--skip-if-locked`). */
+export { LockHeldError } from '../errors.js';
 
 /**
  * Where requests go instead of the configuration's GENUIN_API_URL and credentials: a server the
@@ -98,7 +102,8 @@ export async function applyManifests(files: string[], config: RunConfig, hooks: 
     });
     // The first token before anything is sent (an auth error writes nothing), and only when
     // something will be: a run with nothing to do stays off the network.
-    if (tokens.refreshable && plan.counts.create.community + plan.counts.create.group > 0) await tokens.refresh();
+    const sends = plan.counts.create.community + plan.counts.create.group > 0;
+    if (tokens.refreshable && sends) await tokens.refresh();
     writer = await lock.openWriter();
     if (origin.action !== 'none') {
       await writer.append(origin.line);
@@ -121,7 +126,7 @@ export async function applyManifests(files: string[], config: RunConfig, hooks: 
       }
     }
     await lock.assertHeld();
-    const client = new GenuinClient({ baseUrl: apiUrl, token: () => tokens.current(), timeoutMs: config.timeoutMs, maxSockets: config.concurrency, proxy: proxy?.url });
+    const client = await apiClient({ baseUrl: apiUrl, token: () => tokens.current(), timeoutMs: config.timeoutMs, maxSockets: config.concurrency, proxy: proxy?.url }, sends);
     executor = new Executor({
       client,
       ledger: writer,
@@ -148,6 +153,18 @@ export async function applyManifests(files: string[], config: RunConfig, hooks: 
     await lock.release();
     await store.close();
   }
+}
+
+/**
+ * The API client. Its module loads got (about 70 modules): a run with nothing to send (the
+ * scheduled rerun of a finished job) gets a client that loads it only if it ever sends; a run
+ * with work loads it now, before the first slot, so the first request does not wait for it.
+ */
+async function apiClient(options: ClientOptions, sends: boolean): Promise<Sender> {
+  const load = () => import('../api/client.js').then((m) => new m.GenuinClient(options));
+  if (sends) return load();
+  let client: Promise<Sender> | undefined;
+  return { send: async (kind, json, signal) => (await (client ??= load())).send(kind, json, signal) };
 }
 
 /** Where this run sends requests, checked before the ledger is touched. */

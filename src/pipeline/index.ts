@@ -21,9 +21,7 @@ export { validateManifests, type Validated } from './validate.js';
 export { planManifests, type PlannedManifests } from './plan.js';
 export { probeApi, type ProbeHooks, type ProbeResult } from './probe.js';
 export { parseChatIdSetting, profileWords, CHAT_ID_SETTING, type ChatIdProfile, type ChatIdAnswer } from '../api/chat-id-profile.js';
-export { applyManifests, type ApiTarget, type ApplyHooks, type ApplyResult } from './apply.js';
-/** What applyManifests rejects with when another live run holds the ledger (cron's `--skip-if-locked`). */
-export { LockHeldError } from '../ledger/lock.js';
+export { applyManifests, LockHeldError, type ApiTarget, type ApplyHooks, type ApplyResult } from './apply.js';
 export {
   reportLedger,
   reportFailedItems,

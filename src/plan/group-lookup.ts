@@ -65,20 +65,21 @@ export function findGroup(ledger: GroupLedger, names: ParentNames, ref: GroupRef
   const identity = groupIdentity(ref.key);
   const canonicalParent = encodeParent(parent);
   const key = joinKey(canonicalParent, identity);
+  // Found: the ledger's own key string, so that a million plan items hold no copy of it.
   let state = ledger.get('group', key);
-  if (state !== undefined) return { key, state };
+  if (state !== undefined) return { key: state.key, state };
 
   // The other spelling of the parent: its id when it is named (or known) by handle.
   const other = handle !== undefined ? (ref.parentHandle !== undefined ? names.idOf(handle) : ref.parentId) : undefined;
   const otherParent = other === undefined || other === parent ? undefined : encodeParent(other);
   if (otherParent !== undefined) {
     const k = joinKey(otherParent, identity);
-    if ((state = ledger.get('group', k)) !== undefined) return { key: k, state };
+    if ((state = ledger.get('group', k)) !== undefined) return { key: state.key, state };
   }
   if (identity !== ref.key) {
     for (const p of otherParent === undefined ? [canonicalParent] : [canonicalParent, otherParent]) {
       const k = joinKey(p, ref.key);
-      if ((state = ledger.get('group', k)) !== undefined) return { key: k, state };
+      if ((state = ledger.get('group', k)) !== undefined) return { key: state.key, state };
     }
   }
   return { key, state: undefined };

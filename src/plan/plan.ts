@@ -125,7 +125,9 @@ export class PlanBuilder {
     // (`reason` and `drift` are rare: declaring them would cost every item two slots.)
     // Strings an item keeps are copies, not views of the manifest's text (see detach.ts).
     if (entry.kind === 'community') {
-      const handle = detach(entry.handle);
+      // The ledger's own key string when it holds the community (no copy per item), else a copy.
+      const state = this.ledger.get('community', entry.handle);
+      const handle = state?.key ?? detach(entry.handle);
       this.#handles.set(handle, handle);
       const item: PlanItem = {
         kind: 'community',
@@ -138,7 +140,6 @@ export class PlanBuilder {
         communityId: entry.communityId === undefined ? undefined : detach(entry.communityId),
         done: undefined,
       };
-      const state = this.ledger.get('community', item.key);
       if (item.communityId !== undefined) (this.#keys ??= new GroupKeys(this.ledger)).community(handle, item.communityId);
       if (entry.body && !entry.communityId) this.#setBody(item, entry.body, state);
       this.#items.push(item);

@@ -180,7 +180,9 @@ describe('readLedger', () => {
   ])('%s', async (_, events, expected) => {
     const { state } = await replay(lines(...events));
     const last = events[events.length - 1]!;
-    expect(state.get(last.kind, last.key)).toMatchObject(expected);
+    // Rare fields are absent from an item that never got them (replay.ts: memory per item), which
+    // toMatchObject tells from undefined: read them as undefined, as every reader does.
+    expect({ earlier: undefined, held_by: undefined, ...state.get(last.kind, last.key) }).toMatchObject(expected);
   });
 
   it('state.apply folds a new event the same way', async () => {

@@ -4,7 +4,10 @@
 import { EXIT, GenuinError, ManifestError, type ExitCode } from '../../errors.js';
 import { createLogger, type Logger } from '../../log.js';
 import type { Plan } from '../../plan/plan.js';
-import { applyManifests, LockHeldError, logSettings, resolveRunConfig, type RunConfig, type RunFlags } from '../../pipeline/index.js';
+// The apply stage and the configuration, not the pipeline's index: that one loads every stage
+// (reports, decisions, yaml) for a command that uses one.
+import { logSettings, resolveRunConfig, type RunConfig, type RunFlags } from '../../config/run-config.js';
+import { applyManifests, LockHeldError } from '../../pipeline/apply.js';
 import type { Executor } from '../../run/executor.js';
 import { ProgressModel } from '../../run/progress.js';
 import { isComplete, type RunSummary } from '../../run/summary.js';

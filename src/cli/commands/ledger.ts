@@ -7,9 +7,6 @@ import { compactLedgerOf } from '../../pipeline/ledger.js';
 import type { Environment } from '../environment.js';
 import type { Output } from '../output.js';
 
-export { runResolve } from './ledger-resolve.js';
-export { runShow } from './ledger-show.js';
-
 export async function runCompact(flags: { ledger?: string; env: Environment }, out: Output): Promise<ExitCode> {
   const config = ledgerConfig(flags, flags.env);
   const result = await compactLedgerOf(config, { onWarning: (m: string) => out.warn(m) });
