@@ -58,10 +58,15 @@ export class Manifests {
     return this.sets.flatMap((s) => s.groups);
   }
 
-  /** A handle changed in every file: the community entry, its groups' parents, the id written for it. */
-  private renameCommunity(from: string, to: string): void {
+  /**
+   * A handle changed in every file: the community entry, its groups' parents, the id written for
+   * it. `same`: still the same community (its id written with it), so the groups an edit retired
+   * under it follow the new name too (a new community, without its id, leaves them where they were).
+   */
+  private renameCommunity(from: string, to: string, same = true): void {
     for (const s of this.sets) for (const c of s.communities) if (c.handle === from) c.handle = to;
     for (const g of this.allGroups()) if (g.parent === from) g.parent = to;
+    if (same) for (const g of this.retired.groups) if (g.parent === from) g.parent = to;
     const id = this.ids.get(from);
     if (id !== undefined) {
       this.ids.delete(from);
@@ -147,7 +152,7 @@ export class Manifests {
           delete g.movedFrom;
         }
         const from = c.handle;
-        this.renameCommunity(from, to);
+        this.renameCommunity(from, to, false);
         return `community ${from} written ${to} (no id: a new community)`;
       }
       case 'name-by-id': {
