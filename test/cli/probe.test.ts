@@ -5,6 +5,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
+import { ownCommunity } from '../helpers/own-community.js';
 import { simulatorWorkspace } from '../helpers/workspace.js';
 
 const TOKEN = 'test-token-probe-6b2e';
@@ -32,14 +33,7 @@ communities:
 `;
 
 /** A community of the person's own where the probe may create its groups. */
-async function sandbox(): Promise<string> {
-  const res = await fetch(`${ws.sim.url}/api/thirdparty/community/create`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ handle: 'sandbox', name: 'Sandbox', type: 1, actions: [{ action_id: 3, access_type_id: 5 }] }),
-  });
-  return ((await res.json()) as { data: { community_id: string } }).data.community_id;
-}
+const sandbox = () => ownCommunity(ws.sim, TOKEN, 'sandbox', 'Sandbox');
 
 const profileLines = () => lines().filter((l) => l.event === 'observed' && l.chat_id_unique !== undefined);
 

@@ -8,6 +8,7 @@ import { stringify as csvStringify } from 'csv-stringify/sync';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { readLedger } from '../../src/ledger/replay.js';
 import { runCli, tempDir, type CliResult } from '../helpers/cli.js';
+import { ownCommunity } from '../helpers/own-community.js';
 
 const TOKEN = 'rehearsal-token-3f9a';
 
@@ -61,7 +62,7 @@ export async function rehearse(o: RehearsalOptions): Promise<Rehearsal> {
     const file = join(dir, 'night.csv');
     writeFileSync(file, manifest(o.communities, o.groupsPer));
     if (o.probe) {
-      const sandbox = await createSandbox(sim);
+      const sandbox = await ownCommunity(sim, TOKEN, 'rehearsal-sandbox', 'Sandbox');
       const p = await cli(['probe', '--community-id', sandbox, '--yes']);
       log.push(`probe -> exit ${p.code}: ${p.stdout.trim()}`);
       if (p.code !== 0) throw new Error(`probe failed: ${p.stderr}`);
@@ -109,16 +110,6 @@ export async function rehearse(o: RehearsalOptions): Promise<Rehearsal> {
   } finally {
     await sim.close();
   }
-}
-
-/** A sandbox community of the person's own, outside the manifests, for the probe. */
-async function createSandbox(sim: Simulator): Promise<string> {
-  const res = await fetch(`${sim.url}/api/thirdparty/community/create`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ handle: 'rehearsal-sandbox', name: 'Sandbox', type: 1, actions: [{ action_id: 3, access_type_id: 5 }] }),
-  });
-  return ((await res.json()) as { data: { community_id: string } }).data.community_id;
 }
 
 /** What a person does in a spreadsheet: the community_id of every `exists` (or in-doubt) community row found in Genuin. */

@@ -15,6 +15,7 @@ import {
   allDone, cleanExit, everyIdKept, flagged, flagText, groupKeys, idleRerun, ledgerGroup, lineage, noDuplicates, oneWriterAtATime, overlapLeft, zeroMeansDone, type Model,
 } from './invariants.js';
 import { BIN, runCli } from '../helpers/cli.js';
+import { ownCommunity } from '../helpers/own-community.js';
 import { pidNamespaceCommand, spawnInPidNamespace, whyNot } from '../helpers/pid-namespace.js';
 
 const TOKEN = 'scenario-token-5e1d';
@@ -75,14 +76,7 @@ function withoutSandbox(held: StateSnapshot): StateSnapshot {
 
 /** The person runs `probe` in a sandbox community of theirs before the first run (README's recipe). */
 async function probe(sim: Simulator, ledgerPath: string, dir: string, log: string[], violations: string[]): Promise<void> {
-  const res = await fetch(`${sim.url}/api/thirdparty/community/create`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ handle: SANDBOX, name: 'Sandbox', type: 1, actions: [{ action_id: 3, access_type_id: 5 }] }),
-  });
-  await res.arrayBuffer();
-  // From the server's state, as text: a numeric id beyond 2^53 would lose digits through res.json().
-  const id = sim.state.communityByHandle(SANDBOX)!.community_id;
+  const id = await ownCommunity(sim, TOKEN, SANDBOX, 'Sandbox');
   const r = await runCli(['probe', '--community-id', id, '--yes', '--ledger', ledgerPath], { cwd: dir, env: { GENUIN_API_URL: sim.url, GENUIN_ACCESS_TOKEN: TOKEN } });
   log.push(`person: probe -> exit ${r.code}: ${r.stdout.trim()}`);
   if (r.code !== 0) violations.push(`probe exited ${r.code}: ${r.stderr.trim()}`);
@@ -107,17 +101,7 @@ function switchChatIds(sim: Simulator, after: number, to: ChatIdMode): { stop: (
 
 /** The communities that exist before the scenario starts, created as another tool would. */
 async function precreate(sim: Simulator, s: Scenario, ids: Map<string, string>): Promise<void> {
-  for (const c of s.runs[0]!.manifests.communities.filter((c) => c.adopt)) {
-    const res = await fetch(`${sim.url}/api/thirdparty/community/create`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ handle: c.handle, name: c.name, type: 1, actions: [{ action_id: 3, access_type_id: 5 }] }),
-    });
-    await res.arrayBuffer();
-    const id = sim.state.communityByHandle(c.handle)?.community_id;
-    if (!id) throw new Error(`could not create adopted community ${c.handle}: HTTP ${res.status}`);
-    ids.set(c.handle, id);
-  }
+  for (const c of s.runs[0]!.manifests.communities.filter((c) => c.adopt)) ids.set(c.handle, await ownCommunity(sim, TOKEN, c.handle, c.name));
 }
 
 /**
