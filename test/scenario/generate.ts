@@ -272,7 +272,7 @@ export const borrowsIds = (f: FaultPlan): boolean => 'duplicate-id' in f.probabi
 const createsNothing = (kind: string): boolean => isFaultKind(kind) && !FAULTS[kind].creates;
 
 /**
- * `duplicate-id` answers with the ids of the latest other item on the server. A client can call
+ * `duplicate-id` answers with the ids of the latest other item on the server, once per scenario. A client can call
  * that a conflict only when its ledger holds that id: an id of an item whose answer was lost (a
  * post fault, a kill, a late answer), of a community created by another tool, or of the probe's
  * sandbox, is one no client could tell from its own. So where it is drawn, the scenario keeps
@@ -282,11 +282,13 @@ const createsNothing = (kind: string): boolean => isFaultKind(kind) && !FAULTS[k
  */
 function soundBorrowing(s: Scenario): Scenario {
   if (!borrowsIds(s.faults)) return s;
-  const kept = (k: string) => k === 'duplicate-id' || createsNothing(k);
+  // One borrowing at a time: two in a row would hand the second the ids the first one's item was
+  // really given, which no answer ever carried (found by chaos: a group given another's real ids).
+  const borrowing = s.faults.scripted.find((f) => f.kind === 'duplicate-id');
   const faults: FaultPlan = {
     ...s.faults,
-    probabilities: Object.fromEntries(Object.entries(s.faults.probabilities).filter(([k]) => kept(k))),
-    scripted: s.faults.scripted.filter((f) => kept(f.kind)),
+    probabilities: Object.fromEntries(Object.entries(s.faults.probabilities).filter(([k]) => createsNothing(k))),
+    scripted: [...s.faults.scripted.filter((f) => createsNothing(f.kind)), { kind: 'duplicate-id', count: 1, ...(borrowing?.endpoint ? { endpoint: borrowing.endpoint } : {}) }],
     proof: s.faults.proof === 'probe' ? 'setting' : s.faults.proof,
   };
   const ending = (e: Ending): Ending => (e.kind === 'signal' && e.signal === 'SIGKILL' ? { ...e, signal: 'SIGTERM' } : e.kind === 'database' ? { kind: 'complete' } : e);
