@@ -10,11 +10,11 @@ type Throttled = Extract<Outcome, { type: 'throttled' }>;
 export type Step =
   | { do: 'settle'; outcome: Outcome }
   | { do: 'throttle'; outcome: Throttled }
-  /** Resend after a backoff. `lost`: this answer was lost, so what follows is a resend of a send that may have created the group. */
+  /** Resend after a backoff. `lost`: this answer was lost, so what follows is a resend of a send that may have created the item. */
   | { do: 'retry'; outcome: RetryOutcome; lost: boolean };
 
 export interface SendState {
-  /** An earlier send of this group got no usable answer (in this run, or in an earlier one). */
+  /** An earlier send of this item got no usable answer (in this run, or in an earlier one). */
   answerLost: boolean;
   /**
    * This group is sent with a chat_id, the API is proven to refuse a repeated chat_id, and no
