@@ -3,6 +3,7 @@
 // cell (adopt). The CSV and the JSON form (`--format json`, a `decision` field per entry).
 import { readFile } from 'node:fs/promises';
 import { LineCounter, parseDocument, isSeq, isMap } from 'yaml';
+import type { ItemKind } from '../api/schema.js';
 import { ConfigError } from '../errors.js';
 import type { Decision } from '../ledger/bulk-resolve.js';
 import type { Resolution } from '../ledger/resolve.js';
@@ -61,20 +62,9 @@ async function fromCsv(file: string): Promise<ReadDecisions> {
     if (isBlankRow(cells)) continue;
     const cell = (i: number) => (i === -1 ? '' : (cells[i] ?? ''));
     const place = `${file}:${line}`;
-    const kind = cell(at.kind).trim();
-    const verdict = rowVerdict(kind, cell(at.decision), cell(at.communityId));
-    if (verdict === undefined) {
-      out.leftAsIs++;
-      continue;
-    }
-    if (typeof verdict === 'string') {
-      out.refusals.push(`${place}: ${verdict}`);
-      continue;
-    }
-    if (kind !== 'community' && kind !== 'group') {
-      out.refusals.push(`${place}: kind "${kind}" is neither community nor group`);
-      continue;
-    }
+    const judged = judgeRow(out, place, cell(at.kind).trim(), cell(at.decision), cell(at.communityId));
+    if (judged === undefined) continue;
+    const { kind, verdict } = judged;
     // The key the report wrote; for a file whose `_ledger_key` column was lost, the manifest's own spelling.
     const parent = cell(at.communityHandle).trim() || cell(at.communityId).trim();
     const key = cell(at.ledgerKey).trim() || (kind === 'community' ? cell(at.handle).trim() : parent && cell(at.key).trim() ? groupKey(parent, cell(at.key)) : '');
@@ -85,6 +75,27 @@ async function fromCsv(file: string): Promise<ReadDecisions> {
     out.decisions.push({ kind, key, resolution: verdict, place });
   }
   return out;
+}
+
+/**
+ * A row's kind and verdict, the same for both formats; undefined when the row is left as is or
+ * refused (counted in `out`, the refusal naming `place`).
+ */
+function judgeRow(out: ReadDecisions, place: string, kind: string, decision: string, communityId: string): { kind: ItemKind; verdict: Resolution } | undefined {
+  const verdict = rowVerdict(kind, decision, communityId);
+  if (verdict === undefined) {
+    out.leftAsIs++;
+    return undefined;
+  }
+  if (typeof verdict === 'string') {
+    out.refusals.push(`${place}: ${verdict}`);
+    return undefined;
+  }
+  if (kind !== 'community' && kind !== 'group') {
+    out.refusals.push(`${place}: kind "${kind}" is neither community nor group`);
+    return undefined;
+  }
+  return { kind, verdict };
 }
 
 function fromJson(file: string, text: string): ReadDecisions {
@@ -103,21 +114,10 @@ function fromJson(file: string, text: string): ReadDecisions {
     }
     const entry = node.toJSON() as { kind?: unknown; key?: unknown; decision?: unknown; entry?: { community_id?: unknown } };
     const decision = entry.decision == null ? '' : String(entry.decision);
-    const kind = typeof entry.kind === 'string' ? entry.kind : '';
     const communityId = typeof entry.entry?.community_id === 'string' ? entry.entry.community_id : '';
-    const verdict = rowVerdict(kind, decision, communityId);
-    if (verdict === undefined) {
-      out.leftAsIs++;
-      continue;
-    }
-    if (typeof verdict === 'string') {
-      out.refusals.push(`${place}: ${verdict}`);
-      continue;
-    }
-    if (kind !== 'community' && kind !== 'group') {
-      out.refusals.push(`${place}: kind "${kind}" is neither community nor group`);
-      continue;
-    }
+    const judged = judgeRow(out, place, typeof entry.kind === 'string' ? entry.kind : '', decision, communityId);
+    if (judged === undefined) continue;
+    const { kind, verdict } = judged;
     if (typeof entry.key !== 'string' || entry.key === '') {
       out.refusals.push(`${place}: no "key" (the ledger key report --failed wrote) to find the item by`);
       continue;
