@@ -78,16 +78,6 @@ export function parseChatIdSetting(text: string, name: string): ChatIdProfile {
   return { unique: true, exists, source: 'setting', evidence };
 }
 
-/** Whether two profiles say the same about the API (their sources aside). */
-export function sameFinding(a: ChatIdProfile, b: ChatIdProfile): boolean {
-  return settingValue(a) === settingValue(b);
-}
-
-/** Whether an answer is the proven "this chat_id exists". */
-export function isExistsAnswer(exists: ChatIdAnswer | undefined, status: number, code: string | undefined): boolean {
-  return exists !== undefined && exists.status === status && exists.code === code;
-}
-
 /** The profile in words, for plan, apply and the docs' outcome table. */
 export function profileWords(profile: ChatIdProfile): string {
   if (profile.unique === 'unknown') return 'unknown (no probe, no setting): a group whose answer was lost is left in doubt, never resent';

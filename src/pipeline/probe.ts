@@ -53,7 +53,7 @@ export async function probeApi(communityId: string, config: RunConfig, hooks: Pr
     if (tokens.refreshable) await tokens.refresh();
     const client = new GenuinClient({ baseUrl: api.apiUrl, token: () => tokens.current(), timeoutMs: config.timeoutMs, maxSockets: 1, proxy: proxy?.url });
     const finding = await probeChatIds(client, id);
-    const profile = profileOf(finding, id);
+    const profile = provenBy(finding, id);
     const writer = await lock.openWriter();
     try {
       if (originStep.action !== 'none') {
@@ -75,7 +75,7 @@ export async function probeApi(communityId: string, config: RunConfig, hooks: Pr
 }
 
 /** What a finding proves, with its evidence in words (the probe groups a person may remove). */
-function profileOf(f: ProbeFinding, communityId: string): Exclude<ChatIdProfile, { unique: 'unknown' }> | undefined {
+function provenBy(f: ProbeFinding, communityId: string): Exclude<ChatIdProfile, { unique: 'unknown' }> | undefined {
   const groups = f.created.map((g) => `"${g.name}" chat_id ${g.chat_id}${g.group_id ? ` group_id ${g.group_id}` : ''}`).join('; ');
   const evidence = `probe in community ${communityId}: ${groups}`;
   if (f.finding === 'refused') return { unique: true, exists: f.exists, source: 'probe', evidence };
