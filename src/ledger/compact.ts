@@ -65,9 +65,13 @@ export function compactLines(item: ItemState): LedgerEvent[] {
   return out;
 }
 
-/** The chat_id last sent, where it still matters: a created group's own chat_id says what it is. */
+/**
+ * The chat_id last sent, where it still matters: a created group's own chat_id says what it is,
+ * unless the server answered with another (it makes its own): the manifest still gives the one
+ * sent, and the identity check finds the group by it after an edit.
+ */
 function sentChatId(item: ItemState): string | undefined {
-  return item.status === 'created' ? undefined : item.sent_chat_id;
+  return item.status === 'created' && item.sent_chat_id === item.chat_id ? undefined : item.sent_chat_id;
 }
 
 const FIELDS = [

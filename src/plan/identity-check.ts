@@ -239,8 +239,10 @@ export class IdentityCheck {
       byChat = new Map();
       for (const s of this.ledger.items.values()) {
         if (!mayExist(s) || isMovedAway(s)) continue;
-        const id = s.chat_id ?? s.sent_chat_id;
-        if (id !== undefined) byChat.set(id, s);
+        // Both: a server that makes its own chat_ids answers with one other than the one sent,
+        // and the manifest still gives the one sent.
+        if (s.chat_id !== undefined) byChat.set(s.chat_id, s);
+        if (s.sent_chat_id !== undefined) byChat.set(s.sent_chat_id, s);
       }
     }
     for (const f of this.#fresh) {

@@ -52,6 +52,23 @@ describe('compactLedger', () => {
     expect(snapshot(await readLedger(path))).toEqual(snapshot(before));
   });
 
+  it('a group created under a chat_id the server chose keeps the one sent (the manifest still gives it)', async () => {
+    const path = await tempLedger();
+    await writeFile(
+      path,
+      lines(
+        ev({ kind: 'group', key: 'a/j', event: 'attempt', chat_id: 'J-sent' }),
+        ev({ kind: 'group', key: 'a/j', event: 'created', community_id: 'A1', chat_id: 'J-server', group_id: 'GJ' }),
+        ev({ kind: 'group', key: 'a/k', event: 'attempt', chat_id: 'K' }),
+        ev({ kind: 'group', key: 'a/k', event: 'created', community_id: 'A1', chat_id: 'K', group_id: 'GK' }),
+      ),
+    );
+    expect(await compactLedger(path)).toMatchObject({ linesBefore: 4, linesAfter: 3 });
+    const after = await readLedger(path);
+    expect(after.get('group', 'a/j')).toMatchObject({ status: 'created', chat_id: 'J-server', sent_chat_id: 'J-sent', group_id: 'GJ', attempts: 1 });
+    expect(after.get('group', 'a/k')).toMatchObject({ status: 'created', chat_id: 'K', group_id: 'GK', attempts: 1 });
+  });
+
   it('replaces the file atomically (a new inode, mode 0600) and leaves no temp file or lock', async () => {
     const path = await tempLedger();
     await writeFile(path, history(), { mode: 0o644 });

@@ -225,6 +225,18 @@ describe('issue 19: edits between runs, odd ids, PID namespaces', () => {
     );
   });
 
+  // Found by the PostgreSQL chaos run (seed 1488452307 path 37, on b055ca5): a group with its own
+  // chat_id, key and name both changed, on a server that makes its own chat_ids. The ledger knew it
+  // by the server's chat_id only, so the one the manifest still gave found nothing: a second group.
+  it('a group with a chat_id given a new key and name, server making its own chat_ids: found by the chat_id sent', async () => {
+    await checkScenario(
+      scenario([{ manifests: set('separate', ['c1'], [group('c1', 'Chat'), withChatId(keyed('c1', 'Book Club', 'book'), 2)], { communityFormat: 'yaml', groupFormat: 'yaml' }) }], {
+        faults: { ...QUIET, chatIds: 'ignore', numericIds: 'big' },
+        edits: [{ kind: 'add-key', group: 1 }, { kind: 'rename-group', group: 1 }],
+      }),
+    );
+  });
+
   it('a handle in other letter case without its id: a new community beside the old one, by design', async () => {
     await checkScenario(scenario([{ manifests: set('separate', ['c1', 'c2'], [group('c1', 'Chat'), keyed('c2', 'News', 'news')]) }], { edits: [{ kind: 'handle-case', community: 0, withId: false }] }));
   });
