@@ -146,6 +146,7 @@ function defineApply(program: Command, cx: Context): void {
     .addOption(chatIdExistsOption())
     .option('--expect-existing', 'a new ledger meeting handles the server already holds is expected: do not stop after 20 "exists" answers in a row')
     .option('--max-duration <duration>', 'stop starting new work after this long (90s, 30m, 2h); exit 1 if work remains')
+    .option('--full', 'read and check every manifest and the whole ledger, even when nothing changed since a run that found everything done')
     .option('--simulate', 'run against the built-in simulator (in-process, fake ids, separate ledger)')
     .option('--json', 'print the final summary as one JSON document on stdout (human text goes to stderr)')
     .option('--quiet', 'print only the summary (no progress; on the terminal, only error log lines)')

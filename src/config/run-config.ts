@@ -61,6 +61,11 @@ export interface RunConfig {
    * GENUIN_CHAT_ID_EXISTS): recorded in the ledger by the run; undefined when not given.
    */
   readonly chatIdSetting?: ChatIdProfile;
+  /**
+   * Reuse what a run that found everything done found, when its manifests, settings, code and
+   * ledger are all unchanged (pipeline/settled.ts); false with --full: read and check everything.
+   */
+  readonly reuseSettled: boolean;
   /** Manifest limits raised or lowered through GENUIN_MAX_* (the rest are the loader's defaults). */
   readonly limits: Readonly<Partial<ManifestLimits>>;
   /** Where log lines go and from which level. */
@@ -105,6 +110,8 @@ export interface RunFlags {
   expectExisting?: boolean;
   /** `--chat-id-exists <status>[:<code>] | none`. */
   chatIdExists?: string;
+  /** --full: read and check everything, even when nothing changed since a run that found everything done. */
+  full?: boolean;
   quiet?: boolean;
   logFile?: string;
   logLevel?: string;
@@ -244,6 +251,7 @@ export function resolveRunConfig(options: RunConfigOptions = {}): RunConfig {
     retryGroup5xx: Boolean(flags.retryGroup5xx),
     expectExisting: Boolean(flags.expectExisting),
     chatIdSetting: chatIdSettingOf(flags, env),
+    reuseSettled: !flags.full,
     limits: limitsFromEnv(env),
     log: logSettings(flags, env),
     progress: {

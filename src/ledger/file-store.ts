@@ -1,5 +1,6 @@
 // The JSON Lines file behind the ledger store interface: the existing lock, replay, writer and
 // history modules, unchanged; this file only puts them under one face with the PostgreSQL store.
+import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
@@ -46,6 +47,7 @@ async function lockFile(path: string, via: 'given' | 'real', options: StoreLockO
     history: (key, kind) => itemHistory(file, key, kind),
     openWriter: (o) => openWriter(file, o?.now ? { now: o.now } : {}),
     appendText: (lines) => appendText(lock.ledger, lines),
+    mark: () => fileMark(lock.ledger),
     assertHeld: () => lock.assertHeld(),
     get lost() {
       return lock.lost;
@@ -98,5 +100,28 @@ async function appendText(real: string, lines: readonly string[]): Promise<void>
     throw new LedgerError(`cannot write ledger ${real}: ${(error as Error).message}`);
   } finally {
     await handle?.close();
+  }
+}
+
+/**
+ * The file's mark: its identity (a compaction is a new file), size and times (an append, or an
+ * edit by hand), and a digest of its last 4 KiB. A missing file is `absent`.
+ */
+async function fileMark(path: string): Promise<string> {
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'absent';
+    throw new LedgerError(`cannot read ledger ${path}: ${(error as Error).message}`);
+  }
+  try {
+    const s = await handle.stat();
+    const length = Math.min(4096, s.size);
+    const tail = Buffer.alloc(length);
+    await handle.read(tail, 0, length, s.size - length);
+    return `file:${s.dev}:${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}:${createHash('sha256').update(tail).digest('hex')}`;
+  } finally {
+    await handle.close();
   }
 }

@@ -51,6 +51,11 @@ export interface HeldLedger {
   openWriter(options?: { now?: () => Date }): Promise<LedgerAppender>;
   /** Appends lines exactly as given (texts without newline), all or none, durable on return: `ledger import`. */
   appendText(lines: readonly string[]): Promise<void>;
+  /**
+   * What the ledger is now, in a few bytes: any line written since (by anyone, through any
+   * verb) gives another mark. A run that found everything done is recorded under it (pipeline/settled.ts).
+   */
+  mark(): Promise<string>;
   /** Rejects with a LedgerError naming what happened if the lock is lost (checks now). */
   assertHeld(): Promise<void>;
   /** Why the lock was lost, once seen; undefined while held. */

@@ -12,7 +12,7 @@ import { apiOrigin, checkOrigin, formatLines, SIMULATOR_ORIGIN } from '../ledger
 import { PROFILE_FORMAT } from '../ledger/event.js';
 import type { LedgerState } from '../ledger/replay.js';
 import { ledgerStore } from '../ledger/open.js';
-import { type LedgerAppender } from '../ledger/store.js';
+import type { HeldLedger, LedgerAppender, LedgerStore } from '../ledger/store.js';
 import { makePlan } from './make-plan.js';
 import type { Plan } from '../plan/plan.js';
 import type { RunConfig } from '../config/run-config.js';
@@ -22,6 +22,7 @@ import { ID_FIELDS, type IdField, type LedgerIdOwner } from '../run/id-owners.js
 import { holdProfile } from '../run/chat-id-trust.js';
 import { watchForAnotherLedger } from '../run/another-ledger.js';
 import type { RunSummary } from '../run/summary.js';
+import { findSettled, inputsDigest, recordSettled, settledPath, settledPlan, settledSummary, settles, type SettledHit } from './settled.js';
 
 /** What applyManifests rejects with when another live run holds the ledger (cron's `--skip-if-locked`). */
 export { LockHeldError } from '../errors.js';
@@ -54,6 +55,12 @@ export interface ApplyResult {
   plan: Plan;
   /** Base URL the run talked to (the simulator's when simulating). */
   apiUrl: string;
+  /**
+   * Set when nothing changed since a run that found everything done (`config.reuseSettled`):
+   * that run's counts are reported, nothing was read or sent, `plan` has its counts and no items,
+   * and onPlan and onExecutor were not called.
+   */
+  settled?: SettledHit;
 }
 
 /**
@@ -62,7 +69,13 @@ export interface ApplyResult {
  * configuration's API URL and credentials.
  */
 export async function applyManifests(files: string[], config: RunConfig, hooks: ApplyHooks = {}, target?: ApiTarget): Promise<ApplyResult> {
-  const warn = hooks.onWarning ?? (() => {});
+  const started = performance.now();
+  // A run that warned of anything is not recorded as settled: the next one says it again.
+  let warned = 0;
+  const warn = (m: string): void => {
+    warned++;
+    hooks.onWarning?.(m);
+  };
   const api = apiOf(config, target);
   // A target is a server this process started (the simulator): reached directly, never through a proxy.
   const proxy = target || config.simulate ? undefined : config.proxy;
@@ -78,13 +91,19 @@ export async function applyManifests(files: string[], config: RunConfig, hooks: 
   });
   let writer: LedgerAppender | undefined;
   try {
+    const runId = randomUUID();
+    // Nothing changed since a run that found everything done: its answer is this run's.
+    const settled = config.reuseSettled ? await settledInputs(files, config, store, lock) : undefined;
+    if (settled?.entry) {
+      const { entry } = settled;
+      return { summary: settledSummary(entry, runId, performance.now() - started), plan: settledPlan(entry), apiUrl: api.apiUrl, settled: { run: entry.run, at: entry.at } };
+    }
     const ledger = await lock.read({ onWarning: warn });
     // No item ever recorded: a streak of "exists" answers then says it is another ledger than before.
     const noHistory = ledger.items.size === 0;
     // Before anything is sent: a ledger from another API would make its items look done here.
     // The store's name: a database URL given with its password is never shown with it.
     const origin = checkOrigin(store.name, ledger, config.simulate ? SIMULATOR_ORIGIN : apiOrigin(api.apiUrl));
-    const runId = randomUUID();
     // The setting and the ledger's evidence agree, or nothing is sent.
     const held = holdProfile(ledger.profileObserved, config.chatIdSetting, store.name, runId);
     const { plan, warnings } = await makePlan(files, { ledger, retryInDoubt: config.retryInDoubt, limits: config.limits, chatIdProfile: held.profile });
@@ -147,12 +166,25 @@ export async function applyManifests(files: string[], config: RunConfig, hooks: 
     const summary = await executor.run(plan);
     // A loss the watch had no time to see (the run was already ending) still fails the run.
     if (lock.lost !== undefined) throw lockLostError(lock.lost, 'stopped sending');
+    // Recorded only if the ledger and the manifests are still what this run read.
+    if (settled && settles(summary, plan, warned) && (await lock.mark()) === settled.mark && (await inputsDigest(files, config)) === settled.inputs) {
+      await recordSettled(settled.path, { inputs: settled.inputs, mark: settled.mark, run: runId, tally: summary.tally, byKind: summary.byKind, rateFound: summary.rateFound, counts: plan.counts });
+    }
     return { summary, plan, apiUrl };
   } finally {
     await writer?.close();
     await lock.release();
     await store.close();
   }
+}
+
+/** What this run reads, as digests, and the settled entry they match, if any. */
+async function settledInputs(files: string[], config: RunConfig, store: LedgerStore, lock: HeldLedger) {
+  const inputs = await inputsDigest(files, config);
+  if (inputs === undefined) return undefined;
+  const mark = await lock.mark();
+  const path = settledPath(store);
+  return { inputs, mark, path, entry: await findSettled(path, inputs, mark) };
 }
 
 /**

@@ -8,6 +8,7 @@ import type { Plan } from '../../plan/plan.js';
 // (reports, decisions, yaml) for a command that uses one.
 import { logSettings, resolveRunConfig, type RunConfig, type RunFlags } from '../../config/run-config.js';
 import { applyManifests, LockHeldError } from '../../pipeline/apply.js';
+import type { SettledHit } from '../../pipeline/settled.js';
 import type { Executor } from '../../run/executor.js';
 import { ProgressModel } from '../../run/progress.js';
 import { isComplete, type RunSummary } from '../../run/summary.js';
@@ -188,14 +189,15 @@ interface Finishing {
 }
 
 /** A finished run: its log record, the summary (text or JSON), and the exit code it earned. */
-function finished({ summary, plan }: { summary: RunSummary; plan: Plan }, { config, flags, out, logger, before }: Finishing): ExitCode {
+function finished({ summary, plan, settled }: { summary: RunSummary; plan: Plan; settled?: SettledHit }, { config, flags, out, logger, before }: Finishing): ExitCode {
   // The log's record of the run. On a terminal the summary below says the same, and a run
   // that sent nothing stays silent; a log file always gets it.
-  const finished = { run: summary.runId, ledger: config.ledgerPath, ...summary.tally, requests: summary.requests, elapsed_ms: Math.round(summary.elapsedMs), drift: plan.counts.drift };
+  const finished = { run: summary.runId, ledger: config.ledgerPath, ...summary.tally, requests: summary.requests, elapsed_ms: Math.round(summary.elapsedMs), drift: plan.counts.drift, ...(settled ? { settled_by: settled.run } : {}) };
   const didWork = summary.requests > 0 || summary.tally.adopted > 0;
   if (config.log.file || (didWork && !process.stderr.isTTY)) logger.info(finished, 'run finished');
   else logger.debug(finished, 'run finished');
   out.summary(summaryText(summary));
+  if (settled) out.summary(settledText(settled));
   const drift = driftText(plan);
   if (drift) out.summary(drift);
   // Handles taken on a ledger with no past: most likely a run from another directory.
@@ -206,9 +208,14 @@ function finished({ summary, plan }: { summary: RunSummary; plan: Plan }, { conf
     out.summary(suspect);
     if (config.log.file) logger.warn({ ledger: config.ledgerPath }, suspect);
   }
-  if (flags.json) out.json({ ledger: config.ledgerPath, ...(summaryJson(summary) as object), drift: driftJson(plan), ...(suspect ? { ledger_note: suspect } : {}) });
+  if (flags.json) out.json({ ledger: config.ledgerPath, ...(summaryJson(summary) as object), drift: driftJson(plan), ...(suspect ? { ledger_note: suspect } : {}), ...(settled ? { settled_by: settled } : {}) });
   if (summary.stopped === 'signal') return EXIT.aborted;
   return isComplete(summary) ? EXIT.ok : EXIT.unresolved;
+}
+
+/** Why a run read nothing: said every time, so nobody mistakes the shortcut for a check. */
+function settledText(settled: SettledHit): string {
+  return `nothing changed since run ${settled.run} (${settled.at}) found everything done: manifests and ledger not read again (--full reads them)`;
 }
 
 /** The error that ends a run, as the log's last line (its message only: never a stack, never a secret). */

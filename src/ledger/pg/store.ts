@@ -102,6 +102,15 @@ async function lockPg(target: PgTarget, options: StoreLockOptions = {}): Promise
         throw pgError(target, 'write', error);
       }
     },
+    // Lines are only ever added or replaced (compaction: new rows): their count and last seq change.
+    async mark() {
+      try {
+        const { rows } = await client.query<{ n: string; last: string | null }>(`SELECT count(*)::text AS n, max(seq)::text AS last FROM ${LINES}`);
+        return `postgres:${rows[0]!.n}:${rows[0]!.last ?? 0}`;
+      } catch (error) {
+        throw pgError(target, 'read', error);
+      }
+    },
     assertHeld: () => lock.assertHeld(),
     get lost() {
       return lock.lost;

@@ -127,6 +127,21 @@ describe.skipIf(pgSkipReason)('apply with a PostgreSQL ledger', () => {
     expect(state.items.size).toBe(COMMUNITIES * (GROUPS + 1));
   });
 
+  it('a no-op is recorded settled (in GENUIN_CACHE_DIR) and the next reads nothing; a line added since reads everything again', async () => {
+    const cache = join(dir, 'cache');
+    const e = env({ GENUIN_LEDGER: url, GENUIN_CACHE_DIR: cache });
+    expect((await cli(['apply', manifest(), '--rate', '200/s'], { env: e })).code).toBe(0);
+    const noop = await cli(['apply', manifest()], { env: e });
+    expect(noop.stdout + noop.stderr).not.toMatch(/nothing changed since run/);
+    const settled = await cli(['apply', manifest(), '--json'], { env: e });
+    expect(settled.code).toBe(0);
+    expect(JSON.parse(settled.stdout)).toMatchObject({ skipped: COMMUNITIES * (GROUPS + 1), requests: 0, settled_by: { run: expect.any(String) } });
+    // Compaction rewrites every row (the same state, new rows): the mark moves, the next run reads it all.
+    expect((await cli(['ledger', 'compact', '--ledger', url], { env: e })).code).toBe(0);
+    const after = await cli(['apply', manifest()], { env: e });
+    expect(after.stdout + after.stderr).not.toMatch(/nothing changed since run/);
+  });
+
   it('its session killed mid-run: stops sending, prints what it could not record, exits 3; the next run completes exactly once', async () => {
     const struck = await applyStruck(20, () => cluster.terminate(db, 'genuin-provision%'));
     expect(struck.stderr).toMatch(/connection to ledger .* (was lost|terminat)|cannot write ledger|another process may be using this ledger/);
