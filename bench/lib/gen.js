@@ -1,6 +1,6 @@
 // Bench inputs, generated on demand and cached under bench/.out/inputs: manifests (CSV and the
 // equivalent YAML), the request bodies a bare script sends, and ledgers of finished runs.
-import { createWriteStream, existsSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, createWriteStream, existsSync, renameSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -133,4 +133,14 @@ export async function ledgerFor(file) {
   await once(ws, 'finish');
   renameSync(tmp, path);
   return path;
+}
+
+/**
+ * Makes a copied ledger belong to the simulator `apiUrl` (a run on it then appends nothing): a
+ * ledger of a finished run names its API on its first line, and these generated ones have none.
+ */
+export async function claimLedger(path, apiUrl) {
+  const { apiOrigin } = await import(pathToFileURL(join(DIST, 'ledger', 'origin.js')).href);
+  const { LEDGER_FORMAT } = await import(pathToFileURL(join(DIST, 'ledger', 'event.js')).href);
+  appendFileSync(path, JSON.stringify({ at: new Date().toISOString(), event: 'ledger', api: apiOrigin(apiUrl), format: LEDGER_FORMAT }) + '\n');
 }

@@ -26,7 +26,8 @@ const items = own.plan.items.length;
 const manifestOwn = (await heap()) - h0;
 own = undefined;
 const h1 = await heap();
-const ledger = await readLedger(ledgerPath);
+// As a run reads it (pipeline/apply.ts): without the share_urls and times it never uses.
+const ledger = await readLedger(ledgerPath, { lean: true });
 const h2 = await heap();
 const { plan } = await makePlan([csv], { ledger });
 const h3 = await heap();

@@ -7,7 +7,7 @@
 import { copyFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, outDir, row } from '../lib/common.js';
-import { csvManifest, ledgerFor } from '../lib/gen.js';
+import { claimLedger, csvManifest, ledgerFor } from '../lib/gen.js';
 import { runCli, runNode } from '../lib/proc.js';
 import { startSim, summarise } from '../lib/sim.js';
 
@@ -23,6 +23,7 @@ export async function run({ quick, log }) {
   const ledger = join(outDir('work'), 'noop.jsonl');
   copyFileSync(source, ledger); // apply appends nothing, but a run must never touch the cached input
   const sim = await startSim();
+  await claimLedger(ledger, sim.env.GENUIN_API_URL);
   try {
     const parse = await runNode([LEDGER_PARSE, ledger]);
     const csvParse = await runNode([CSV_PARSE, csv]);

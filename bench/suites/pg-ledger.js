@@ -6,7 +6,7 @@ import { copyFileSync, rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { outDir, row } from '../lib/common.js';
-import { csvManifest, ledgerFor } from '../lib/gen.js';
+import { claimLedger, csvManifest, ledgerFor } from '../lib/gen.js';
 import { findPgBin, startPgCluster } from '../lib/pg.js';
 import { runCli } from '../lib/proc.js';
 import { startSim, summarise } from '../lib/sim.js';
@@ -91,6 +91,7 @@ async function noop(cluster, communities, log) {
   copyFileSync(source, file);
   const url = await cluster.createDatabase();
   const sim = await startSim();
+  await claimLedger(file, sim.env.GENUIN_API_URL);
   try {
     const imported = await runCli(['ledger', 'import', file, '--ledger', url]);
     if (imported.code !== 0) throw new Error(`pg noop: import exit ${imported.code}: ${imported.stderr.slice(0, 500)}`);

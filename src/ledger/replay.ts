@@ -66,6 +66,11 @@ export interface LedgerState {
 export interface ReadLedgerOptions {
   /** Told about lines that are ignored (torn writes). Default: ignore. */
   onWarning?: (message: string) => void;
+  /**
+   * For a run: items keep no `share_url` and no time (`updated_at` is empty), which a run never
+   * reads and a million items would hold 110 MB of (issue 22). Reports, show and compact read all.
+   */
+  lean?: boolean;
 }
 
 // A community in doubt may exist, and one in conflict does (its answer carried an id): a later
@@ -73,6 +78,8 @@ export interface ReadLedgerOptions {
 const KNOWN: ReadonlySet<string> = new Set(['created', 'exists', 'adopted', 'in_doubt', 'conflict']);
 
 class State implements LedgerState {
+  constructor(private readonly lean = false) {}
+
   // One map per kind, keyed by the item's own key: a million lookups (replay, then the plan)
   // then build no `stateKey` strings, and a million items hold none. `items`, the combined
   // view, is built when asked for (report, compact) from `order`.
@@ -216,7 +223,7 @@ class State implements LedgerState {
         inFlight: false,
         sent_chat_id: undefined,
         hash: undefined,
-        updated_at: e.at,
+        updated_at: this.lean ? '' : e.at,
         run,
       };
       map.set(e.key, s);
@@ -243,7 +250,7 @@ class State implements LedgerState {
       if (e.community_id != null) s.community_id = e.community_id;
       if (e.chat_id != null) s.chat_id = e.chat_id;
       if (e.group_id != null) s.group_id = e.group_id;
-      if (e.share_url != null) s.share_url = e.share_url;
+      if (e.share_url != null && !this.lean) s.share_url = e.share_url;
       if (e.held_by != null) s.held_by = e.held_by;
       else if (carriesIds && s.held_by !== undefined) s.held_by = undefined;
       if (kind === 'community' && s.community_id !== undefined) this.#holdCommunityId(s, e.event);
@@ -258,7 +265,7 @@ class State implements LedgerState {
     }
     if (e.hash != null) s.hash = e.hash;
     if (e.name != null) s.name = e.name;
-    s.updated_at = e.at;
+    s.updated_at = this.lean ? '' : e.at;
     s.run = run;
     return s;
   }
@@ -359,7 +366,7 @@ export interface LedgerFolder {
  * password); line numbers count every line given to `take`, blank ones included.
  */
 export function ledgerFolder(path: string, options: ReadLedgerOptions = {}): LedgerFolder {
-  const state = new State();
+  const state = new State(options.lean);
   let lineNo = 0;
   /** Line of the `ledger` meta line, once seen. */
   let originLine: number | undefined;

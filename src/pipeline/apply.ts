@@ -98,7 +98,7 @@ export async function applyManifests(files: string[], config: RunConfig, hooks: 
       const { entry } = settled;
       return { summary: settledSummary(entry, runId, performance.now() - started), plan: settledPlan(entry), apiUrl: api.apiUrl, settled: { run: entry.run, at: entry.at } };
     }
-    const ledger = await lock.read({ onWarning: warn });
+    const ledger = await lock.read({ onWarning: warn, lean: true });
     // No item ever recorded: a streak of "exists" answers then says it is another ledger than before.
     const noHistory = ledger.items.size === 0;
     // Before anything is sent: a ledger from another API would make its items look done here.

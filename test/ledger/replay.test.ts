@@ -185,6 +185,32 @@ describe('readLedger', () => {
     expect({ earlier: undefined, held_by: undefined, ...state.get(last.kind, last.key) }).toMatchObject(expected);
   });
 
+  it('lean (a run): the same items, statuses and ids, without share_url and times', async () => {
+    const path = await tempLedger();
+    await writeFile(
+      path,
+      lines(
+        ev({ key: 'a', event: 'attempt' }),
+        ev({ key: 'a', event: 'created', community_id: 'A1', share_url: 'https://s/a' }),
+        ev({ kind: 'group', key: 'a/g', event: 'attempt', chat_id: 'K' }),
+        ev({ kind: 'group', key: 'a/g', event: 'created', community_id: 'A1', chat_id: 'K', group_id: 'G', share_url: 'https://s/g' }),
+        ev({ kind: 'group', key: 'a/g', event: 'conflict', community_id: 'A1', chat_id: 'K2', group_id: 'G2', share_url: 'https://s/g2', held_by: 'group a/h' }),
+      ),
+    );
+    const full = await readLedger(path);
+    const lean = await readLedger(path, { lean: true });
+    expect(full.get('community', 'a')).toMatchObject({ share_url: 'https://s/a', updated_at: expect.stringMatching(/^20/) });
+    const strip = ({ share_url: _s, updated_at: _u, earlier, ...rest }: Record<string, unknown>) => ({ ...rest, earlier: (earlier as Record<string, unknown>[] | undefined)?.map(({ share_url: _x, at: _a, ...e }) => e) });
+    for (const [kind, key] of [['community', 'a'], ['group', 'a/g']] as const) {
+      const l = lean.get(kind, key)!;
+      expect(l.share_url).toBeUndefined();
+      expect(l.updated_at).toBe('');
+      expect(strip(l as never)).toEqual(strip(full.get(kind, key) as never));
+    }
+    // Every id the conflict replaced is still there (a run's id index reads them).
+    expect(lean.get('group', 'a/g')!.earlier).toMatchObject([{ chat_id: 'K', group_id: 'G' }]);
+  });
+
   it('state.apply folds a new event the same way', async () => {
     const { state } = await replay(lines(ev({ key: 'a', event: 'attempt' })));
     state.apply(ev({ key: 'a', event: 'created', community_id: 'A', run: 'run-9' }));
