@@ -226,13 +226,23 @@ export async function runScenario(s: Scenario, store: ScenarioStore = {}): Promi
     if (still.length > 0) log.push(`left flagged for a person (on the server, ids unknown to the ledger): ${still.map(flagText).join(', ')}`);
 
     // Nothing left to do: a rerun must send nothing, and exit 1 only for what is still flagged.
-    for (let i = 0; i < s.runs.length; i++) {
+    const idOf = (h: string) => held.communities.find((c) => c.handle === h)?.community_id;
+    const flaggedIn = (i: number) => {
       const set = book.setOf(i);
-      const idOf = (h: string) => held.communities.find((c) => c.handle === h)?.community_id;
-      const mine = still.filter((f) => (f.kind === 'community' ? set.communities.some((c) => c.handle === f.key) : set.groups.some((g) => groupKeys(g, idOf).includes(f.key))));
+      return still.filter((f) => (f.kind === 'community' ? set.communities.some((c) => c.handle === f.key) : set.groups.some((g) => groupKeys(g, idOf).includes(f.key))));
+    };
+    for (let i = 0; i < s.runs.length; i++) {
+      const mine = flaggedIn(i);
       const idle = await apply(`idle rerun ${i + 1}`, i, { answers: false });
       violations.push(...idleRerun(idle, mine));
       if (idle.requests > 0) log.push(`note: idle rerun ${i + 1} resent ${idle.requests} flagged group(s)`);
+    }
+    // Once more: a set whose idle rerun found everything done, with nothing written since, now
+    // reuses that answer without reading (pipeline/settled.ts): the same exit, nothing sent.
+    for (let i = 0; i < s.runs.length; i++) {
+      const again = await apply(`settled rerun ${i + 1}`, i, { answers: false });
+      violations.push(...idleRerun(again, flaggedIn(i)));
+      if (/nothing changed since run/.test(again.stdout + again.stderr)) log.push(`settled rerun ${i + 1}: reused a settled run's answer`);
     }
     violations.push(...noDuplicates(withoutSandbox(sim.state.snapshot())).map((v) => `after the idle reruns: ${v}`));
     if (!/^postgres(ql)?:/.test(ledgerPath)) violations.push(...oneWriterAtATime(readFileSync(ledgerPath, 'utf8')));
