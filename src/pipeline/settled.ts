@@ -3,6 +3,7 @@
 // a digest of all that run read (manifest bytes, settings, this code) and the ledger's mark; a
 // run whose inputs and ledger are the same has the same answer and reuses it (docs/operations.md).
 import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -65,7 +66,8 @@ export async function inputsDigest(files: readonly string[], config: RunConfig):
     try {
       if (!(await stat(path)).isFile()) return undefined;
       hash.update(`\0${path}\0`);
-      hash.update(await readFile(path));
+      // Streamed: a manifest of millions of rows is never held whole.
+      for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
     } catch {
       return undefined; // the plan says why
     }
