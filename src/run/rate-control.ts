@@ -10,6 +10,11 @@
 //   against a burst of a second's tokens. Against a small burst it overshoots far less and the
 //   halving leaves the run well under the limit, but it does not climb back (as a search from a
 //   straight-down cut does, below): two auto runs sharing a token would lose their fair shares.
+// - A fixed rate's first overload (no limit known) goes to what the clean answers since the
+//   start show the server grants, counting its burst as at most a second's worth: at 10 × the
+//   limit that is about the limit, so the refilled bucket after the pause meets no second round
+//   of 429s (halving did: 5 × the limit). The flag's rate is taken at its word until then, with
+//   no slow start: a run at a rate the API allows must reach it at once (BENCHMARKS.md, issue 22).
 // - At a later overload the server has shown what it grants: the clean answers since the
 //   previous one over the time since. That is a floor, exact only when the bucket never
 //   filled meanwhile: a burst smaller than a Retry-After pause's refill wastes the rest of it,
