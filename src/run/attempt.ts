@@ -288,8 +288,10 @@ export class Attempts {
   async #send(t: Try, mayLeave?: () => boolean): Promise<Sent | typeof WITHHELD | undefined> {
     const stop = this.c.stopSignal;
     if (stop.aborted) return undefined;
+    let overloads: number;
     try {
       await this.c.pacer.take(stop);
+      overloads = this.c.pacer.overloads;
     } catch {
       return undefined;
     }
@@ -301,6 +303,10 @@ export class Attempts {
       // Durable before the request leaves: after a crash, this line is the evidence of a send,
       // and its chat_id the id a person (or the next run) can look for.
       await this.c.append(ledgerLine(this.c.o.runId, item, 'attempt', { attempt: t.attempt, hash: request.hash, chat_id: request.chatId, name: item.name }));
+      // A 429 read while the line became durable paused every send: this one waits it out too.
+      // A stop meanwhile sends it at once (its attempt line promises a send; a 429 answering it
+      // proves nothing was created), as does a hard stop (the send is cut, as any in flight).
+      await this.c.pacer.repace(overloads, stop).catch(() => undefined);
       this.c.sends.sent(this.c.o.now());
       const tokenGeneration = this.c.tokens.generation;
       return { raw: await this.c.o.client.send(item.kind, request.json, this.c.hardSignal), tokenGeneration };

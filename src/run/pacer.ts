@@ -90,8 +90,10 @@ export class Pacer {
   /** A clean answer came back since the last cut: the next 429 is news, not the same overload. */
   #cleanSinceCut = true;
   #pausedUntil = 0;
-  /** Bumped by every 429: slots handed out before it were spaced for the old rate. */
+  /** Bumped by every 429, and by a re-spacing: slots handed out before it were spaced for the old rate. */
   #epoch = 0;
+  /** Bumped by every 429 only: see `overloads`. */
+  #overloads = 0;
   /** Sends not answered yet, and how many may be; Infinity once a 429 has shown the limit. */
   #unanswered = 0;
   #window: number;
@@ -151,6 +153,21 @@ export class Pacer {
       this.answered(); // stopped while waiting: nothing was sent
       throw error;
     }
+  }
+
+  /** 429s read so far: a send that read this when its slot came calls `repace()` with it. */
+  get overloads(): number {
+    return this.#overloads;
+  }
+
+  /**
+   * Just before a send leaves, after its slot (its ledger line had to be made durable in
+   * between): if a 429 was read since `take()` (`overloads` then), the send waits out the pause
+   * and takes a slot at the cut rate. Otherwise every send queued behind one slow fsync leaves
+   * together at the old rate after the pause began, each earning its 429 (BENCHMARKS.md, issue 22).
+   */
+  async repace(overloadsAtTake: number, signal?: AbortSignal): Promise<void> {
+    if (this.#overloads !== overloadsAtTake) await this.#slot(signal);
   }
 
   /** The answer to a send that `take()` let through (any answer, or none: a network error). */
@@ -232,6 +249,7 @@ export class Pacer {
     this.#next = this.#pausedUntil;
     this.#spacedFor = this.#control.rate;
     this.#epoch++;
+    this.#overloads++;
   }
 
   /** A clean answer: the rate grows back towards the limit, or finds it (rate-control.ts). */

@@ -10,6 +10,11 @@
 //   against a burst of a second's tokens. Against a small burst it overshoots far less and the
 //   halving leaves the run well under the limit, but it does not climb back (as a search from a
 //   straight-down cut does, below): two auto runs sharing a token would lose their fair shares.
+// - A fixed rate's first overload (no limit known) goes to what the clean answers since the
+//   start show the server grants, counting its burst as at most a second's worth: at 10 × the
+//   limit that is about the limit, so the refilled bucket after the pause meets no second round
+//   of 429s (halving did: 5 × the limit). The flag's rate is taken at its word until then, with
+//   no slow start: a run at a rate the API allows must reach it at once (BENCHMARKS.md, issue 22).
 // - At a later overload the server has shown what it grants: the clean answers since the
 //   previous one over the time since. That is a floor, exact only when the bucket never
 //   filled meanwhile: a burst smaller than a Retry-After pause's refill wastes the rest of it,
@@ -47,6 +52,10 @@ const SEARCH_AGAIN = 0.15;
 const UNDER_GRANTED = 0.97;
 /** Clean answers between overloads before their count is trusted as the server's rate. */
 const TRUSTED_ANSWERS = 4;
+/** The first overload's estimate counts the server's burst as at most this much time's worth of its rate. */
+const BURST_AT_MOST_MS = 1_000;
+/** A first overload's estimate under this share of the own rate: likely a small burst, search upwards from the cut. */
+const FIRST_SEARCH = 0.03;
 /** A first overload this long after a start from a known limit is measured like later ones. */
 const TRUSTED_FROM_START_MS = 10_000;
 /** Back up to the hold level (after a start below it) at this share of the scale per second. */
@@ -102,6 +111,8 @@ export class RateControl {
   #climbedAt: number | undefined;
   #lastCutAt: number;
   #cleanSinceCut = 0;
+  /** When the first clean answer came: the start of what the first overload's estimate counts. */
+  #firstCleanAt: number | undefined;
   #cuts = 0;
   #lastStepAt: number;
   /** When the rate reached the hold level and began probing above it. */
@@ -164,6 +175,7 @@ export class RateControl {
   ok(): void {
     const now = this.#now();
     this.#cleanSinceCut++;
+    this.#firstCleanAt ??= now;
     this.#answered(now);
     this.#clean.push(now);
     this.#cleanHead = prune(this.#clean, this.#cleanHead, now);
@@ -222,6 +234,7 @@ export class RateControl {
     // stretch dilutes it enough, and only a start near the limit makes one.
     const measured = this.#cuts > 0 || (this.#limitGiven && elapsed >= TRUSTED_FROM_START_MS);
     const granted = measured && this.#cleanSinceCut >= TRUSTED_ANSWERS && elapsed > 0 ? (this.#cleanSinceCut / elapsed) * 1000 : undefined;
+    const fromStart = granted === undefined && this.#cuts === 0 ? this.#grantedFromStart(now) : undefined;
     let searchAgain = false;
     let climbTo: number | undefined;
     if (this.#searching) {
@@ -243,8 +256,17 @@ export class RateControl {
       // A tenth, like any cut near the limit: halving would leave the unlucky one of two runs
       // a fraction of the other's share.
       this.#rate = this.#rate * CUT_LEAST;
+    } else if (fromStart !== undefined) {
+      // The first overload of a fixed rate: the clean answers since the start, less a burst of
+      // at most a second's worth, are what the server grants at least. Going there at once
+      // (never below a tenth of the own rate: CUT_MOST) leaves no second overload: halving from
+      // 10 × the limit met the bucket refilled by the pause at 5 × it, for a second round of
+      // 429s as large as the first but one (BENCHMARKS.md, issue 22). Below FIRST_SEARCH of the
+      // own rate the count is more likely a small burst than a second of the limit: search.
+      searchAgain = fromStart < this.#rate * FIRST_SEARCH;
+      this.#rate = clamp(fromStart * UNDER_GRANTED, this.#rate * CUT_MOST, this.#rate * CUT_LEAST);
     } else if (granted === undefined) {
-      // The first overload of a fixed rate, or no limit measured yet: halve.
+      // No limit measured yet, and too few answers since the start to estimate one: halve.
       this.#rate = this.#rate / 2;
     } else if (granted < this.#rate * OVERSHOOT && this.#rate > this.#granted) {
       // Sending several times what is granted: a fixed --rate far too high. Not when the run
@@ -273,6 +295,17 @@ export class RateControl {
     this.#lastCutAt = now;
     this.#lastStepAt = now;
     this.#probingSince = now;
+  }
+
+  /**
+   * At the first overload: what the server granted at least since the first clean answer,
+   * counting its burst as at most a second's worth of its rate (B ≤ L, so L ≥ n / (1 s + t)).
+   * A long run dilutes the burst; a run cut 0.1 s in (10 × the limit, burst L) gets about L.
+   * Undefined with too few answers to count by.
+   */
+  #grantedFromStart(now: number): number | undefined {
+    if (this.#firstCleanAt === undefined || this.#cleanSinceCut < TRUSTED_ANSWERS) return undefined;
+    return (this.#cleanSinceCut * 1000) / (BURST_AT_MOST_MS + now - this.#firstCleanAt);
   }
 
   #answered(now: number): void {

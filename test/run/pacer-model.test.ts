@@ -73,6 +73,24 @@ describe.each([30, 200])('two runs started together on one token, limit %i/s', (
   });
 });
 
+// Issue 22: a short run (600 creates) at 10 × the limit, with the executor's start-up window and
+// answers 20-30 ms after sending. Its first overload is every request sent in the round trip
+// after the bucket ran dry (rate × round trip: about 2, 7 and 38 requests at 5, 30, 200/s). The
+// first cut goes to what the clean answers since the start show the server grants, so no second
+// round of 429s follows the pause (halving from 10 × L met the refilled bucket at 5 × L: 4 more
+// at 30/s, 17-21 at 200/s); later ones are single probes.
+describe.each([5, 30, 200])('--rate 10L over 600 creates, limit %i/s (burst L) unknown', (L) => {
+  it.each([1, 2])('one overload at the start, then only single probes; at least 0.95 L (seed %i)', async (seed) => {
+    const r = await simulate([{ pacer: { rate: 10 * L, initialWindow: 4 }, items: 600, concurrency: 64 }], { limit: L, latencyMs: 20, jitterMs: 10, seed });
+    const at = r.refusedAt[0]!;
+    expect(at.length).toBeGreaterThan(0);
+    const later = at.filter((t) => t > at[0]! + 500);
+    later.forEach((t, i) => expect(t - (i === 0 ? at[0]! : later[i - 1]!)).toBeGreaterThan(1000));
+    expect(achieved(r.accepted[0]!)).toBeGreaterThanOrEqual(0.95 * L);
+    if (L === 5) expect(share429(r)).toBeLessThanOrEqual(0.01);
+  });
+});
+
 describe('a run that starts from the rate the ledger recorded', () => {
   it('gets near the limit sooner than one that searches, with no more 429s', async () => {
     const L = 200;

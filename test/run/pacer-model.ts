@@ -20,6 +20,8 @@ export interface ModelResult {
   accepted: number[][];
   /** Per run: 429 answers. */
   refused: number[];
+  /** Per run: arrival times (ms) of the requests the server refused. */
+  refusedAt: number[][];
   /** Per run: the pacer, to read its rate found. */
   pacers: Pacer[];
   /** Per run: [time, rate] each 500 ms of model time. */
@@ -58,7 +60,7 @@ export async function simulate(runs: ModelRun[], server: { limit: number; burst?
     x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
     return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
   };
-  const result: ModelResult = { accepted: runs.map(() => []), refused: runs.map(() => 0), pacers: [], rates: runs.map(() => []) };
+  const result: ModelResult = { accepted: runs.map(() => []), refused: runs.map(() => 0), refusedAt: runs.map(() => []), pacers: [], rates: runs.map(() => []) };
 
   const workers: Promise<void>[] = [];
   runs.forEach((run, i) => {
@@ -75,12 +77,14 @@ export async function simulate(runs: ModelRun[], server: { limit: number; burst?
           const taken = bucket.tryTake();
           const retryAfterMs = taken ? 0 : retryAfterSeconds(bucket.msUntilToken()) * 1000;
           await sleep(latency + random() * (server.jitterMs ?? 0));
+          pacer.answered(); // as the executor does, before it reads the answer
           if (taken) {
             result.accepted[i]!.push(arrival);
             pacer.ok();
             break;
           }
           result.refused[i]!++;
+          result.refusedAt[i]!.push(arrival);
           pacer.throttled(retryAfterMs);
         }
       }
