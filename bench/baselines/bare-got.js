@@ -33,7 +33,8 @@ const groupUrl = `${url}/api/thirdparty/group/create`;
 
 let pacer;
 if (opt.limiter === 'pacer') {
-  const { Pacer } = await import(pathToFileURL(join(import.meta.dirname, '..', '..', 'dist', 'index.js')).href);
+  // The pacer is no export of the library (issue 21): its own module, as the executor uses it.
+  const { Pacer } = await import(pathToFileURL(join(import.meta.dirname, '..', '..', 'dist', 'run', 'pacer.js')).href);
   pacer = new Pacer({ rate: R });
 }
 
