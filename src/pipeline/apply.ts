@@ -42,7 +42,11 @@ export interface ApiTarget {
 export interface ApplyHooks {
   /** Warnings (stale lock taken over, torn ledger line, manifest warnings). */
   onWarning?: (message: string) => void;
-  /** Called with the plan before anything is sent, and the ledger as it was before this run (its `runs`, `lines`). */
+  /**
+   * Called with the plan before anything is sent, and the ledger as it was before this run (its
+   * `runs`, `lines`), read lean: items carry no `share_url` and an empty `updated_at` (read the
+   * ledger itself, `reportLedger`, for those).
+   */
   onPlan?: (plan: Plan, warnings: ManifestFault[], ledger: LedgerState) => void;
   /** Called with the executor before it starts: subscribe to its events, keep it to stop it. */
   onExecutor?: (executor: Executor) => void;
