@@ -1,0 +1,70 @@
+// `npm run build`, after tsc: the CLI's modules (dist/, as tsc wrote them) bundled into one
+// CommonJS file, dist/cli/bundle.cjs, and V8's code cache of it after a warm start,
+// bundle.cjs.cache (bin/load-cli.cjs loads both). Node 20 compiles each of the CLI's ~250 ES
+// modules from its text at every start and caches none: BENCHMARKS.md, issue 22, start-up.
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const DIST = join(ROOT, 'dist');
+const BUNDLE = join(DIST, 'cli', 'bundle.cjs');
+
+// Packages not every command needs stay files of their own, loaded when used, so a start does
+// not pay for them and test/cli/start-up-modules.test.ts sees when one is loaded: CommonJS ones
+// from node_modules; got (ES modules only, which require() cannot load on Node 20), yaml and
+// csv-parse each bundled alone into dist/vendor/<name>.cjs.
+const EXTERNAL = ['pg', 'prom-client', 'hpagent', 'pino-pretty'];
+const VENDOR = ['got', 'yaml', 'csv-parse'];
+
+// Whitespace and syntax only: names stay readable in a LOG_LEVEL=debug stack (renaming them
+// gained nothing measurable).
+const common = { bundle: true, platform: 'node', format: 'cjs', target: 'node20', minifyWhitespace: true, minifySyntax: true, legalComments: 'none', logLevel: 'warning', absWorkingDir: ROOT };
+
+for (const name of VENDOR) await build({ ...common, entryPoints: [name], outfile: join(DIST, 'vendor', `${name}.cjs`) });
+
+// An import of a vendored package or of pg or prom-client, static or import(), becomes a
+// require() of its file, made when the importing module first runs: esbuild would leave an
+// import() of an outside file as it is, and the bundle is a script, which has no import().
+const SHIMMED = [...VENDOR, ...EXTERNAL];
+const target = (name) => (VENDOR.includes(name) ? `../vendor/${name}.cjs` : name);
+const shims = {
+  name: 'shims',
+  setup(b) {
+    b.onResolve({ filter: new RegExp(`^(${SHIMMED.join('|')})$`) }, (args) =>
+      args.namespace === 'shim' ? { path: target(args.path), external: true } : { path: args.path, namespace: 'shim' },
+    );
+    b.onLoad({ filter: /.*/, namespace: 'shim' }, (args) => ({ contents: `export * from '${args.path}'; export { default } from '${args.path}';`, loader: 'js' }));
+  },
+};
+
+const out = await build({
+  ...common,
+  entryPoints: [join(DIST, 'cli', 'main.js')],
+  external: EXTERNAL,
+  plugins: [shims],
+  // `import.meta.url` has no meaning in CommonJS: the bundle's own URL, in dist/cli/ like the
+  // modules that use it (cli/package-files.ts, log.ts, api/proxy-agents.ts).
+  inject: [join(ROOT, 'build', 'import-meta-url.js')],
+  define: { 'import.meta.url': 'importMetaUrl' },
+  write: false,
+  outfile: BUNDLE,
+});
+const text = out.outputFiles[0].text;
+if (/\bimport\("/.test(text)) throw new Error('bundle-cli: the bundle has an import() of a file outside it (add the package to EXTERNAL or VENDOR)');
+const id = createHash('sha256').update(text).digest('hex').slice(0, 16);
+rmSync(`${BUNDLE}.cache`, { force: true });
+writeFileSync(BUNDLE, `// build ${id}\n${text}`);
+
+// The cache holds what a start compiled: plans of an empty YAML and CSV manifest, in a process of
+// its own with a bare environment (no .env, no GENUIN_* of the machine that builds).
+const tmp = mkdtempSync(join(tmpdir(), 'genuin-warm-'));
+try {
+  execFileSync(process.execPath, [join(ROOT, 'build', 'warm-cache.js')], { cwd: tmp, env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'ignore', 'pipe'] });
+} finally {
+  rmSync(tmp, { recursive: true, force: true });
+}
