@@ -28,17 +28,18 @@ function cacheFor(id) {
   return data.toString('latin1', 0, head.length) === head ? data.subarray(head.length) : undefined;
 }
 
-/** The bundle's exports (`main`), its compiled script and the build's id (for build/warm-cache.js). */
+/**
+ * The bundle's exports (`main`); its compiled script, the build's id and the cache's path (for
+ * build/warm-cache.js); whether V8 took the cache.
+ */
 function loadCli() {
   const source = readFileSync(BUNDLE, 'utf8');
   const id = buildId(source);
-  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
-    filename: BUNDLE,
-    cachedData: cacheFor(id),
-  });
+  const cachedData = cacheFor(id);
+  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: BUNDLE, cachedData });
   const module = { exports: {} };
   script.runInThisContext()(module.exports, createRequire(BUNDLE), module, BUNDLE, dirname(BUNDLE));
-  return { exports: module.exports, script, id, cache: CACHE };
+  return { exports: module.exports, script, id, cache: CACHE, fromCache: cachedData !== undefined && !script.cachedDataRejected };
 }
 
 module.exports = { loadCli };
