@@ -1,9 +1,10 @@
 // Issue 22: a command loads only the modules it uses. The built CLI runs with a module hook that
 // writes down every module it loads (ESM through the loader hook, CommonJS from require.cache at
 // exit); the packages a plan, or a rerun with nothing to send, must not load are named here. The
-// CLI as shipped is one bundle (build/bundle-cli.js) that loads those packages as files of their
-// own (node_modules/<name>, dist/vendor/<name>.cjs); our own modules are inside it, so which of
-// them a command loads is read from tsc's modules (dist/), whose imports the bundle follows.
+// CLI as shipped is one bundle (build/bundle-cli.js) that loads got, hpagent, pg, prom-client and
+// pino-pretty as files of their own (node_modules/<name>, dist/vendor/<name>.cjs); our own modules,
+// yaml and csv-parse are inside it, so what a command loads of those is read from tsc's modules
+// (dist/), whose imports the bundle follows (a module in it runs when the ES module would load).
 import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -35,13 +36,13 @@ function spawnModules(args: string[], cwd: string, env: Record<string, string>):
   });
 }
 
-/** The packages (node_modules, dist/vendor) and our own modules (dist/) a run of `args` loaded. */
+/** The packages (node_modules, dist/vendor), our own modules (dist/) and bin/ files a run of `args` loaded. */
 async function loaded(
   args: string[],
   files: Record<string, string>,
   env: Record<string, string> = {},
   cli: 'shipped' | 'modules' = 'shipped',
-): Promise<{ code: number | null; packages: Set<string>; ours: string[] }> {
+): Promise<{ code: number | null; packages: Set<string>; ours: string[]; bin: string[] }> {
   const cwd = tempDir();
   for (const [name, text] of Object.entries(files)) writeFileSync(join(cwd, name), text);
   const list = join(cwd, 'loaded.txt');
@@ -53,7 +54,8 @@ async function loaded(
   const packageOf = (l: string) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(l)?.[1] ?? /\/dist\/vendor\/(.+)\.cjs$/.exec(l)?.[1];
   const packages = new Set(lines.map(packageOf).filter((p): p is string => p !== undefined));
   const ours = lines.map((l) => /\/dist\/(.+)$/.exec(l)?.[1]).filter((p): p is string => p !== undefined && !p.startsWith('vendor/'));
-  return { code: r.code, packages, ours };
+  const bin = lines.map((l) => /\/bin\/([^/]+)$/.exec(l)?.[1]).filter((p): p is string => p !== undefined);
+  return { code: r.code, packages, ours, bin };
 }
 
 /** Loaded only by what needs them: the HTTP client, a proxy, PostgreSQL, metrics, terminal logs. */
@@ -67,18 +69,18 @@ const QUIET_APPLY = {
 };
 
 describe('a command loads only the modules it uses', () => {
-  it('plan of a CSV manifest loads no HTTP client, proxy agent, PostgreSQL, metrics or YAML parser', async () => {
+  it('plan of a CSV manifest, as shipped, loads no HTTP client, proxy agent, PostgreSQL or metrics', async () => {
     const r = await loaded(CSV_PLAN.args, CSV_PLAN.files);
     expect(r.code).toBe(0);
     expect(NOT_FOR_A_QUIET_RUN.filter((p) => r.packages.has(p))).toEqual([]);
-    expect(r.packages.has('csv-parse')).toBe(true); // the recorder sees packages at all
+    expect(r.bin).toContain('load-cli.cjs'); // the recorder sees the shipped CLI's files at all
   });
 
-  it('plan of a CSV manifest loads neither the PostgreSQL store nor the simulator (our modules)', async () => {
+  it('plan of a CSV manifest loads no YAML parser, PostgreSQL store or simulator (tsc modules)', async () => {
     const r = await loaded(CSV_PLAN.args, CSV_PLAN.files, {}, 'modules');
     expect(r.code).toBe(0);
     expect(NOT_FOR_A_QUIET_RUN.filter((p) => r.packages.has(p))).toEqual([]);
-    expect(r.ours).toContain('cli/commands/plan.js'); // the recorder sees our modules at all
+    expect(r.packages.has('csv-parse')).toBe(true); // the recorder sees packages at all
     expect(r.ours.filter((f) => f.startsWith('ledger/pg/store') || f.startsWith('simulator/'))).toEqual([]);
   });
 
@@ -87,8 +89,8 @@ describe('a command loads only the modules it uses', () => {
       const r = await loaded(QUIET_APPLY.args, QUIET_APPLY.files, QUIET_APPLY.env, cli);
       expect(r.code).toBe(0);
       expect(NOT_FOR_A_QUIET_RUN.filter((p) => r.packages.has(p))).toEqual([]);
-      expect(r.packages.has('csv-parse')).toBe(true);
       if (cli === 'modules') expect(r.ours).toContain('run/executor.js');
+      else expect(r.bin).toContain('load-cli.cjs');
     }
   });
 
