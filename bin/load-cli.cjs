@@ -36,7 +36,8 @@ function loadCli() {
   const source = readFileSync(BUNDLE, 'utf8');
   const id = buildId(source);
   const cachedData = cacheFor(id);
-  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: BUNDLE, cachedData });
+  // The file is a function expression (exports, require, module, __filename, __dirname).
+  const script = new vm.Script(source, { filename: BUNDLE, cachedData });
   const module = { exports: {} };
   script.runInThisContext()(module.exports, createRequire(BUNDLE), module, BUNDLE, dirname(BUNDLE));
   return { exports: module.exports, script, id, cache: CACHE, fromCache: cachedData !== undefined && !script.cachedDataRejected };

@@ -60,7 +60,9 @@ const text = out.outputFiles[0].text;
 if (/\bimport\("/.test(text)) throw new Error('bundle-cli: the bundle has an import() of a file outside it (add the package to EXTERNAL or VENDOR)');
 const id = createHash('sha256').update(text).digest('hex').slice(0, 16);
 rmSync(`${BUNDLE}.cache`, { force: true });
-writeFileSync(BUNDLE, `// build ${id}\n${text}`);
+// Written as the function a CommonJS module is wrapped in, so that the loader compiles the file's
+// text as it reads it: a copy of 1.4 MB less on the heap than wrapping it at each start.
+writeFileSync(BUNDLE, `// build ${id}\n(function (exports, require, module, __filename, __dirname) {${text}\n})`);
 
 // The cache holds what a start compiled: plans of an empty YAML and CSV manifest, in a process of
 // its own with a bare environment (no .env, no GENUIN_* of the machine that builds).
