@@ -2,7 +2,7 @@
 // Every TypeScript type of a body or response in the project is inferred from here. Each schema
 // is built by its first use (lazy): building them all took 18 ms of every start, a plan of an
 // empty manifest included (issue 22). The library (src/index.ts) exports them built.
-import { z } from 'zod';
+import * as z from 'zod';
 import { lazy } from '../lazy.js';
 
 const int = () => z.number().int();

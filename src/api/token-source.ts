@@ -1,7 +1,7 @@
 // Where the gn-access-token comes from: a fixed GENUIN_ACCESS_TOKEN, the Authentication API with
 // GENUIN_API_KEY + GENUIN_API_SECRET, or GENUIN_ACCESS_TOKEN_COMMAND; chosen by the environment only.
 import type { Agents } from 'got';
-import { z } from 'zod';
+import * as z from 'zod';
 import { lazy } from '../lazy.js';
 import { AuthError, ConfigError } from '../errors.js';
 import { runTokenCommand, tokenFault } from './token-command.js';

@@ -1,7 +1,7 @@
 // One line of the results ledger (JSON Lines, append-only). The ledger is the only memory of
 // ids the API handed out: the API has no lookup endpoint, so a lost line is a lost id. The schemas
 // are built by their first use (lazy.ts: start-up time); the library exports them built.
-import { z } from 'zod';
+import * as z from 'zod';
 import { lazy } from '../lazy.js';
 
 // `absent` and `abandoned` are written only by `ledger resolve` (a person's word): absent = an

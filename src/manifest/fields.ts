@@ -1,6 +1,6 @@
 // The manifest's field table, derived from the request-body schemas in src/api/schema.ts so
 // that types are written once (walked through zod's public classes): dotted path → leaf kind.
-import { z } from 'zod';
+import * as z from 'zod';
 
 import { communityBodySchema, groupFieldsSchema } from '../api/schema.js';
 import { lazy } from '../lazy.js';
