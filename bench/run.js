@@ -14,7 +14,9 @@ const flags = parseFlags();
 const log = (s) => process.stderr.write(`${s}\n`);
 
 function ensureBuild() {
-  const built = existsSync(join(DIST, 'index.js')) ? statSync(join(DIST, 'index.js')).mtimeMs : 0;
+  // The bundled CLI is written last by every build (build/bundle-cli.js): its age is the build's.
+  const bundle = join(DIST, 'cli', 'bundle.cjs');
+  const built = existsSync(bundle) && existsSync(join(DIST, 'index.js')) ? statSync(bundle).mtimeMs : 0;
   const source = newestMtime(join(ROOT, 'src'), (name) => name.endsWith('.ts'));
   if (flags.build && source > built) {
     log('building dist/ (src/ is newer) …');

@@ -1,7 +1,6 @@
 #!/usr/bin/env node
-// Thin launcher: the compiled CLI lives in dist/ (built by `npm ci` through the prepare script).
-import { main } from '../dist/cli/main.js';
+// The command's former path, kept for scripts that name it: the same CLI as genuin-provision.cjs
+// (package.json "bin"), which starts quicker (no ES module loader).
+import { createRequire } from 'node:module';
 
-main(process.argv).then((code) => {
-  process.exitCode = code;
-});
+createRequire(import.meta.url)('./genuin-provision.cjs');

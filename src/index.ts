@@ -8,6 +8,20 @@
 
 export * from './pipeline/index.js';
 export * from './api/schema.js';
+// The schemas built, under the names embedders use; the CLI builds each by its first use instead
+// (api/schema.ts: start-up time).
+import * as schemas from './api/schema.js';
+export const ActionSchema = schemas.actionSchema();
+export const HandleSchema = schemas.handleSchema();
+export const CommunityBodySchema = schemas.communityBodySchema();
+export const GroupMemberSchema = schemas.groupMemberSchema();
+export const RecordedVideoSchema = schemas.recordedVideoSchema();
+export const GroupFieldsSchema = schemas.groupFieldsSchema();
+export const GroupBodySchema = schemas.groupBodySchema();
+export const AnswerIdSchema = schemas.answerIdSchema();
+export const CommunityCreatedSchema = schemas.communityCreatedSchema();
+export const GroupCreatedSchema = schemas.groupCreatedSchema();
+export const ErrorBodySchema = schemas.errorBodySchema();
 export { classify, parseRetryAfter, type Outcome, type OutcomeType, type RawResult, type CreatedIds } from './api/outcome.js';
 export { GenuinClient, type ClientOptions } from './api/client.js';
 export * from './errors.js';
@@ -17,6 +31,13 @@ export { PlanBuilder, type Plan, type PlanItem, type PlanAction, type PlanCounts
 export { makePlan, type MakePlanOptions, type MadePlan } from './pipeline/make-plan.js';
 export { bodyHash } from './plan/body-hash.js';
 export * from './ledger/event.js';
+import * as ledgerEvents from './ledger/event.js';
+import { credentialsSchema } from './api/token-source.js';
+export const LedgerEventSchema = ledgerEvents.ledgerEventSchema();
+export const LedgerOriginSchema = ledgerEvents.ledgerOriginSchema();
+export const ObservedSchema = ledgerEvents.observedSchema();
+export const LedgerMetaSchema = ledgerEvents.ledgerMetaSchema();
+export const CredentialsSchema = credentialsSchema();
 export { readLedger, type LedgerState } from './ledger/replay.js';
 export { LedgerWriter } from './ledger/writer.js';
 export { acquireLock, LockHeldError, StaleLockError } from './ledger/lock.js';
@@ -31,7 +52,7 @@ export { Executor, executorSettings, type ExecutorOptions, type OutcomeEvent, ty
 export { isComplete, type RunSummary, type Tally, type UnresolvedItem } from './run/summary.js';
 export { limitsFromEnv } from './config/limits.js';
 export { parseRate, parseDuration } from './config/parse.js';
-export { createTokenSource, credentialsFromEnv, CredentialsSchema, type Credentials, type TokenSource, type TokenSourceContext } from './api/token-source.js';
+export { createTokenSource, credentialsFromEnv, credentialsSchema, type Credentials, type TokenSource, type TokenSourceContext } from './api/token-source.js';
 export { proxyFor, proxyDisplay, type ProxyChoice } from './api/proxy.js';
 export { apiOrigin, checkOrigin, SIMULATOR_ORIGIN, type OriginStep } from './ledger/origin.js';
 export { startSimulator, type Simulator, type SimulatorOptions } from './simulator/index.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-export const BIN = join(ROOT, 'bin', 'genuin-provision.js');
+export const BIN = join(ROOT, 'bin', 'genuin-provision.cjs');
 export const DIST = join(ROOT, 'dist');
 /** Generated inputs and scratch files (gitignored). */
 export const OUT = join(ROOT, 'bench', '.out');

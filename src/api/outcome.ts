@@ -1,7 +1,7 @@
 // The single table that turns what came back from one create request into what the run
 // does next. A new documented error code is one line in KNOWN_CODES.
 import type { ChatIdAnswer } from './chat-id-profile.js';
-import { CommunityCreatedSchema, ErrorBodySchema, GroupCreatedSchema, type ItemKind } from './schema.js';
+import { communityCreatedSchema, errorBodySchema, groupCreatedSchema, type ItemKind } from './schema.js';
 
 /** What the client observed for one request: an HTTP answer, or a transport failure. */
 export type RawResult =
@@ -146,7 +146,7 @@ export function classify(kind: ItemKind, raw: RawResult, options: ClassifyOption
   }
 
   const { status, body } = raw;
-  const err = ErrorBodySchema.safeParse(body);
+  const err = errorBodySchema().safeParse(body);
   const code = err.success && err.data.code !== undefined ? String(err.data.code) : undefined;
   // Server text goes into the ledger and the logs: a blank one says nothing, a huge one is cut.
   const said = err.success ? err.data.message?.trim() : undefined;
@@ -203,11 +203,11 @@ function ambiguous(kind: ItemKind, detail: { status?: number; code?: string; mes
 
 function createdIds(kind: ItemKind, body: unknown): CreatedIds | undefined {
   if (kind === 'community') {
-    const r = CommunityCreatedSchema.safeParse(body);
+    const r = communityCreatedSchema().safeParse(body);
     if (!r.success) return undefined;
     return { community_id: r.data.data.community_id, share_url: r.data.data.share_url };
   }
-  const r = GroupCreatedSchema.safeParse(body);
+  const r = groupCreatedSchema().safeParse(body);
   if (!r.success) return undefined;
   const d = r.data.data;
   return { chat_id: d.chat_id, group_id: d.group?.group_id, share_url: d.share_url };

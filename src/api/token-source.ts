@@ -1,19 +1,20 @@
 // Where the gn-access-token comes from: a fixed GENUIN_ACCESS_TOKEN, the Authentication API with
 // GENUIN_API_KEY + GENUIN_API_SECRET, or GENUIN_ACCESS_TOKEN_COMMAND; chosen by the environment only.
 import type { Agents } from 'got';
-import { z } from 'zod';
+import * as z from 'zod';
+import { lazy } from '../lazy.js';
 import { AuthError, ConfigError } from '../errors.js';
 import { runTokenCommand, tokenFault } from './token-command.js';
 
-export const CredentialsSchema = z.discriminatedUnion('source', [
+export const credentialsSchema = lazy(() => z.discriminatedUnion('source', [
   /** GENUIN_ACCESS_TOKEN: sent as is; a 401 ends the run. */
   z.strictObject({ source: z.literal('token'), token: z.string().min(1) }),
   /** GENUIN_API_KEY + GENUIN_API_SECRET: tokens from POST /api/thirdparty/auth. */
   z.strictObject({ source: z.literal('api-key'), apiKey: z.string().min(1), apiSecret: z.string().min(1) }),
   /** GENUIN_ACCESS_TOKEN_COMMAND: tokens from a command's stdout. */
   z.strictObject({ source: z.literal('command'), command: z.string().min(1) }),
-]);
-export type Credentials = z.infer<typeof CredentialsSchema>;
+]));
+export type Credentials = z.infer<ReturnType<typeof credentialsSchema>>;
 
 /** The variables each source reads, in the words errors use. */
 const VARIABLES = {

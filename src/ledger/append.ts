@@ -2,7 +2,7 @@
 // through the writer, under the lock, with fsync and a torn tail repaired first: never by hand.
 import { readFile } from 'node:fs/promises';
 import { ConfigError } from '../errors.js';
-import { LedgerEventSchema, type LedgerEvent } from './event.js';
+import { ledgerEventSchema, type LedgerEvent } from './event.js';
 import { fileLedgerStore } from './file-store.js';
 import type { LedgerStore } from './store.js';
 
@@ -49,7 +49,7 @@ export async function appendLinesIn(store: LedgerStore, file: string, options: {
       skipped++;
       return;
     }
-    const checked = LedgerEventSchema.safeParse(parsed);
+    const checked = ledgerEventSchema().safeParse(parsed);
     if (!checked.success) {
       const issue = checked.error.issues[0]!;
       throw new ConfigError(`${file}:${i + 1}: ${issue.path.join('.') || 'line'}: ${issue.message}`);

@@ -1,6 +1,8 @@
 // One line of the results ledger (JSON Lines, append-only). The ledger is the only memory of
-// ids the API handed out: the API has no lookup endpoint, so a lost line is a lost id.
-import { z } from 'zod';
+// ids the API handed out: the API has no lookup endpoint, so a lost line is a lost id. The schemas
+// are built by their first use (lazy.ts: start-up time); the library exports them built.
+import * as z from 'zod';
+import { lazy } from '../lazy.js';
 
 // `absent` and `abandoned` are written only by `ledger resolve` (a person's word): absent = an
 // in-doubt group does not exist (the next run sends it); abandoned = runs skip the item for good.
@@ -9,7 +11,7 @@ import { z } from 'zod';
 export const LEDGER_EVENTS = ['attempt', 'created', 'exists', 'failed', 'in_doubt', 'adopted', 'absent', 'abandoned', 'conflict'] as const;
 export type LedgerEventName = (typeof LEDGER_EVENTS)[number];
 
-export const LedgerEventSchema = z.object({
+export const ledgerEventSchema = lazy(() => z.object({
   /** ISO-8601 time the line was written. */
   at: z.string(),
   /** Run id: one per `apply` invocation. */
@@ -48,8 +50,8 @@ export const LedgerEventSchema = z.object({
    * the ledger holds this line's ids for. Its ids are the answer's, kept, never used.
    */
   held_by: z.string().optional(),
-});
-export type LedgerEvent = z.infer<typeof LedgerEventSchema>;
+}));
+export type LedgerEvent = z.infer<ReturnType<typeof ledgerEventSchema>>;
 
 /** The ledger format whose meta lines this version writes; a higher one is from a newer version. */
 export const LEDGER_FORMAT = 3;
@@ -61,16 +63,16 @@ export const PROFILE_FORMAT = 3;
  * Meta lines: facts about the whole ledger, not an item (no kind, no key). Replay keeps the
  * ledger's API and the latest observation; compaction writes both back first.
  */
-export const LedgerOriginSchema = z.object({
+export const ledgerOriginSchema = lazy(() => z.object({
   at: z.string(),
   /** The API this ledger's ids belong to: `apiOrigin(GENUIN_API_URL)`, or `simulator`. */
   event: z.literal('ledger'),
   api: z.string(),
   format: z.number().int(),
-});
-export type LedgerOrigin = z.infer<typeof LedgerOriginSchema>;
+}));
+export type LedgerOrigin = z.infer<ReturnType<typeof ledgerOriginSchema>>;
 
-export const ObservedSchema = z.object({
+export const observedSchema = lazy(() => z.object({
   at: z.string(),
   run: z.string(),
   event: z.literal('observed'),
@@ -92,11 +94,11 @@ export const ObservedSchema = z.object({
   source: z.enum(['probe', 'setting']).optional(),
   /** A probe's evidence in words: the community it used, the probe groups it left there. */
   evidence: z.string().optional(),
-});
-export type Observed = z.infer<typeof ObservedSchema>;
+}));
+export type Observed = z.infer<ReturnType<typeof observedSchema>>;
 
-export const LedgerMetaSchema = z.discriminatedUnion('event', [LedgerOriginSchema, ObservedSchema]);
-export type LedgerMeta = z.infer<typeof LedgerMetaSchema>;
+export const ledgerMetaSchema = lazy(() => z.discriminatedUnion('event', [ledgerOriginSchema(), observedSchema()]));
+export type LedgerMeta = z.infer<ReturnType<typeof ledgerMetaSchema>>;
 
 /** Any line the writer appends. */
 export type LedgerLine = LedgerEvent | LedgerMeta;

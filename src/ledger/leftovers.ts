@@ -1,12 +1,12 @@
 // Compaction's temporary files, next to the real ledger file: how they are named, and the removal
 // of those an interrupted compaction left behind (safe only while holding the ledger lock).
-import { randomBytes } from 'node:crypto';
+import { nodeCrypto } from '../node-crypto.js';
 import { readdir, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /** A fresh temporary file name for compacting the ledger whose real path is `realLedger`. */
 export function compactTempPath(realLedger: string): string {
-  return `${realLedger}.compact-${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+  return `${realLedger}.compact-${process.pid}-${nodeCrypto().randomBytes(4).toString('hex')}.tmp`;
 }
 
 /** `.compact-<pid>-<hex>.tmp` today; `.tmp-<pid>` from versions before it. */

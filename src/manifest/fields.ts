@@ -1,8 +1,9 @@
 // The manifest's field table, derived from the request-body schemas in src/api/schema.ts so
 // that types are written once (walked through zod's public classes): dotted path → leaf kind.
-import { z } from 'zod';
+import * as z from 'zod';
 
-import { CommunityBodySchema, GroupFieldsSchema } from '../api/schema.js';
+import { communityBodySchema, groupFieldsSchema } from '../api/schema.js';
+import { lazy } from '../lazy.js';
 
 /**
  * How a field's value is written in a CSV cell (see csv/cells.ts):
@@ -147,8 +148,9 @@ export function fieldMap(schema: z.ZodType): FieldMap {
   };
 }
 
-export const COMMUNITY_FIELDS = fieldMap(CommunityBodySchema);
-export const GROUP_FIELDS = fieldMap(GroupFieldsSchema);
+/** The field tables of the two bodies, derived on first use like the schemas (lazy.ts). */
+export const communityFields = lazy(() => fieldMap(communityBodySchema()));
+export const groupFields = lazy(() => fieldMap(groupFieldsSchema()));
 
 /** Keys a manifest may give besides the body fields: they steer the loader and are never sent. */
 export const MANIFEST_KEYS = {

@@ -5,14 +5,14 @@
 import type { ItemKind } from '../api/schema.js';
 import type { z } from 'zod';
 
-import { CommunityBodySchema, type GroupFields, GroupFieldsSchema } from '../api/schema.js';
+import { communityBodySchema, type GroupFields, groupFieldsSchema } from '../api/schema.js';
 import type { ManifestFault } from '../errors.js';
 import { groupIdentity } from '../item-key.js';
 import { faultAt } from './check/fault.js';
 import type { ParentRef as Parent } from './check/group-keys.js';
 import type { Collector } from './collector.js';
 import type { CommunityEntry, GroupEntry, SourcePos } from './entry.js';
-import { COMMUNITY_FIELDS, GROUP_FIELDS, MANIFEST_KEYS } from './fields.js';
+import { communityFields, groupFields, MANIFEST_KEYS } from './fields.js';
 import { type IssueContext, type Locator, issueFaults } from './issues.js';
 import { type PlainObject, deepMerge, fillDefaults, isPlainObject } from './merge.js';
 
@@ -70,7 +70,7 @@ function issueCtx(ctx: ItemContext, kind: ItemKind, absentFrom: unknown): IssueC
   const hint = ctx.requiredHint;
   return {
     file: ctx.pos.file,
-    fields: kind === 'community' ? COMMUNITY_FIELDS : GROUP_FIELDS,
+    fields: kind === 'community' ? communityFields() : groupFields(),
     extraKeys: MANIFEST_KEYS[kind],
     locate: ctx.locate,
     absentFrom,
@@ -83,7 +83,7 @@ function adoptedCommunity(own: PlainObject, communityId: unknown, handle: string
   const faults: ManifestFault[] = [];
   if (!nonEmptyString(communityId)) faults.push(faultOf(ctx, ['community_id'], false, 'community_id', 'must be the id (text) of an existing community'));
   if (own.handle === undefined) faults.push(faultOf(ctx, [], false, 'handle', 'required (an adopted community still needs its handle)'));
-  const result = CommunityBodySchema.safeParse(own);
+  const result = communityBodySchema().safeParse(own);
   if (!result.success) faults.push(...issueFaults(result.error.issues, own, issueCtx(ctx, 'community', own)));
   const extra = Object.keys(own).filter((k) => k !== 'handle');
   const warning =
@@ -96,7 +96,7 @@ function adoptedCommunity(own: PlainObject, communityId: unknown, handle: string
 
 function newCommunity(own: PlainObject, ctx: ItemContext): Checked<CommunityEntry> {
   const input = withDefaults(own, ctx.defaults.community, ctx.fresh && !ctx.defaults.communityBroken);
-  const result = ((ctx.bodySchema ?? CommunityBodySchema) as typeof CommunityBodySchema).safeParse(input);
+  const result = ((ctx.bodySchema ?? communityBodySchema()) as ReturnType<typeof communityBodySchema>).safeParse(input);
   if (result.success) return { faults: [], entry: { kind: 'community', handle: result.data.handle, body: result.data, pos: ctx.pos } };
   const quiet = ctx.quietAbsent || ctx.defaults.communityBroken;
   return { faults: issueFaults(result.error.issues, input, issueCtx(ctx, 'community', quiet ? own : undefined)) };
@@ -158,8 +158,8 @@ function identityFault(own: PlainObject, group: unknown, key: unknown, identity:
   if (identity === undefined) {
     // `name: …` or `group: {nmae: …}` was reported as an unknown field: its missing name would be an echo.
     const misspelt =
-      Object.keys(own).some((k) => !GROUP_FIELDS.fields.has(k)) ||
-      (isPlainObject(group) && Object.keys(group).some((k) => !GROUP_FIELDS.fields.has(`group.${k}`)));
+      Object.keys(own).some((k) => !groupFields().fields.has(k)) ||
+      (isPlainObject(group) && Object.keys(group).some((k) => !groupFields().fields.has(`group.${k}`)));
     return key === undefined && !misspelt && !ctx.quietAbsent ? faultOf(ctx, [], false, 'key', 'a group needs key or group.name') : undefined;
   }
   if (groupIdentity(identity) !== '') return undefined;
@@ -198,7 +198,7 @@ export function groupItem(own: PlainObject, key: unknown, parent: Parent | undef
   const faults: ManifestFault[] = [];
   if (key !== undefined && !nonEmptyString(key)) faults.push(faultOf(ctx, ['key'], false, 'key', 'must be non-empty text'));
   const input = withDefaults(own, ctx.defaults.group, ctx.fresh && !ctx.defaults.groupBroken);
-  const result = ((ctx.bodySchema ?? GroupFieldsSchema) as typeof GroupFieldsSchema).safeParse(input);
+  const result = ((ctx.bodySchema ?? groupFieldsSchema()) as ReturnType<typeof groupFieldsSchema>).safeParse(input);
   if (!result.success) {
     const quiet = ctx.quietAbsent || ctx.defaults.groupBroken;
     faults.push(...issueFaults(result.error.issues, input, issueCtx(ctx, 'group', quiet ? own : undefined)));

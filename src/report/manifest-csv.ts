@@ -4,13 +4,13 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { ItemKind } from '../api/schema.js';
 import { CellFault, cellParser, LIST_SEPARATOR } from '../manifest/csv/cells.js';
-import { COMMUNITY_FIELDS, GROUP_FIELDS, type FieldInfo, type FieldMap } from '../manifest/fields.js';
+import { communityFields, groupFields, type FieldInfo, type FieldMap } from '../manifest/fields.js';
 import { DEFAULT_LIMITS } from '../manifest/limits.js';
 import { parseGroupKey } from '../item-key.js';
 import type { PlanItem } from '../plan/plan.js';
 import { csvCell, quoteCell } from './csv.js';
 
-const FIELDS: Record<ItemKind, FieldMap> = { community: COMMUNITY_FIELDS, group: GROUP_FIELDS };
+const fieldsOf = (kind: ItemKind): FieldMap => (kind === 'community' ? communityFields() : groupFields());
 
 /** A manifest entry rebuilt from a plan item: what a YAML or JSON manifest would say. */
 export interface ManifestRow {
@@ -158,7 +158,7 @@ export function manifestCsv(rows: ManifestRow[], options: ManifestCsvOptions = {
   // Pass 1: which object fields need a JSON column.
   const asJson = new Set<string>();
   for (const row of rows) {
-    const fields = FIELDS[row.kind];
+    const fields = fieldsOf(row.kind);
     for (const [k, v] of Object.entries(row.body)) {
       if (fields.fields.get(k)?.kind === 'object' && !leafCells(fields, k, v, new Map())) asJson.add(k);
     }
@@ -166,7 +166,7 @@ export function manifestCsv(rows: ManifestRow[], options: ManifestCsvOptions = {
   // Pass 2: each row's cells.
   const lost: string[] = [];
   const cellsOf = rows.map((row) => {
-    const fields = FIELDS[row.kind];
+    const fields = fieldsOf(row.kind);
     const cells = new Map<string, string>();
     cells.set('kind', row.kind);
     if (row.key !== undefined) cells.set('key', row.key);
@@ -190,7 +190,7 @@ export function manifestCsv(rows: ManifestRow[], options: ManifestCsvOptions = {
   // Always there: for a community that exists without a known id, this is the cell to fill in.
   columns.push('community_id');
   if (hasGroup) columns.push('community_handle', 'key');
-  for (const fields of [COMMUNITY_FIELDS, GROUP_FIELDS]) {
+  for (const fields of [communityFields(), groupFields()]) {
     for (const name of fields.fields.keys()) if (used.has(name) && !columns.includes(name)) columns.push(name);
   }
 

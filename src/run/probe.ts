@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describeAnswer, notProof, type ChatIdAnswer } from '../api/chat-id-profile.js';
 import { classify, type RawResult } from '../api/outcome.js';
-import { ErrorBodySchema } from '../api/schema.js';
+import { errorBodySchema } from '../api/schema.js';
 import type { Sender } from './executor.js';
 
 /** A probe group the server created: what a person needs to find and remove it. */
@@ -90,7 +90,7 @@ export async function probeChatIds(sender: Sender, communityId: string, options:
 }
 
 function answerOf(raw: Extract<RawResult, { type: 'response' }>): ChatIdAnswer {
-  const body = ErrorBodySchema.safeParse(raw.body);
+  const body = errorBodySchema().safeParse(raw.body);
   const code = body.success && body.data.code !== undefined ? String(body.data.code) : undefined;
   return code !== undefined ? { status: raw.status, code } : { status: raw.status };
 }

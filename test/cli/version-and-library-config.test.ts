@@ -57,3 +57,27 @@ describe('resolveRunConfig with named options', () => {
     expect(JSON.parse(out)).toEqual({ plain: expect.stringMatching(/^ConfigError: GENUIN_API_URL is not set/), asked: 'https://from-dotenv.example.com' });
   });
 });
+
+describe('the built library entry', () => {
+  it('exports the schemas built, under their names (the CLI builds each on first use)', async () => {
+    const script = `
+      const lib = await import(${JSON.stringify(join(ROOT, 'dist', 'index.js'))});
+      const body = { handle: 'acme', name: 'Acme', type: 1, actions: [{ action_id: 3, access_type_id: 5 }] };
+      console.log(JSON.stringify({
+        community: lib.CommunityBodySchema.safeParse(body).success,
+        typo: lib.CommunityBodySchema.safeParse({ ...body, nmae: 'x' }).success,
+        group: lib.GroupBodySchema.safeParse({ type: 4, community_id: 'C1' }).success,
+        lazySame: lib.communityBodySchema() === lib.CommunityBodySchema,
+        credentials: lib.CredentialsSchema.safeParse({ source: 'token', token: 't' }).success,
+        ledgerLine: lib.LedgerEventSchema.safeParse({ at: 'a', run: 'r', kind: 'group', key: 'k', event: 'created' }).success,
+      }));`;
+    const out = await new Promise<string>((resolve, reject) => {
+      const child = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: tempDir(), env: { PATH: process.env.PATH ?? '' } });
+      let text = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => (text += d));
+      child.on('error', reject);
+      child.on('close', () => resolve(text));
+    });
+    expect(JSON.parse(out)).toEqual({ community: true, typo: false, group: true, lazySame: true, credentials: true, ledgerLine: true });
+  });
+});

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-export const BIN = join(ROOT, 'bin', 'genuin-provision.js');
+export const BIN = join(ROOT, 'bin', 'genuin-provision.cjs');
 export const MANIFESTS = join(ROOT, 'manifests');
 
 export interface CliResult {

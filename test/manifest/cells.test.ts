@@ -3,12 +3,12 @@
 import { describe, expect, it } from 'vitest';
 
 import { CellFault, cellParser } from '../../src/manifest/csv/cells.js';
-import { COMMUNITY_FIELDS, type FieldInfo, GROUP_FIELDS } from '../../src/manifest/fields.js';
+import { communityFields, type FieldInfo, groupFields } from '../../src/manifest/fields.js';
 import { DEFAULT_LIMITS } from '../../src/manifest/limits.js';
 import { didYouMean, editDistance } from '../../src/manifest/suggest.js';
 
 function field(name: string): FieldInfo {
-  const f = COMMUNITY_FIELDS.fields.get(name) ?? GROUP_FIELDS.fields.get(name);
+  const f = communityFields().fields.get(name) ?? groupFields().fields.get(name);
   if (!f) throw new Error(`no field ${name}`);
   return f;
 }
@@ -30,7 +30,7 @@ describe('field table derived from src/api/schema.ts', () => {
     ['is_ai_generated_dp', 'boolean'],
     ['users', 'users'],
   ])('community %s is %s', (name, kind) => {
-    expect(COMMUNITY_FIELDS.fields.get(name)?.kind).toBe(kind);
+    expect(communityFields().fields.get(name)?.kind).toBe(kind);
   });
 
   it.each([
@@ -48,18 +48,18 @@ describe('field table derived from src/api/schema.ts', () => {
     ['settings.discoverable', 'boolean'],
     ['actions', 'actions'],
   ])('group %s is %s', (name, kind) => {
-    expect(GROUP_FIELDS.fields.get(name)?.kind).toBe(kind);
+    expect(groupFields().fields.get(name)?.kind).toBe(kind);
   });
 
   it('knows which fields are required', () => {
-    expect(COMMUNITY_FIELDS.fields.get('handle')?.required).toBe(true);
-    expect(COMMUNITY_FIELDS.fields.get('description')?.required).toBe(false);
-    expect(GROUP_FIELDS.fields.get('type')?.required).toBe(true);
+    expect(communityFields().fields.get('handle')?.required).toBe(true);
+    expect(communityFields().fields.get('description')?.required).toBe(false);
+    expect(groupFields().fields.get('type')?.required).toBe(true);
   });
 
   it('lists the names below an object path, relative to it', () => {
-    expect(GROUP_FIELDS.under(['recorded_video', 'meta_data'])).toEqual(['topic']);
-    expect(COMMUNITY_FIELDS.under(['categories'])).toEqual(['existing', 'new']);
+    expect(groupFields().under(['recorded_video', 'meta_data'])).toEqual(['topic']);
+    expect(communityFields().under(['categories'])).toEqual(['existing', 'new']);
   });
 });
 

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 
-import { CommunityBodySchema, GroupFieldsSchema } from '../../src/api/schema.js';
+import { communityBodySchema, groupFieldsSchema } from '../../src/api/schema.js';
 import { headerSchema } from '../../src/manifest/csv/schema.js';
 import type { CommunityEntry, GroupEntry } from '../../src/manifest/entry.js';
 import { faultLines, files, loaded } from './helpers.js';
@@ -299,13 +299,13 @@ describe('malformed CSV is a fault, never a crash', () => {
 
 describe('a header narrows the body schema (csv/schema.ts), with the same verdicts', () => {
   const cases: [string, z.ZodObject, string[], unknown][] = [
-    ['a valid community', CommunityBodySchema, ['handle', 'name', 'type', 'actions', 'description'], { handle: 'c1', name: 'One', type: 1, actions: [{ action_id: 3, access_type_id: 5 }], description: 'd' }],
-    ['a missing required field', CommunityBodySchema, ['handle', 'name'], { handle: 'c1', name: 'One' }],
-    ['checks of their own', CommunityBodySchema, ['handle', 'name', 'type', 'actions'], { handle: 'c 1', name: '', type: 1, actions: [] }],
-    ['a JSON cell with an unknown key', CommunityBodySchema, ['handle', 'name', 'type', 'actions', 'categories'], { handle: 'c', name: 'N', type: 1, actions: [], categories: { existng: [1] } }],
-    ['dotted columns', GroupFieldsSchema, ['type', 'group.name', 'group.members', 'settings.discoverable', 'recorded_video.meta_data'], { type: 4, group: { name: 'G', members: [{ phone_number: '+1' }, { user_id: 'u' }] }, settings: { discoverable: true }, recorded_video: { meta_data: { topic: 't' } } }],
-    ['a bad value under a dotted column', GroupFieldsSchema, ['type', 'group.name', 'group.members'], { type: 4, group: { name: '', members: [{ phone: '+1' }] } }],
-    ['a JSON object column beside its dotted ones', GroupFieldsSchema, ['type', 'group', 'group.name'], { type: 4, group: { name: 'G', tags: 'x' } }],
+    ['a valid community', communityBodySchema(), ['handle', 'name', 'type', 'actions', 'description'], { handle: 'c1', name: 'One', type: 1, actions: [{ action_id: 3, access_type_id: 5 }], description: 'd' }],
+    ['a missing required field', communityBodySchema(), ['handle', 'name'], { handle: 'c1', name: 'One' }],
+    ['checks of their own', communityBodySchema(), ['handle', 'name', 'type', 'actions'], { handle: 'c 1', name: '', type: 1, actions: [] }],
+    ['a JSON cell with an unknown key', communityBodySchema(), ['handle', 'name', 'type', 'actions', 'categories'], { handle: 'c', name: 'N', type: 1, actions: [], categories: { existng: [1] } }],
+    ['dotted columns', groupFieldsSchema(), ['type', 'group.name', 'group.members', 'settings.discoverable', 'recorded_video.meta_data'], { type: 4, group: { name: 'G', members: [{ phone_number: '+1' }, { user_id: 'u' }] }, settings: { discoverable: true }, recorded_video: { meta_data: { topic: 't' } } }],
+    ['a bad value under a dotted column', groupFieldsSchema(), ['type', 'group.name', 'group.members'], { type: 4, group: { name: '', members: [{ phone: '+1' }] } }],
+    ['a JSON object column beside its dotted ones', groupFieldsSchema(), ['type', 'group', 'group.name'], { type: 4, group: { name: 'G', tags: 'x' } }],
   ];
   it.each(cases)('%s', (_name, schema, columns, body) => {
     const whole = schema.safeParse(body);
@@ -316,6 +316,6 @@ describe('a header narrows the body schema (csv/schema.ts), with the same verdic
   });
 
   it('keeps only the named and the required fields', () => {
-    expect(Object.keys(headerSchema(GroupFieldsSchema, ['group.name']).shape)).toEqual(['type', 'group']);
+    expect(Object.keys(headerSchema(groupFieldsSchema(), ['group.name']).shape)).toEqual(['type', 'group']);
   });
 });

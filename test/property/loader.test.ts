@@ -9,7 +9,7 @@ import { stringify as csvStringify } from 'csv-stringify/sync';
 import { stringify as yamlStringify } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { CommunityBodySchema, GroupFieldsSchema } from '../../src/api/schema.js';
+import { communityBodySchema, groupFieldsSchema } from '../../src/api/schema.js';
 import { ConfigError, ManifestError } from '../../src/errors.js';
 import { emptyLedgerState } from '../../src/ledger/replay.js';
 import { makePlan } from '../../src/pipeline/make-plan.js';
@@ -154,7 +154,7 @@ async function loadAndPlan(contents: Record<string, string | Buffer>, mustLoad =
   for (const item of made.plan.items) {
     if (item.body === undefined) continue;
     const body: unknown = JSON.parse(item.body);
-    const schema = item.kind === 'community' ? CommunityBodySchema : GroupFieldsSchema;
+    const schema = item.kind === 'community' ? communityBodySchema() : groupFieldsSchema();
     expect(schema.safeParse(body).success).toBe(true);
   }
 }

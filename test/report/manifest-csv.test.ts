@@ -3,40 +3,40 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { cellParser } from '../../src/manifest/csv/cells.js';
-import { COMMUNITY_FIELDS, GROUP_FIELDS } from '../../src/manifest/fields.js';
+import { communityFields, groupFields } from '../../src/manifest/fields.js';
 import { DEFAULT_LIMITS } from '../../src/manifest/limits.js';
 import { cellText, manifestCsv } from '../../src/report/manifest-csv.js';
 
-const field = (map: typeof GROUP_FIELDS, name: string) => map.fields.get(name)!;
+const field = (map: ReturnType<typeof groupFields>, name: string) => map.fields.get(name)!;
 
 describe('cellText', () => {
   it.each([
-    [COMMUNITY_FIELDS, 'actions', [{ action_id: 3, access_type_id: 5 }, { action_id: 5, access_type_id: 9 }], '3:5;5:9'],
-    [COMMUNITY_FIELDS, 'actions', [], '[]'],
-    [COMMUNITY_FIELDS, 'categories.new', ['a;b', 'c'], '["a;b","c"]'],
-    [COMMUNITY_FIELDS, 'categories.new', ['[x', 'y'], '["[x","y"]'],
-    [COMMUNITY_FIELDS, 'users', [{ user_id: 'u1' }, { user_id: 'u2' }], 'u1;u2'],
-    [GROUP_FIELDS, 'group.members', [{ phone_number: '91' }, { user_id: 'u' }], 'phone:91;user:u'],
-    [GROUP_FIELDS, 'group.topics', [1, 2], '1;2'],
-    [GROUP_FIELDS, 'settings.discoverable', false, 'false'],
-    [GROUP_FIELDS, 'recorded_video.duration', 2.5, '2.5'],
-    [COMMUNITY_FIELDS, 'name', ' padded ', ' padded '],
-    [COMMUNITY_FIELDS, 'name', '=1+1', '=1+1'],
+    [communityFields(), 'actions', [{ action_id: 3, access_type_id: 5 }, { action_id: 5, access_type_id: 9 }], '3:5;5:9'],
+    [communityFields(), 'actions', [], '[]'],
+    [communityFields(), 'categories.new', ['a;b', 'c'], '["a;b","c"]'],
+    [communityFields(), 'categories.new', ['[x', 'y'], '["[x","y"]'],
+    [communityFields(), 'users', [{ user_id: 'u1' }, { user_id: 'u2' }], 'u1;u2'],
+    [groupFields(), 'group.members', [{ phone_number: '91' }, { user_id: 'u' }], 'phone:91;user:u'],
+    [groupFields(), 'group.topics', [1, 2], '1;2'],
+    [groupFields(), 'settings.discoverable', false, 'false'],
+    [groupFields(), 'recorded_video.duration', 2.5, '2.5'],
+    [communityFields(), 'name', ' padded ', ' padded '],
+    [communityFields(), 'name', '=1+1', '=1+1'],
   ])('%#: %s', (map, name, value, text) => {
     expect(cellText(field(map, name), value)).toBe(text);
   });
 
   it('an empty string has no cell (a blank cell means "not given")', () => {
-    expect(cellText(field(COMMUNITY_FIELDS, 'description'), '')).toBeUndefined();
-    expect(cellText(field(COMMUNITY_FIELDS, 'description'), '  ')).toBeUndefined();
+    expect(cellText(field(communityFields(), 'description'), '')).toBeUndefined();
+    expect(cellText(field(communityFields(), 'description'), '  ')).toBeUndefined();
   });
 
   it('round-trips any list of strings and any member list through the loader', () => {
-    const parseWith = (name: string) => cellParser(field(GROUP_FIELDS, name), DEFAULT_LIMITS);
+    const parseWith = (name: string) => cellParser(field(groupFields(), name), DEFAULT_LIMITS);
     fc.assert(
       fc.property(fc.array(fc.string({ minLength: 1 }), { maxLength: 5 }), (names) => {
         const members = names.map((n, i) => (i % 2 ? { user_id: n } : { phone_number: n }));
-        const text = cellText(field(GROUP_FIELDS, 'group.members'), members);
+        const text = cellText(field(groupFields(), 'group.members'), members);
         if (text !== undefined) expect(parseWith('group.members')(text)).toEqual(members);
       }),
     );

@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { COMMUNITY, GROUP, community, group, post, raw } from './http.js';
 
-const BIN = resolve('bin/genuin-provision.js');
+const BIN = resolve('bin/genuin-provision.cjs');
 
 async function simulate(args: string[], env: Record<string, string> = {}) {
   const child = spawn(process.execPath, [BIN, 'simulate', ...args], {

@@ -3,7 +3,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { EXIT, type ExitCode } from '../../errors.js';
 import { createLogger } from '../../log.js';
 import type { Plan } from '../../plan/plan.js';
@@ -13,9 +12,10 @@ import { isComplete } from '../../run/summary.js';
 import { planCountsText, summaryText } from '../render.js';
 import type { Output } from '../output.js';
 import { ProgressReporter, progressMode } from '../progress/reporter.js';
+import { packageFile } from '../package-files.js';
 import { startRehearsal } from '../rehearsal.js';
 
-const EXAMPLE = fileURLToPath(new URL('../../../manifests/example.yaml', import.meta.url));
+const EXAMPLE = packageFile('manifests/example.yaml');
 
 export async function runDemo(out: Output): Promise<ExitCode> {
   const dir = await mkdtemp(join(tmpdir(), 'genuin-demo-'));

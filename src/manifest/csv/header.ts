@@ -3,8 +3,8 @@
 import type { ItemKind } from '../../api/schema.js';
 import type { z } from 'zod';
 
-import { CommunityBodySchema, GroupFieldsSchema } from '../../api/schema.js';
-import { COMMUNITY_FIELDS, type FieldMap, GROUP_FIELDS, MANIFEST_KEYS } from '../fields.js';
+import { communityBodySchema, groupFieldsSchema } from '../../api/schema.js';
+import { communityFields, type FieldMap, groupFields, MANIFEST_KEYS } from '../fields.js';
 import type { ManifestLimits } from '../limits.js';
 import { didYouMean, unknownMessage } from '../suggest.js';
 import { headerSchema } from './schema.js';
@@ -34,7 +34,7 @@ export interface HeaderFault {
 
 const META_COLUMNS: readonly string[] = ['kind', 'key', 'community_handle', 'community_id', 'moved_from', 'new_group'];
 
-export const fieldsOf = (kind: ItemKind): FieldMap => (kind === 'community' ? COMMUNITY_FIELDS : GROUP_FIELDS);
+export const fieldsOf = (kind: ItemKind): FieldMap => (kind === 'community' ? communityFields() : groupFields());
 
 const metaOf = (kind: ItemKind, name: string): keyof Meta | undefined =>
   (MANIFEST_KEYS[kind] as readonly string[]).includes(name) && name !== 'groups' ? (name as keyof Meta) : undefined;
@@ -77,7 +77,7 @@ function candidatesFor(kinds: readonly ItemKind[], fileKind: ItemKind | undefine
 }
 
 function unknownColumnMessage(name: string, fileKind: ItemKind | undefined, candidates: Set<string>): string {
-  const otherKind = META_COLUMNS.includes(name) || COMMUNITY_FIELDS.fields.has(name) || GROUP_FIELDS.fields.has(name);
+  const otherKind = META_COLUMNS.includes(name) || communityFields().fields.has(name) || groupFields().fields.has(name);
   if (!otherKind) return unknownMessage('column', name, candidates);
   const guess = didYouMean(name, candidates);
   if (guess !== undefined && guess !== name) return `column "${name}" does not apply to ${fileKind} rows (did you mean "${guess}"?)`;
@@ -154,7 +154,7 @@ function refuseOverlaps(d: Draft): void {
 /** The kind's body schema narrowed to the fields of the columns that kept their setter. */
 function schemaFor(d: Draft, kind: ItemKind): z.ZodObject {
   const names = d.fieldCols[kind].filter(({ col }) => d.setters[kind][col] !== undefined).map(({ name }) => name);
-  return headerSchema(kind === 'community' ? CommunityBodySchema : GroupFieldsSchema, names);
+  return headerSchema(kind === 'community' ? communityBodySchema() : groupFieldsSchema(), names);
 }
 
 /** The header record's columns compiled; no header when the file cannot be read with it. */

@@ -1,6 +1,6 @@
 // The body schema narrowed to one CSV header: the fields its columns can set, and the required
 // ones. Rows are still checked by zod; fewer absent optional fields cost fewer checks per row.
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Dotted names → the tree of names under each top-level key (`group.name` → group: {name}). */
 type NameTree = Map<string, NameTree | true>;

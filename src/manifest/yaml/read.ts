@@ -2,10 +2,10 @@
 // the `defaults:` section per kind) that entries.ts walks in phase 2, once every file's defaults are
 // known. Findings are values; the loader lists them. Faults in the frame make the file "quiet": its
 // entries' missing fields would only echo them.
-import { CommunityBodySchema, GroupFieldsSchema } from '../../api/schema.js';
+import { communityBodySchema, groupFieldsSchema } from '../../api/schema.js';
 import type { ManifestFault } from '../../errors.js';
 import { faultAt } from '../check/fault.js';
-import { COMMUNITY_FIELDS, GROUP_FIELDS, MANIFEST_KEYS } from '../fields.js';
+import { communityFields, groupFields, MANIFEST_KEYS } from '../fields.js';
 import { type Locator, formatPath, issueFaults } from '../issues.js';
 import type { ManifestLimits } from '../limits.js';
 import { type PlainObject, isPlainObject } from '../merge.js';
@@ -133,9 +133,9 @@ function kindDefaults(file: string, kind: DefaultsKind, value: PlainObject, loca
     const field = `defaults.${kind}${problem.path.length ? `.${formatPath(problem.path)}` : ''}`;
     return { value: {}, faults: [...faults, faultAt(file, locate(problem.path, false), field, problem.message)] };
   }
-  const result = (kind === 'community' ? CommunityBodySchema : GroupFieldsSchema).safeParse(own);
+  const result = (kind === 'community' ? communityBodySchema() : groupFieldsSchema()).safeParse(own);
   if (!result.success) {
-    const ctx = { file, fields: kind === 'community' ? COMMUNITY_FIELDS : GROUP_FIELDS, extraKeys: [], locate, absentFrom: own };
+    const ctx = { file, fields: kind === 'community' ? communityFields() : groupFields(), extraKeys: [], locate, absentFrom: own };
     for (const f of issueFaults(result.error.issues, own, ctx)) faults.push({ ...f, field: `defaults.${kind}.${f.field}` });
   }
   return { value: own, faults };
