@@ -13,6 +13,23 @@ const otherCase = (h: string): string => (h[0] === h[0]!.toLowerCase() ? h[0]!.t
 /** A key a person would type for a group named `name` (names are unique in a scenario, so keys are). */
 const keyFor = (name: string): string => `k-${name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`;
 
+/** The group as the ledger knows it: before every edit of this round. */
+function original(g: GroupSpec): GroupSpec {
+  let o = g;
+  while (o.before) o = o.before;
+  return o;
+}
+
+/**
+ * README: a group whose key and name both changed in one round of edits keeps nothing the tool
+ * can match it by (but an explicit chat_id): the person writes `moved_from: <the key it had>`.
+ */
+function nothingToMatch(g: GroupSpec): void {
+  const o = original(g);
+  const was = o.key ?? o.name;
+  if ((g.key ?? g.name) !== was && g.name !== o.name && g.chatId === undefined && o.chatId === undefined) g.movedFrom = was;
+}
+
 export class Manifests {
   /** Each run's own manifests (a grown second run adds the first's when written). */
   readonly sets: ManifestSet[];
@@ -107,6 +124,7 @@ export class Manifests {
         g.name = `${g.name} v2`;
         // README: "rename a group that has no key … add moved_from: <old name>".
         if (g.key === undefined) g.movedFrom = before.name;
+        else nothingToMatch(g);
         return `group ${before.parent}/${before.key ?? before.name} renamed "${g.name}"${g.movedFrom ? `, moved_from: ${g.movedFrom}` : ''}`;
       }
       case 'add-key': {
@@ -115,7 +133,9 @@ export class Manifests {
         const before = clone(g);
         g.before = before;
         g.key = g.key === undefined ? keyFor(g.name) : `${g.key}-2`;
-        delete g.movedFrom;
+        // A moved_from written by a rename in this same edit still names the ledger's key: a
+        // person keeps it. Found by seed -698852383 path 175 on 86f2305 (the generator dropped it).
+        nothingToMatch(g);
         return `group ${before.parent}/${before.key ?? before.name} given key ${g.key}`;
       }
       case 'move-group': {
