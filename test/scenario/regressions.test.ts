@@ -237,6 +237,17 @@ describe('issue 19: edits between runs, odd ids, PID namespaces', () => {
     );
   });
 
+  // Found by the chaos run (from seed -698852383): a keyed group with its own chat_id, renamed and
+  // re-keyed, while its community was written in other letter case with its id (refused first).
+  it('a keyed group with a chat_id renamed and re-keyed, its community\'s handle in other case: one group', async () => {
+    await checkScenario(
+      scenario([{ manifests: set('nested', ['c1'], [withChatId(keyed('c1', 'Off-topic', 'k-a0-0'), 3), group('c1', 'Q&A')]) }], {
+        faults: { ...QUIET, chatIds: 'echo', proof: 'probe' },
+        edits: [{ kind: 'handle-case', community: 0, withId: true }, { kind: 'rename-group', group: 0 }, { kind: 'add-key', group: 0 }],
+      }),
+    );
+  });
+
   it('a handle in other letter case without its id: a new community beside the old one, by design', async () => {
     await checkScenario(scenario([{ manifests: set('separate', ['c1', 'c2'], [group('c1', 'Chat'), keyed('c2', 'News', 'news')]) }], { edits: [{ kind: 'handle-case', community: 0, withId: false }] }));
   });
