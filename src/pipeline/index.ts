@@ -22,6 +22,7 @@ export { planManifests, type PlannedManifests } from './plan.js';
 export { probeApi, type ProbeHooks, type ProbeResult } from './probe.js';
 export { parseChatIdSetting, profileWords, CHAT_ID_SETTING, type ChatIdProfile, type ChatIdAnswer } from '../api/chat-id-profile.js';
 export { applyManifests, LockHeldError, type ApiTarget, type ApplyHooks, type ApplyResult } from './apply.js';
+export type { SettledHit } from './settled.js';
 export {
   reportLedger,
   reportFailedItems,
