@@ -1,6 +1,7 @@
 // Ways a run really ends (issue 10, point 6): a dropped SSH session (SIGHUP), and readers that
 // go away (`| head -1`, `2>&1 | head`, a closed stderr). Losing a reader never loses work: the
 // run settles, releases its lock and exits with the code it earned. Truth is the simulator's.
+import type { ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -21,6 +22,17 @@ const env = () => ({ GENUIN_API_URL: sim.url, GENUIN_ACCESS_TOKEN: TOKEN });
 
 /** Lock files left in the run's directory (whatever the lock's exact name). */
 const locksIn = (dir: string) => readdirSync(dir).filter((f) => f.includes('.lock'));
+
+/** Once five communities exist: `signal`, then the same again once the first has been taken (its warning is on stderr). */
+function signalTwice(child: ChildProcess, signal: NodeJS.Signals): void {
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  void until(() => sim.state.communities.size >= 5).then(async () => {
+    child.kill(signal);
+    await until(() => stderr.includes(signal) || child.exitCode !== null || child.signalCode !== null);
+    child.kill(signal);
+  });
+}
 
 /** Every item of the fleet is `created` in the ledger, with the id the simulator gave it. */
 async function expectAllRecorded(fleet: Fleet, ledger: string): Promise<void> {
@@ -65,16 +77,7 @@ describe('SIGHUP (a dropped SSH session) is a graceful stop, like SIGTERM', () =
     const fleet = writeFleet(dir, 40, 2);
     const ledger = join(dir, 'ledger.jsonl');
     const run = await applyCli(sim, dir, ledger, args(fleet), {
-      onSpawn: (child) => {
-        let stderr = '';
-        child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-        void until(() => sim.state.communities.size >= 5).then(async () => {
-          child.kill('SIGHUP');
-          // The second signal once the first has been taken (its warning is on stderr).
-          await until(() => stderr.includes('SIGHUP') || child.exitCode !== null || child.signalCode !== null);
-          child.kill('SIGHUP');
-        });
-      },
+      onSpawn: (child) => signalTwice(child, 'SIGHUP'),
     });
     expect(run.code).toBe(3);
     expect(locksIn(dir)).toEqual([]);
@@ -110,15 +113,7 @@ describe('SIGHUP (a dropped SSH session) is a graceful stop, like SIGTERM', () =
     const fleet = writeFleet(dir, 40, 2);
     const ledger = join(dir, 'ledger.jsonl');
     const run = await applyCli(sim, dir, ledger, [fleet.path, '--rate', '100/s', '--concurrency', '8', '--no-progress'], {
-      onSpawn: (child) => {
-        let stderr = '';
-        child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-        void until(() => sim.state.communities.size >= 5).then(async () => {
-          child.kill('SIGINT');
-          await until(() => stderr.includes('SIGINT') || child.exitCode !== null || child.signalCode !== null);
-          child.kill('SIGINT');
-        });
-      },
+      onSpawn: (child) => signalTwice(child, 'SIGINT'),
     });
     expect(run.code).toBe(3);
     expect(run.stdout).toMatch(/stopped by a second signal: requests in flight were cut, not finished: \d+ requests? cut after/);

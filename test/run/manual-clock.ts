@@ -1,5 +1,19 @@
-// A clock the test moves by hand: `sleep` resolves only when `advanceTo` passes its time, so
-// pacing is tested without waiting on real time.
+// Clocks for pacing tests, so nothing waits on real time: one whose `sleep` advances time at
+// once (exact and instant), and one the test moves by hand (`advanceTo` wakes sleepers).
+
+/** Sleeping advances time; `advance` moves it without a sleeper (an answer arriving meanwhile). */
+export function fakeClock() {
+  let t = 0;
+  return {
+    now: () => t,
+    sleep: async (ms: number) => {
+      t += ms;
+    },
+    advance: (ms: number) => void (t += ms),
+  };
+}
+
+/** `sleep` resolves only when `advanceTo` passes its time. */
 export function manualClock() {
   let t = 0;
   let timers: Array<{ at: number; wake: () => void }> = [];

@@ -2,17 +2,7 @@
 // the pause and leaves at the cut rate, not at the old rate behind the fsync with the others.
 import { describe, expect, it } from 'vitest';
 import { Pacer } from '../../src/run/pacer.js';
-
-function fakeClock() {
-  let t = 0;
-  return {
-    now: () => t,
-    sleep: async (ms: number) => {
-      t += ms;
-    },
-    advance: (ms: number) => void (t += ms),
-  };
-}
+import { fakeClock } from './manual-clock.js';
 
 describe('Pacer.repace', () => {
   it('leaves at once when no 429 came since the slot', async () => {

@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Pacer } from '../../src/run/pacer.js';
-import { manualClock } from './manual-clock.js';
+import { fakeClock, manualClock } from './manual-clock.js';
 
-/** A fake clock: sleeping advances time, so pacing is checked exactly and instantly. */
-function fakeClock() {
-  let t = 0;
-  return {
-    now: () => t,
-    sleep: async (ms: number) => {
-      t += ms;
-    },
-  };
-}
 
 describe('Pacer', () => {
   it('spaces requests evenly at the rate, without a burst at the start', async () => {
